@@ -1,0 +1,68 @@
+"""``manage.py quickstart``: the whole product on the embedded default, in one command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from vendors import demo
+
+
+class Command(BaseCommand):
+    """Migrate, build the demo organization, then serve on 127.0.0.1 (safe to run twice)."""
+
+    help = (
+        "Set up the embedded default (SQLite, no services): migrate, create a demo organization "
+        "with three vendors, print the login, then serve on 127.0.0.1."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-serve", action="store_true", help="Stop after setting up.")
+        parser.add_argument("--port", type=int, default=8000, help="Port to serve on.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.stdout.write("Migrating the database ...")
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("Building the demo organization ...")
+        org = demo.demo_setup()
+        self.stdout.write(self.style.SUCCESS(f"Demo organization: {org.name} ({org.slug})"))
+        self.stdout.write("")
+        self.stdout.write(
+            "Sign in with any of these (password for all: " + demo.DEMO_PASSWORD + "):"
+        )
+        for username, role, _ in demo.DEMO_USERS:
+            self.stdout.write(f"  {username:<11} {role.label}")
+        if options["no_serve"]:
+            return
+        self.serve(options["port"])
+
+    def serve(self, port: int) -> None:
+        """Serve the pages and, on the embedded broker, run a Celery worker beside them."""
+        worker = None
+        if settings.CELERY_EMBEDDED:
+            worker = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "scorecard",
+                    "worker",
+                    "--pool=solo",
+                    "--loglevel=WARNING",
+                ],
+                env=os.environ.copy(),
+            )
+        self.stdout.write(self.style.SUCCESS(f"Open http://127.0.0.1:{port}/ (Ctrl-C stops)"))
+        try:
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=10)

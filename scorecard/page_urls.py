@@ -1,0 +1,9 @@
+"""Page URLs (server-rendered templates)."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]

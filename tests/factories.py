@@ -1,0 +1,157 @@
+"""Factories for tests: model rows built through the same services users go through."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from decimal import Decimal
+from typing import Any
+
+import factory
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from vendors import services
+from vendors.models import (
+    Contract,
+    Membership,
+    Organization,
+    PricingModel,
+    Report,
+    ReportUpload,
+    ReportValue,
+    Role,
+    Vendor,
+)
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    """An organization."""
+
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Practice {n}")
+    slug = factory.Sequence(lambda n: f"practice-{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A login with the password ``pw``."""
+
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.test")
+    password = factory.PostGenerationMethodCall("set_password", "pw")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    """A user's role in an organization."""
+
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    role = Role.ADMIN
+
+
+def member(organization: Organization, role: str = Role.ADMIN, **kwargs: Any) -> Any:
+    """A new user holding ``role`` in ``organization``."""
+    return MembershipFactory(organization=organization, role=role, **kwargs).user
+
+
+class VendorFactory(factory.django.DjangoModelFactory):
+    """A vendor (created through ``vendor_create``)."""
+
+    class Meta:
+        model = Vendor
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Vendor {n}")
+
+    @classmethod
+    def _create(cls, model_class: type, *args: Any, **kwargs: Any) -> Vendor:
+        return services.vendor_create(**kwargs)
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    """A contract version on the default SLA template (created through ``contract_create``)."""
+
+    class Meta:
+        model = Contract
+
+    vendor = factory.SubFactory(VendorFactory)
+    organization = factory.LazyAttribute(lambda c: c.vendor.organization)
+    start_date = dt.date(2025, 1, 1)
+    pricing_model = PricingModel.PERCENT_OF_COLLECTIONS
+    percent_of_collections = Decimal("6")
+
+    @classmethod
+    def _create(cls, model_class: type, *args: Any, **kwargs: Any) -> Contract:
+        return services.contract_create(**kwargs)
+
+
+def make_report(
+    vendor: Vendor,
+    period: str,
+    values: dict[str, Decimal | int | str | None],
+    *,
+    received_at: dt.datetime | None = None,
+    recomputed: dict[str, Decimal | None] | None = None,
+) -> Report:
+    """A stored current report with the given evaluated values (bypassing file parsing).
+
+    For tests of evaluation that must not depend on ingestion; ``values`` maps KPI codes or raw
+    fields to the value evaluated; ``recomputed`` optionally gives recomputed values by KPI.
+    """
+    from vendors.selectors import kpi_by_code
+
+    catalog = kpi_by_code()
+    received_at = received_at or timezone.now()
+    body = f"{vendor.pk}:{period}:{sorted(values.items())}:{received_at.isoformat()}".encode()
+    upload = ReportUpload(
+        organization=vendor.organization,
+        file_name=f"{vendor.slug}_{period}.csv",
+        sha256=hashlib.sha256(body).hexdigest(),
+        size_bytes=len(body),
+        source="csv",
+        received_at=received_at,
+    )
+    upload.file.save(upload.file_name, ContentFile(body), save=False)
+    upload.save()
+    previous = Report.objects.filter(vendor=vendor, period=period).order_by("-version").first()
+    if previous is not None:
+        Report.objects.filter(pk=previous.pk).update(is_current=False, superseded_at=received_at)
+    report = Report.objects.create(
+        organization=vendor.organization,
+        vendor=vendor,
+        period=period,
+        version=previous.version + 1 if previous else 1,
+        upload=upload,
+        received_at=received_at,
+    )
+    recomputed = recomputed or {}
+    ReportValue.objects.bulk_create(
+        [
+            ReportValue(
+                report=report,
+                field=field,
+                kpi=catalog.get(field),
+                stated_value=None if value is None else Decimal(str(value)),
+                recomputed_value=recomputed.get(field),
+                value=recomputed.get(field, None if value is None else Decimal(str(value))),
+                insufficient_data=value is None and field in catalog,
+            )
+            for field, value in values.items()
+        ]
+    )
+    return report

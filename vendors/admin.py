@@ -1,0 +1,114 @@
+"""Django admin for every vendor-side model."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import models
+
+
+@admin.register(models.Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    """Organizations."""
+
+    list_display = ("name", "slug", "created_at")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(models.Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    """Who holds which role where."""
+
+    list_display = ("user", "organization", "role")
+    list_filter = ("role", "organization")
+
+
+class ColumnAliasInline(admin.TabularInline):
+    """A vendor's own column headers."""
+
+    model = models.ColumnAlias
+    extra = 0
+
+
+@admin.register(models.Vendor)
+class VendorAdmin(SimpleHistoryAdmin):
+    """Vendors with their compliance checklist and column aliases."""
+
+    list_display = ("name", "organization", "slug", "baa_expires_on")
+    list_filter = ("organization",)
+    search_fields = ("name", "slug")
+    inlines = [ColumnAliasInline]
+
+
+@admin.register(models.KPIDefinition)
+class KPIDefinitionAdmin(admin.ModelAdmin):
+    """The KPI catalog."""
+
+    list_display = ("code", "name", "unit", "direction", "in_default_template")
+    search_fields = ("code", "name")
+
+
+class SLATermInline(admin.TabularInline):
+    """SLA terms of a contract version."""
+
+    model = models.SLATerm
+    extra = 0
+
+
+@admin.register(models.Contract)
+class ContractAdmin(SimpleHistoryAdmin):
+    """Contract versions."""
+
+    list_display = ("vendor", "version", "start_date", "end_date", "pricing_model")
+    list_filter = ("organization", "pricing_model")
+    inlines = [SLATermInline]
+
+
+@admin.register(models.SLATerm)
+class SLATermAdmin(SimpleHistoryAdmin):
+    """SLA terms."""
+
+    list_display = ("contract", "kpi", "benchmark", "warning", "weight")
+
+
+@admin.register(models.ColumnAlias)
+class ColumnAliasAdmin(admin.ModelAdmin):
+    """Column aliases."""
+
+    list_display = ("vendor", "header", "target", "scale")
+
+
+@admin.register(models.ReportUpload)
+class ReportUploadAdmin(admin.ModelAdmin):
+    """Received files."""
+
+    list_display = ("file_name", "organization", "source", "received_at", "sha256")
+
+
+class ReportValueInline(admin.TabularInline):
+    """Values of a report."""
+
+    model = models.ReportValue
+    extra = 0
+
+
+class ReportFindingInline(admin.TabularInline):
+    """Findings of a report."""
+
+    model = models.ReportFinding
+    extra = 0
+
+
+@admin.register(models.Report)
+class ReportAdmin(admin.ModelAdmin):
+    """Report versions."""
+
+    list_display = ("vendor", "period", "version", "is_current", "received_at")
+    list_filter = ("organization", "is_current")
+    inlines = [ReportValueInline, ReportFindingInline]
+
+
+@admin.register(models.DenialBreakdown)
+class DenialBreakdownAdmin(admin.ModelAdmin):
+    """Denial breakdowns."""
+
+    list_display = ("report", "payer", "denial_reason", "claims_denied", "amount_denied")

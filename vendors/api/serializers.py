@@ -1,0 +1,128 @@
+"""Serializers of vendor facts: they parse and present, services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from vendors import selectors
+from vendors.models import Contract, KPIDefinition, SLATerm, Vendor
+
+
+class VendorSerializer(serializers.ModelSerializer):
+    """A vendor with its profile and compliance checklist."""
+
+    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    services = serializers.ListField(child=serializers.CharField(), required=False)
+    specialties = serializers.ListField(child=serializers.CharField(), required=False)
+    integrations = serializers.ListField(child=serializers.CharField(), required=False)
+    slug = serializers.SlugField(required=False, max_length=80)
+    organization_slug = serializers.SlugField(
+        required=False,
+        write_only=True,
+        help_text="On create: the organization, when you belong to several.",
+    )
+
+    class Meta:
+        model = Vendor
+        exclude = ["created_at"]
+
+
+class KPISerializer(serializers.ModelSerializer):
+    """A KPI catalog entry."""
+
+    class Meta:
+        model = KPIDefinition
+        fields = [
+            "id",
+            "code",
+            "name",
+            "unit",
+            "direction",
+            "formula",
+            "volume_field",
+            "source",
+            "description",
+            "aliases",
+            "default_benchmark",
+            "default_warning",
+            "default_weight",
+            "in_default_template",
+        ]
+        read_only_fields = [
+            "id",
+            "default_benchmark",
+            "default_warning",
+            "default_weight",
+            "in_default_template",
+        ]
+        extra_kwargs = {"code": {"validators": []}}
+
+
+class SLATermSerializer(serializers.ModelSerializer):
+    """One KPI in a contract: benchmark, warning threshold, weight and minimum volume."""
+
+    kpi = serializers.SlugRelatedField(slug_field="code", queryset=KPIDefinition.objects.all())
+    unit = serializers.CharField(source="kpi.unit", read_only=True)
+    direction = serializers.CharField(source="kpi.direction", read_only=True)
+
+    class Meta:
+        model = SLATerm
+        fields = ["kpi", "unit", "direction", "benchmark", "warning", "weight", "minimum_volume"]
+        extra_kwargs = {"minimum_volume": {"required": False}}
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    """A contract version with pricing and SLA terms (the default template when left out)."""
+
+    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    vendor_slug = serializers.CharField(source="vendor.slug", read_only=True)
+    vendor_name = serializers.CharField(source="vendor.name", read_only=True)
+    sla_terms = SLATermSerializer(many=True, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Only the user's own vendors can be named; another organization's is "not found".
+            self.fields["vendor"].queryset = selectors.vendor_list(user=request.user)
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "organization",
+            "vendor",
+            "vendor_slug",
+            "vendor_name",
+            "version",
+            "amends",
+            "start_date",
+            "end_date",
+            "currency",
+            "pricing_model",
+            "percent_of_collections",
+            "fee_per_claim",
+            "flat_monthly_fee",
+            "monthly_minimum",
+            "monthly_maximum",
+            "report_due_business_day",
+            "late_report_counts_as_breach",
+            "at_risk_percent",
+            "cure_period_days",
+            "verification_periods",
+            "termination_consecutive_breaches",
+            "standing_bands",
+            "notes",
+            "sla_terms",
+        ]
+        read_only_fields = ["id", "version", "amends"]
+
+
+class ContractAmendSerializer(serializers.Serializer):
+    """An amendment: the date it takes effect and what changes (terms replaced when given)."""
+
+    effective_date = serializers.DateField()
+    changes = serializers.DictField(required=False, default=dict)
+    sla_terms = SLATermSerializer(many=True, required=False)

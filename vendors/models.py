@@ -1,0 +1,421 @@
+"""The facts: organizations, roles, vendors, contracts, pricing, KPI catalog, SLA terms, reports.
+
+Percentages are stored as percent (95.0 means 95 %), never as fractions. Money is Decimal in the
+contract's currency. A period is a calendar month written ``YYYY-MM``.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+PERIOD_VALIDATOR = RegexValidator(r"^\d{4}-(0[1-9]|1[0-2])$", "A period is written YYYY-MM.")
+
+
+class Organization(models.Model):
+    """A practice, or a group of practices, that outsources coding and billing."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    """What a member may do in an organization."""
+
+    ADMIN = "admin", "Administrator"
+    FINANCE = "finance", "Finance"
+    COMPLIANCE = "compliance", "Compliance"
+    VIEWER = "viewer", "Viewer"
+
+
+class Membership(models.Model):
+    """A user's role in one organization."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organization} as {self.role}"
+
+
+class Service(models.TextChoices):
+    """What a vendor does for the practice."""
+
+    CODING = "coding", "Coding"
+    BILLING = "billing", "Billing"
+
+
+class Vendor(models.Model):
+    """An outsourced coding and/or billing company, as one organization knows it."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="vendors")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80)
+    services = models.JSONField(default=list, help_text="List of 'coding' and/or 'billing'.")
+    specialties = models.JSONField(default=list, blank=True, help_text="Specialties served.")
+    certified_coders = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Number of certified coders (CPC, CCS) on the account."
+    )
+    account_manager_name = models.CharField(max_length=200, blank=True)
+    account_manager_email = models.EmailField(blank=True)
+    account_manager_response_business_days = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Response time the vendor promised, in business days (004: under one).",
+    )
+    integrations = models.JSONField(
+        default=list, blank=True, help_text="EHR / practice-management systems integrated."
+    )
+    # Compliance (document 004 security checklist)
+    baa_signed_on = models.DateField(null=True, blank=True, help_text="BAA signature date.")
+    baa_expires_on = models.DateField(null=True, blank=True, help_text="BAA expiry date.")
+    encryption_at_rest = models.BooleanField(default=False)
+    encryption_in_transit = models.BooleanField(default=False)
+    mfa_enforced = models.BooleanField(default=False, help_text="Multi-factor authentication.")
+    breach_notification_protocol = models.BooleanField(default=False)
+    breach_notification_hours = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Hours within which the vendor notifies a breach."
+    )
+    audit_log_retention_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="How long access audit logs are kept, in days."
+    )
+    last_security_risk_assessment_on = models.DateField(null=True, blank=True)
+    data_return_on_termination = models.BooleanField(
+        default=False, help_text="Data returned or deleted on termination."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "slug"], name="vendor_slug_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Direction(models.TextChoices):
+    """Which way a KPI is better."""
+
+    HIGHER = "higher", "Higher is better"
+    LOWER = "lower", "Lower is better"
+
+
+class Unit(models.TextChoices):
+    """Unit of a KPI value."""
+
+    PERCENT = "percent", "percent"
+    DAYS = "days", "days"
+    HOURS = "hours", "hours"
+    BUSINESS_DAYS = "business_days", "business days"
+    COUNT = "count", "count"
+    CURRENCY = "currency", "currency"
+
+
+class KPIDefinition(models.Model):
+    """A KPI catalog entry; data, not code: administrators add KPIs without a code change."""
+
+    code = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+    unit = models.CharField(max_length=20, choices=Unit.choices)
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    formula = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Expression over raw fields (and period_days) that recomputes the KPI; "
+        "blank when the KPI is only reported.",
+    )
+    volume_field = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text="Raw field whose value is checked against the SLA term's minimum volume.",
+    )
+    source = models.CharField(max_length=200, help_text="Where the number comes from.")
+    description = models.TextField(blank=True)
+    aliases = models.JSONField(default=list, blank=True, help_text="Other header spellings.")
+    default_benchmark = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    default_warning = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    default_weight = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    in_default_template = models.BooleanField(default=False)
+    display_order = models.PositiveIntegerField(default=100)
+
+    class Meta:
+        ordering = ["display_order", "code"]
+        verbose_name = "KPI definition"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class PricingModel(models.TextChoices):
+    """How the vendor is paid (document 004)."""
+
+    PERCENT_OF_COLLECTIONS = "percent_of_collections", "Percent of collections"
+    PER_CLAIM = "per_claim", "Per claim"
+    FLAT_MONTHLY = "flat_monthly", "Flat monthly fee"
+
+
+def default_standing_bands() -> dict[str, str]:
+    """Lower edges of the standing bands, in score points (domain.md section 3)."""
+    return {"excellent": "90", "good": "75", "needs_improvement": "50"}
+
+
+class Contract(models.Model):
+    """One version of a vendor's agreement with an organization; an amendment is a new version."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="contracts"
+    )
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="contracts")
+    version = models.PositiveIntegerField(default=1)
+    amends = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="amended_by"
+    )
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True, help_text="Inclusive; blank = open-ended.")
+    currency = models.CharField(max_length=3, default="USD")
+    pricing_model = models.CharField(max_length=30, choices=PricingModel.choices)
+    percent_of_collections = models.DecimalField(
+        max_digits=6, decimal_places=3, null=True, blank=True, help_text="Percent of payments."
+    )
+    fee_per_claim = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, help_text="Fee per claim."
+    )
+    flat_monthly_fee = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text="Fee per month."
+    )
+    monthly_minimum = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    monthly_maximum = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    report_due_business_day = models.PositiveSmallIntegerField(
+        default=10, help_text="Business day of the following month by which the report is due."
+    )
+    late_report_counts_as_breach = models.BooleanField(
+        default=False, help_text="Missing KPIs of a late report count as breach."
+    )
+    at_risk_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("10"), help_text="Percent of fee at risk."
+    )
+    cure_period_days = models.PositiveIntegerField(default=60, help_text="Calendar days.")
+    verification_periods = models.PositiveSmallIntegerField(default=2)
+    termination_consecutive_breaches = models.PositiveSmallIntegerField(default=3)
+    standing_bands = models.JSONField(default=default_standing_bands)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["vendor__name", "-start_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "version"], name="contract_version_unique"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="contract_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor} v{self.version} from {self.start_date}"
+
+
+class SLATerm(models.Model):
+    """One KPI in one contract version: benchmark target, warning threshold, weight, rules."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="sla_terms")
+    kpi = models.ForeignKey(KPIDefinition, on_delete=models.PROTECT, related_name="sla_terms")
+    benchmark = models.DecimalField(max_digits=12, decimal_places=4)
+    warning = models.DecimalField(max_digits=12, decimal_places=4)
+    weight = models.DecimalField(max_digits=8, decimal_places=2)
+    minimum_volume = models.PositiveIntegerField(
+        default=30, help_text="Below this many units of the KPI's volume field: insufficient data."
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kpi__display_order", "kpi__code"]
+        verbose_name = "SLA term"
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "kpi"], name="sla_term_unique"),
+            models.CheckConstraint(condition=Q(weight__gt=0), name="sla_term_weight_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.code}: {self.benchmark} / {self.warning}"
+
+
+class Scale(models.TextChoices):
+    """How a vendor writes a percent column."""
+
+    PERCENT = "percent", "Percent (95.2)"
+    FRACTION = "fraction", "Fraction (0.952)"
+
+
+class ColumnAlias(models.Model):
+    """A vendor's own header for a KPI or raw field, with the column's declared scale."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="column_aliases")
+    header = models.CharField(max_length=200, help_text="The header as the vendor writes it.")
+    normalized = models.CharField(max_length=200, editable=False)
+    target = models.CharField(max_length=80, help_text="KPI code or raw field name.")
+    scale = models.CharField(max_length=10, choices=Scale.choices, default=Scale.PERCENT)
+
+    class Meta:
+        verbose_name_plural = "column aliases"
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "normalized"], name="column_alias_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.header} -> {self.target}"
+
+
+class ReportSource(models.TextChoices):
+    """How a report reached us."""
+
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+    API = "api", "API"
+
+
+class ReportUpload(models.Model):
+    """One received file (which may cover several vendors and periods), kept as sent."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="report_uploads"
+    )
+    file = models.FileField(upload_to="reports/%Y/%m/")
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.PositiveBigIntegerField()
+    source = models.CharField(max_length=10, choices=ReportSource.choices)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "sha256"], name="upload_sha_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class Report(models.Model):
+    """One vendor's monthly KPI report for one period, in one version."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="reports")
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="reports")
+    period = models.CharField(max_length=7, validators=[PERIOD_VALIDATOR])
+    version = models.PositiveIntegerField()
+    is_current = models.BooleanField(default=True)
+    upload = models.ForeignKey(ReportUpload, on_delete=models.PROTECT, related_name="reports")
+    received_at = models.DateTimeField(help_text="When the vendor's file reached us.")
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["vendor__name", "-period", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vendor", "period", "version"], name="report_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["vendor", "period"],
+                condition=Q(is_current=True),
+                name="report_one_current",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor} {self.period} v{self.version}"
+
+
+class ReportValue(models.Model):
+    """One KPI or raw field in a report: the vendor's stated value and our recomputed one."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="values")
+    field = models.CharField(max_length=80, help_text="KPI code or raw field name.")
+    kpi = models.ForeignKey(
+        KPIDefinition, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    stated_value = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
+    recomputed_value = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
+    value = models.DecimalField(
+        max_digits=24,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="The value evaluated: recomputed when raw counts allow, else stated.",
+    )
+    insufficient_data = models.BooleanField(
+        default=False, help_text="Zero or too small a denominator: no rate is given."
+    )
+    volume = models.DecimalField(
+        max_digits=24, decimal_places=6, null=True, blank=True, help_text="Denominator volume."
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "field"], name="report_value_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}={self.value}"
+
+
+class ReportFinding(models.Model):
+    """Something in a report that does not add up; stored with it, not a rejection."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="findings")
+    code = models.CharField(max_length=40, help_text="e.g. discrepancy, aging_sum, breakdown_sum.")
+    field = models.CharField(max_length=80, blank=True)
+    message = models.TextField()
+    stated = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
+    expected = models.DecimalField(max_digits=24, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class DenialBreakdown(models.Model):
+    """Denied claims of a report period by payer and denial reason (category or CARC code)."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="denials")
+    payer = models.CharField(max_length=200)
+    denial_reason = models.CharField(max_length=200)
+    claims_denied = models.PositiveIntegerField()
+    amount_denied = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.payer} {self.denial_reason}: {self.claims_denied}"

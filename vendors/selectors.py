@@ -1,0 +1,144 @@
+"""Reads of vendor facts that more than one caller needs; every read for a user is scoped here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Prefetch, QuerySet
+
+from .models import (
+    Contract,
+    KPIDefinition,
+    Membership,
+    Organization,
+    Role,
+    SLATerm,
+    Vendor,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.db.models import Model
+
+    AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def organizations_for(user: AnyUser) -> QuerySet[Organization]:
+    """Organizations the user is a member of (none for an anonymous user)."""
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    return Organization.objects.filter(memberships__user=user)
+
+
+def scope_for_user[M: Model](
+    queryset: QuerySet[M], user: AnyUser, *, organization_field: str = "organization"
+) -> QuerySet[M]:
+    """The one scoping function: restrict any queryset to the user's organizations.
+
+    Records of other organizations simply do not exist for the user, so they answer 404.
+    """
+    if not user.is_authenticated:
+        return queryset.none()
+    return queryset.filter(**{f"{organization_field}__memberships__user": user})
+
+
+def role_in(user: AnyUser, organization: Organization | int) -> str | None:
+    """The user's role in an organization, or None when not a member."""
+    if not user.is_authenticated:
+        return None
+    org_id = organization if isinstance(organization, int) else organization.pk
+    return (
+        Membership.objects.filter(user=user, organization_id=org_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def organizations_with_role(user: AnyUser, roles: set[str]) -> QuerySet[Organization]:
+    """Organizations in which the user holds one of the roles."""
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    return Organization.objects.filter(memberships__user=user, memberships__role__in=roles)
+
+
+ADMIN_ROLES = {Role.ADMIN.value}
+
+
+def vendor_list(*, user: AnyUser) -> QuerySet[Vendor]:
+    """Vendors the user may see."""
+    return scope_for_user(Vendor.objects.select_related("organization"), user)
+
+
+def kpi_list() -> QuerySet[KPIDefinition]:
+    """The whole KPI catalog (shared by all organizations)."""
+    return KPIDefinition.objects.all()
+
+
+def kpi_by_code() -> dict[str, KPIDefinition]:
+    """The catalog as a dict keyed by KPI code."""
+    return {k.code: k for k in KPIDefinition.objects.all()}
+
+
+def default_template() -> list[dict[str, Any]]:
+    """SLA terms of the default template (domain.md section 2), in display order."""
+    return [
+        {
+            "kpi": k,
+            "benchmark": k.default_benchmark,
+            "warning": k.default_warning,
+            "weight": k.default_weight,
+        }
+        for k in KPIDefinition.objects.filter(in_default_template=True)
+    ]
+
+
+def _contracts_with_terms() -> QuerySet[Contract]:
+    return Contract.objects.select_related("vendor", "organization").prefetch_related(
+        Prefetch("sla_terms", queryset=SLATerm.objects.select_related("kpi"))
+    )
+
+
+def contract_list(*, user: AnyUser) -> QuerySet[Contract]:
+    """Contract versions the user may see, with their SLA terms and KPIs loaded once."""
+    return scope_for_user(_contracts_with_terms(), user)
+
+
+def contracts_for_period(*, period_start: dt.date, period_end: dt.date) -> QuerySet[Contract]:
+    """Contract versions in force on any day of a period, across all organizations."""
+    return (
+        _contracts_with_terms()
+        .filter(start_date__lte=period_end)
+        .exclude(end_date__lt=period_start)
+        .order_by("vendor_id", "-start_date")
+    )
+
+
+def contract_in_force(*, vendor: Vendor, on: dt.date) -> Contract | None:
+    """The vendor's contract version in force on a date, or None."""
+    return (
+        _contracts_with_terms()
+        .filter(vendor=vendor, start_date__lte=on)
+        .exclude(end_date__lt=on)
+        .order_by("-start_date")
+        .first()
+    )
+
+
+def vendor_by_slug(*, slug: str, organization_slug: str | None = None) -> Vendor:
+    """Find a vendor by slug for the command line; ambiguous slugs need the organization.
+
+    Raises ``Vendor.DoesNotExist`` or ``Vendor.MultipleObjectsReturned`` with a clear message.
+    """
+    qs = Vendor.objects.select_related("organization").filter(slug=slug)
+    if organization_slug:
+        qs = qs.filter(organization__slug=organization_slug)
+    found = list(qs[:2])
+    if not found:
+        where = f" in organization {organization_slug!r}" if organization_slug else ""
+        raise Vendor.DoesNotExist(f"No vendor with slug {slug!r}{where}.")
+    if len(found) > 1:
+        raise Vendor.MultipleObjectsReturned(
+            f"Vendor slug {slug!r} exists in several organizations; pass --organization."
+        )
+    return found[0]
