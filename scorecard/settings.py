@@ -225,6 +225,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}  # filled by scorecard.celery (kept in settings code)
 
 # --- Product settings -----------------------------------------------------------------------
+# The task queued (on commit) after a report is stored; a dotted path so that vendors never
+# imports scorecard. It takes one report id.
+REPORT_STORED_TASK = "scorecard.tasks.evaluation.evaluate_report"
 REPORT_MAX_UPLOAD_BYTES = env("REPORT_MAX_UPLOAD_BYTES")
 REPORT_MAX_ROWS = env("REPORT_MAX_ROWS")
 DATA_UPLOAD_MAX_MEMORY_SIZE = REPORT_MAX_UPLOAD_BYTES + 1024 * 1024

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 from tests.factories import OrganizationFactory, member
@@ -49,3 +52,44 @@ def client_for(user: Any) -> APIClient:
 def api(admin_user: Any) -> APIClient:
     """An API client for organization A's administrator."""
     return client_for(admin_user)
+
+
+# --- Which tests this run can hold -----------------------------------------------------------
+# Tests marked ``postgres`` need DATABASE_URL on PostgreSQL; ``worker`` needs CELERY_BROKER_URL on
+# a real broker (Redis or RabbitMQ); ``e2e`` needs Chromium. The embedded run (the README's test
+# command on a bare machine) deselects what it cannot hold and says so; .ci/run runs the suite
+# again on PostgreSQL and Redis. Under CI a missing browser fails the run instead.
+
+
+def _missing_for(item: pytest.Item) -> str | None:
+    engine = django_settings.DATABASES["default"]["ENGINE"]
+    if item.get_closest_marker("postgres") and "postgresql" not in engine:
+        return "PostgreSQL (DATABASE_URL)"
+    if item.get_closest_marker("worker") and django_settings.CELERY_EMBEDDED:
+        return "a real broker (CELERY_BROKER_URL)"
+    if item.get_closest_marker("e2e") and not (
+        os.path.exists(django_settings.CHROMIUM_PATH) or shutil.which("chromium")
+    ):
+        if os.environ.get("CI"):
+            return None  # the test itself fails loudly: CI must have a browser
+        return "Chromium (apt-get install chromium)"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect tests that need a service this run does not have, and report them."""
+    kept, dropped = [], {}
+    for item in items:
+        why = _missing_for(item)
+        if why is None:
+            kept.append(item)
+        else:
+            dropped.setdefault(why, []).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=[i for group in dropped.values() for i in group])
+        items[:] = kept
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        for why, group in dropped.items():
+            line = f"deselected {len(group)} tests that need {why}; .ci/run runs them"
+            if reporter is not None:
+                reporter.write_line(line, yellow=True)

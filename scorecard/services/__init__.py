@@ -1,0 +1,1 @@
+"""Every write on the judgement side, split by subject (evaluation, remediation, jobs, ...)."""

@@ -1,0 +1,1 @@
+"""Evaluation tasks (filled by the Scorecards issue)."""

@@ -1,0 +1,1 @@
+"""PDF render tasks (filled by the PDF issue)."""
