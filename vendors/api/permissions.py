@@ -37,7 +37,7 @@ def organization_for_write(request: Request, slug: str | None, roles: set[str]) 
     if slug:
         org = selectors.organizations_for(request.user).filter(slug=slug).first()
         if org is None:
-            raise exceptions.ValidationError({"organization": f"Unknown organization {slug!r}."})
+            raise exceptions.ValidationError({"organization": [f"Unknown organization {slug!r}."]})
         if not allowed.filter(pk=org.pk).exists():
             raise exceptions.PermissionDenied(
                 f"Your role in {org.name} does not allow this; it needs one of {sorted(roles)}."
@@ -48,6 +48,6 @@ def organization_for_write(request: Request, slug: str | None, roles: set[str]) 
         raise exceptions.PermissionDenied(f"This needs one of the roles {sorted(roles)}.")
     if len(orgs) > 1:
         raise exceptions.ValidationError(
-            {"organization": "You belong to several organizations; name one (its slug)."}
+            {"organization": ["You belong to several organizations; name one (its slug)."]}
         )
     return orgs[0]

@@ -61,7 +61,7 @@ class VendorFilter(django_filters.FilterSet):
 
     def filter_service(self, qs: QuerySet[Vendor], name: str, value: str) -> QuerySet[Vendor]:
         """Vendors offering a service (JSON list membership, portable across databases)."""
-        ids = [v.pk for v in qs.only("pk", "services") if value in (v.services or [])]
+        ids = [pk for pk, offered in qs.values_list("pk", "services") if value in (offered or [])]
         return qs.filter(pk__in=ids)
 
 
