@@ -43,7 +43,12 @@ def test_production_with_short_secret_refuses_to_start(tmp_path):
 def test_deploy_checks_pass_in_production_mode(tmp_path):
     secret = "p" * 20 + "-Q9x!r7Lm2#vT8kZ4wY1&nB6cH3jD5fG0sA"
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING", env={"SECRET_KEY": secret}, tmp_path=tmp_path
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={"SECRET_KEY": secret},
+        tmp_path=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout

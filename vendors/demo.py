@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -33,8 +34,8 @@ class DemoVendor:
 
     slug: str
     name: str
-    pricing: dict[str, object]
-    profile: dict[str, object]
+    pricing: dict[str, Any]
+    profile: dict[str, Any]
 
 
 DEMO_VENDORS = [

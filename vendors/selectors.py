@@ -18,10 +18,10 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
     from django.db.models import Model
 
-    AnyUser = AbstractBaseUser | AnonymousUser
+# A signed-in user or AnonymousUser (typed loosely: the stubs cannot see the concrete user model).
+AnyUser = Any
 
 
 def organizations_for(user: AnyUser) -> QuerySet[Organization]:
@@ -142,3 +142,94 @@ def vendor_by_slug(*, slug: str, organization_slug: str | None = None) -> Vendor
             f"Vendor slug {slug!r} exists in several organizations; pass --organization."
         )
     return found[0]
+
+
+# --- Reads for the evaluation (scorecards engineer) ------------------------------------------
+def contracts_for_vendors(*, vendor_ids: list[int] | None = None) -> list[Contract]:
+    """Every contract version of the given vendors (all vendors when None), terms and KPIs loaded,
+    ordered by vendor and start date; an internal read for the evaluation, not scoped."""
+    qs = _contracts_with_terms().order_by("vendor_id", "start_date", "version")
+    if vendor_ids is not None:
+        qs = qs.filter(vendor_id__in=vendor_ids)
+    return list(qs)
+
+
+def current_report_data(
+    *, vendor_ids: list[int] | None = None, periods: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Current report versions as plain data, with values and findings, in three queries.
+
+    Each item: ``id``, ``vendor_id``, ``organization_id``, ``period``, ``version``,
+    ``received_at``, ``values`` (field -> dict of value, stated_value, recomputed_value,
+    insufficient_data, volume) and ``findings`` (list of dicts of code, field, message, stated,
+    expected). Plain data keeps a large evaluation fast.
+    """
+    from .models import Report, ReportFinding, ReportValue
+
+    reports = Report.objects.filter(is_current=True)
+    if vendor_ids is not None:
+        reports = reports.filter(vendor_id__in=vendor_ids)
+    if periods is not None:
+        reports = reports.filter(period__in=periods)
+    out: dict[int, dict[str, Any]] = {}
+    for rid, vendor_id, org_id, period, version, received_at in reports.order_by(
+        "vendor_id", "period"
+    ).values_list("id", "vendor_id", "organization_id", "period", "version", "received_at"):
+        out[rid] = {
+            "id": rid,
+            "vendor_id": vendor_id,
+            "organization_id": org_id,
+            "period": period,
+            "version": version,
+            "received_at": received_at,
+            "values": {},
+            "findings": [],
+        }
+    values = ReportValue.objects.filter(report__in=reports).values_list(
+        "report_id",
+        "field",
+        "value",
+        "stated_value",
+        "recomputed_value",
+        "insufficient_data",
+        "volume",
+    )
+    for rid, field, value, stated, recomputed, insufficient, volume in values.iterator(
+        chunk_size=20000
+    ):
+        out[rid]["values"][field] = {
+            "value": value,
+            "stated_value": stated,
+            "recomputed_value": recomputed,
+            "insufficient_data": insufficient,
+            "volume": volume,
+        }
+    findings = (
+        ReportFinding.objects.filter(report__in=reports)
+        .order_by("report_id", "id")
+        .values_list("report_id", "code", "field", "message", "stated", "expected")
+    )
+    for rid, code, field, message, stated, expected in findings:
+        out[rid]["findings"].append(
+            {
+                "code": code,
+                "field": field,
+                "message": message,
+                "stated": stated,
+                "expected": expected,
+            }
+        )
+    return list(out.values())
+
+
+def member_emails(*, organization_id: int, roles: set[str]) -> list[str]:
+    """E-mail addresses of an organization's members holding one of the roles, sorted."""
+    return sorted(
+        {
+            email
+            for email in Membership.objects.filter(
+                organization_id=organization_id, role__in=roles
+            ).values_list("user__email", flat=True)
+            if email
+        }
+    )

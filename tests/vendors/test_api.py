@@ -91,11 +91,7 @@ def test_contract_create_default_terms_and_update(api, org):
     cid = body["id"]
     updated = api.patch(
         f"/api/v1/contracts/{cid}/",
-        {
-            "sla_terms": [
-                {"kpi": "denial_rate", "benchmark": "7", "warning": "10", "weight": "100"}
-            ]
-        },
+        {"sla_terms": [{"kpi": "denial_rate", "benchmark": "7", "warning": "10", "weight": "100"}]},
         format="json",
     )
     assert updated.status_code == 200, updated.json()
@@ -190,7 +186,13 @@ def test_kpi_list_filter_and_create(api):
     assert created.status_code == 201, created.json()
     duplicate = api.post(
         "/api/v1/kpis/",
-        {"code": "charge_lag_days", "name": "x", "unit": "days", "direction": "lower", "source": "x"},
+        {
+            "code": "charge_lag_days",
+            "name": "x",
+            "unit": "days",
+            "direction": "lower",
+            "source": "x",
+        },
         format="json",
     )
     assert duplicate.status_code == 400

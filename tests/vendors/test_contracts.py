@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from tests.factories import ContractFactory, VendorFactory
 from vendors import services
@@ -78,7 +79,9 @@ def test_warning_on_better_side_refused_for_higher_is_better():
 
 def test_warning_on_better_side_refused_for_lower_is_better():
     with pytest.raises(ValidationError) as exc:
-        ContractFactory(sla_terms=[{"kpi": "denial_rate", "benchmark": 8, "warning": 7, "weight": 5}])
+        ContractFactory(
+            sla_terms=[{"kpi": "denial_rate", "benchmark": 8, "warning": 7, "weight": 5}]
+        )
     assert _refusal(exc) == {
         "sla_terms": [
             "denial_rate: lower is better, so the warning threshold (7) must not be below the "
@@ -116,7 +119,7 @@ def test_unknown_kpi_refused():
 
 def test_weight_constraint_holds_in_the_database():
     contract = ContractFactory()
-    with pytest.raises(Exception, match="sla_term_weight_positive|CHECK constraint"):
+    with pytest.raises(IntegrityError), transaction.atomic():
         SLATerm.objects.filter(contract=contract).update(weight=0)
 
 
@@ -211,9 +214,7 @@ def test_vendor_services_validated(org):
     with pytest.raises(ValidationError) as exc:
         services.vendor_create(organization=org, name="X", services=["cooking"])
     assert _refusal(exc) == {
-        "services": [
-            "Services must be a non-empty list of ['coding', 'billing']; got ['cooking']."
-        ]
+        "services": ["Services must be a non-empty list of ['coding', 'billing']; got ['cooking']."]
     }
 
 

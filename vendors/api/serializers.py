@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, cast
 
 from rest_framework import serializers
 
@@ -13,7 +13,9 @@ from vendors.models import Contract, KPIDefinition, SLATerm, Vendor
 class VendorSerializer(serializers.ModelSerializer):
     """A vendor with its profile and compliance checklist."""
 
-    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organization: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     services = serializers.ListField(child=serializers.CharField(), required=False)
     specialties = serializers.ListField(child=serializers.CharField(), required=False)
     integrations = serializers.ListField(child=serializers.CharField(), required=False)
@@ -57,7 +59,7 @@ class KPISerializer(serializers.ModelSerializer):
             "default_weight",
             "in_default_template",
         ]
-        extra_kwargs = {"code": {"validators": []}}
+        extra_kwargs: ClassVar[dict[str, dict[str, Any]]] = {"code": {"validators": []}}
 
 
 class SLATermSerializer(serializers.ModelSerializer):
@@ -76,7 +78,9 @@ class SLATermSerializer(serializers.ModelSerializer):
 class ContractSerializer(serializers.ModelSerializer):
     """A contract version with pricing and SLA terms (the default template when left out)."""
 
-    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organization: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     vendor_slug = serializers.CharField(source="vendor.slug", read_only=True)
     vendor_name = serializers.CharField(source="vendor.name", read_only=True)
     sla_terms = SLATermSerializer(many=True, required=False)
@@ -86,7 +90,8 @@ class ContractSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None:
             # Only the user's own vendors can be named; another organization's is "not found".
-            self.fields["vendor"].queryset = selectors.vendor_list(user=request.user)
+            vendor_field = cast(Any, self.fields["vendor"])
+            vendor_field.queryset = selectors.vendor_list(user=request.user)
 
     class Meta:
         model = Contract
