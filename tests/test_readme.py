@@ -8,7 +8,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_every_environment_variable_is_in_the_readme():
     settings_text = (ROOT / "scorecard" / "settings.py").read_text()
-    names = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]+)"', settings_text))
+    pattern = r'(?:env|Env\(\))(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]+)"'
+    names = set(re.findall(pattern, settings_text))
     names |= set(re.findall(r"^\s+([A-Z][A-Z0-9_]+)=\(", settings_text, flags=re.M))
     assert {"DATABASE_URL", "SECRET_KEY", "CELERY_BROKER_URL", "VAR_DIR"} <= names
     readme = (ROOT / "README.md").read_text()
