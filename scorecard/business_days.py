@@ -1,0 +1,86 @@
+"""Calendar arithmetic for periods (``YYYY-MM``) and business days; pure, no settings, no now().
+
+A business day is Monday to Friday and not one of the holidays the caller passes (the service
+passes ``settings.SCORECARD_HOLIDAYS``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterable
+
+
+def period_start(period: str) -> dt.date:
+    """First day of a period written ``YYYY-MM``."""
+    year, month = (int(p) for p in period.split("-"))
+    return dt.date(year, month, 1)
+
+
+def period_end(period: str) -> dt.date:
+    """Last day of a period written ``YYYY-MM``."""
+    start = period_start(period)
+    return start.replace(day=calendar.monthrange(start.year, start.month)[1])
+
+
+def period_of(day: dt.date) -> str:
+    """The period (``YYYY-MM``) a date falls in."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def next_period(period: str) -> str:
+    """The period after ``period``."""
+    return period_of(period_end(period) + dt.timedelta(days=1))
+
+
+def previous_period(period: str) -> str:
+    """The period before ``period``."""
+    return period_of(period_start(period) - dt.timedelta(days=1))
+
+
+def periods_between(first: str, last: str) -> list[str]:
+    """Every period from ``first`` to ``last``, both included, in order."""
+    out: list[str] = []
+    current = first
+    while current <= last:
+        out.append(current)
+        current = next_period(current)
+    return out
+
+
+def parse_holidays(values: Iterable[str | dt.date]) -> frozenset[dt.date]:
+    """Holidays given as ISO dates (or dates) as a set of dates."""
+    return frozenset(v if isinstance(v, dt.date) else dt.date.fromisoformat(v) for v in values)
+
+
+def is_business_day(day: dt.date, holidays: frozenset[dt.date] = frozenset()) -> bool:
+    """True on Monday to Friday unless the day is a holiday."""
+    return day.weekday() < 5 and day not in holidays
+
+
+def nth_business_day(
+    year: int, month: int, n: int, holidays: frozenset[dt.date] = frozenset()
+) -> dt.date:
+    """The ``n``-th business day (1-based) of a month; may run into the next month if short."""
+    if n < 1:
+        raise ValueError("n counts from 1.")
+    day = dt.date(year, month, 1) - dt.timedelta(days=1)
+    count = 0
+    while count < n:
+        day += dt.timedelta(days=1)
+        if is_business_day(day, holidays):
+            count += 1
+    return day
+
+
+def report_due_date(
+    period: str, due_business_day: int, holidays: frozenset[dt.date] = frozenset()
+) -> dt.date:
+    """Date by which a period's report is due: business day N of the following month."""
+    following = period_start(next_period(period))
+    return nth_business_day(following.year, following.month, due_business_day, holidays)
+
+
+def is_late(received_on: dt.date, due_date: dt.date) -> bool:
+    """A report received after its due date (received on the due date is on time)."""
+    return received_on > due_date

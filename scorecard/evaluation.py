@@ -1,0 +1,228 @@
+"""Status, points, overall score and standing of one contract in one period (domain.md section 3).
+
+Pure arithmetic: plain data in, plain data out; no ORM, no settings, no now(). Values are compared
+as exact decimals (never rounded before comparing); points and scores are exact until stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+MEETS = "meets"
+WATCH = "watch"
+BREACH = "breach"
+INSUFFICIENT_DATA = "insufficient_data"
+NOT_REPORTED = "not_reported"
+STATUSES = (MEETS, WATCH, BREACH, INSUFFICIENT_DATA, NOT_REPORTED)
+
+HIGHER = "higher"
+LOWER = "lower"
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+UNSATISFACTORY = "Unsatisfactory"
+TRAILING_PERIODS = 3
+
+
+@dataclass(frozen=True)
+class Term:
+    """One SLA term in force, with its KPI definition copied beside it."""
+
+    code: str
+    name: str
+    unit: str
+    direction: str
+    benchmark: Decimal
+    warning: Decimal
+    weight: Decimal
+    minimum_volume: int = 30
+    volume_field: str = ""
+    formula: str = ""
+    source: str = ""
+    display_order: int = 100
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One KPI as a report gives it: the value evaluated, the stated and recomputed values."""
+
+    value: Decimal | None
+    stated_value: Decimal | None = None
+    recomputed_value: Decimal | None = None
+    insufficient_data: bool = False
+    volume: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class KPIResult:
+    """The outcome for one KPI: status, exact points (None without a value) and the trend."""
+
+    term: Term
+    status: str
+    value: Decimal | None
+    stated_value: Decimal | None
+    recomputed_value: Decimal | None
+    points: Decimal | None
+    previous_value: Decimal | None
+    change: Decimal | None
+    trailing_3m_average: Decimal | None
+
+
+@dataclass(frozen=True)
+class PeriodResult:
+    """The outcome for one contract in one period."""
+
+    kpis: list[KPIResult]
+    overall_score: Decimal | None
+    standing: str
+
+    @property
+    def breached_weight(self) -> Decimal:
+        """Sum of the weights of breached KPIs (the basis of the service credit)."""
+        return sum((k.term.weight for k in self.kpis if k.status == BREACH), ZERO)
+
+    def statuses(self) -> dict[str, str]:
+        """Status by KPI code."""
+        return {k.term.code: k.status for k in self.kpis}
+
+
+def _better_or_equal(direction: str, value: Decimal, threshold: Decimal) -> bool:
+    return value >= threshold if direction == HIGHER else value <= threshold
+
+
+def kpi_status(direction: str, value: Decimal, benchmark: Decimal, warning: Decimal) -> str:
+    """``meets`` at or better than the benchmark, ``breach`` strictly worse than the warning,
+    else ``watch``."""
+    if _better_or_equal(direction, value, benchmark):
+        return MEETS
+    if _better_or_equal(direction, value, warning):
+        return WATCH
+    return BREACH
+
+
+def kpi_points(direction: str, value: Decimal, benchmark: Decimal, warning: Decimal) -> Decimal:
+    """Points 0..100: 100 at or better than the benchmark, 0 at or worse than the warning,
+    linear in between (exact, unrounded)."""
+    status = kpi_status(direction, value, benchmark, warning)
+    if status == MEETS:
+        return HUNDRED
+    if status == BREACH or value == warning:
+        return ZERO
+    if direction == HIGHER:
+        return (value - warning) / (benchmark - warning) * HUNDRED
+    return (warning - value) / (warning - benchmark) * HUNDRED
+
+
+def overall_score(contributions: Iterable[tuple[str, Decimal, Decimal | None]]) -> Decimal | None:
+    """sum(weight x points) / sum(weights of KPIs with points), to 0.01 half-up; None if none.
+
+    ``contributions`` are (code, weight, points); summed in code order so the result never
+    depends on the order of the rows.
+    """
+    scored = sorted((c for c in contributions if c[2] is not None), key=lambda c: c[0])
+    weights = sum((w for _, w, _ in scored), ZERO)
+    if not scored or weights == 0:
+        return None
+    total = sum((w * p for _, w, p in scored if p is not None), ZERO)
+    return to_hundredths(total / weights)
+
+
+def to_hundredths(value: Decimal) -> Decimal:
+    """Round half-up to two decimals (how points and scores are stored and shown)."""
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def standing(score: Decimal | None, bands: Mapping[str, str | int | Decimal]) -> str:
+    """Standing label for a score: the highest band whose lower edge the score reaches.
+
+    ``bands`` maps a band name to its lower edge (``{"excellent": "90", "good": "75",
+    "needs_improvement": "50"}``); below every edge the standing is "Unsatisfactory".
+    """
+    if score is None:
+        return ""
+    for name, edge in sorted(bands.items(), key=lambda b: Decimal(str(b[1])), reverse=True):
+        if score >= Decimal(str(edge)):
+            return name.replace("_", " ").capitalize()
+    return UNSATISFACTORY
+
+
+def classify(
+    term: Term,
+    reading: Reading | None,
+    raw: Mapping[str, Decimal | None],
+    *,
+    missing_is_breach: bool = False,
+) -> tuple[str, Decimal | None]:
+    """Status of one KPI and the value evaluated.
+
+    A missing reading or value is ``not_reported`` (``breach`` when a late report's missing KPIs
+    count as breach); a zero or too small denominator is ``insufficient_data``.
+    """
+    if reading is None or (reading.value is None and not reading.insufficient_data):
+        return (BREACH if missing_is_breach else NOT_REPORTED), None
+    if reading.insufficient_data:
+        return INSUFFICIENT_DATA, None
+    volume = reading.volume
+    if volume is None and term.volume_field:
+        volume = raw.get(term.volume_field)
+    if volume is not None and volume < term.minimum_volume:
+        return INSUFFICIENT_DATA, None
+    assert reading.value is not None
+    return kpi_status(term.direction, reading.value, term.benchmark, term.warning), reading.value
+
+
+def _trend(
+    value: Decimal | None, history: Sequence[Decimal | None]
+) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+    """(previous value, change against it, trailing three-month average including this one)."""
+    previous = history[-1] if history else None
+    change = value - previous if value is not None and previous is not None else None
+    window = [v for v in [*history[-(TRAILING_PERIODS - 1) :], value] if v is not None]
+    average = sum(window, ZERO) / len(window) if window else None
+    return previous, change, average
+
+
+def evaluate_period(
+    terms: Iterable[Term],
+    readings: Mapping[str, Reading],
+    *,
+    raw: Mapping[str, Decimal | None] | None = None,
+    bands: Mapping[str, str | int | Decimal],
+    missing_is_breach: bool = False,
+    history: Mapping[str, Sequence[Decimal | None]] | None = None,
+) -> PeriodResult:
+    """Evaluate every SLA term of a contract for one period.
+
+    ``readings`` maps KPI codes to what the report gives; ``raw`` the report's raw counts;
+    ``history`` maps KPI codes to the values of the preceding consecutive periods, oldest first
+    (None where a period had no value). KPI rows come out in display order.
+    """
+    raw = raw or {}
+    history = history or {}
+    results: list[KPIResult] = []
+    for term in sorted(terms, key=lambda t: (t.display_order, t.code)):
+        reading = readings.get(term.code)
+        status, value = classify(term, reading, raw, missing_is_breach=missing_is_breach)
+        if value is not None:
+            points: Decimal | None = kpi_points(term.direction, value, term.benchmark, term.warning)
+        elif status == BREACH:
+            points = ZERO  # a missing KPI of a late report counts as a breach, with no points
+        else:
+            points = None
+        previous, change, average = _trend(value, history.get(term.code, ()))
+        results.append(
+            KPIResult(
+                term=term,
+                status=status,
+                value=value,
+                stated_value=reading.stated_value if reading else None,
+                recomputed_value=reading.recomputed_value if reading else None,
+                points=points,
+                previous_value=previous,
+                change=change,
+                trailing_3m_average=average,
+            )
+        )
+    score = overall_score((r.term.code, r.term.weight, r.points) for r in results)
+    return PeriodResult(kpis=results, overall_score=score, standing=standing(score, bands))

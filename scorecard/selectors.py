@@ -1,0 +1,228 @@
+"""Reads of scorecards, remediation items and termination rights shared by the API, the CLI,
+the pages and the PDF; every read for a user is scoped with ``vendors.selectors.scope_for_user``.
+
+``scorecard_payload`` is the one JSON shape of a scorecard (API, ``show_scorecard --json``, PDF):
+it is built only from the frozen snapshot rows, so later edits of contracts never change it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Prefetch, QuerySet
+
+from scorecard.models import (
+    RemediationEvent,
+    RemediationItem,
+    Scorecard,
+    ScorecardKPI,
+    TerminationRight,
+)
+from vendors.selectors import scope_for_user
+
+if TYPE_CHECKING:
+    from vendors.models import Organization, Vendor
+    from vendors.selectors import AnyUser
+
+
+def number(value: Decimal | None) -> str | None:
+    """A stored decimal as plain text without trailing zeros (``95.000000`` -> ``"95"``)."""
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def fixed2(value: Decimal | None) -> str | None:
+    """Money, points and scores with exactly two decimals (``"1234.50"``)."""
+    return None if value is None else f"{value:.2f}"
+
+
+def _scorecards() -> QuerySet[Scorecard]:
+    return Scorecard.objects.select_related("vendor", "organization").prefetch_related(
+        Prefetch("kpis", queryset=ScorecardKPI.objects.order_by("display_order", "kpi_code"))
+    )
+
+
+def scorecard_list(
+    *,
+    user: AnyUser,
+    vendor: str | None = None,
+    period: str | None = None,
+    current_only: bool = True,
+) -> QuerySet[Scorecard]:
+    """Scorecards the user may see (current revisions unless asked), KPI rows prefetched.
+
+    ``vendor`` is a vendor slug (or id); ``period`` a ``YYYY-MM``.
+    """
+    qs = scope_for_user(_scorecards(), user)
+    if current_only:
+        qs = qs.filter(is_current=True)
+    if vendor:
+        qs = (
+            qs.filter(vendor__pk=int(vendor))
+            if vendor.isdigit()
+            else qs.filter(vendor__slug=vendor)
+        )
+    if period:
+        qs = qs.filter(period=period)
+    return qs.order_by("-period", "vendor__name", "-revision")
+
+
+def scorecard_current(*, vendor: Vendor, period: str) -> Scorecard | None:
+    """The vendor's current scorecard for a period (the CLI and PDF read it), or None."""
+    return _scorecards().filter(vendor=vendor, period=period, is_current=True).first()
+
+
+def scorecards_for_vendor(*, vendor: Vendor) -> QuerySet[Scorecard]:
+    """A vendor's current scorecards, oldest period first (for trends and charts)."""
+    return _scorecards().filter(vendor=vendor, is_current=True).order_by("period")
+
+
+def scorecards_for_period(*, organization: Organization, period: str) -> QuerySet[Scorecard]:
+    """An organization's current scorecards of one period, by vendor name."""
+    return (
+        _scorecards()
+        .filter(organization=organization, period=period, is_current=True)
+        .order_by("vendor__name")
+    )
+
+
+def kpi_payload(row: ScorecardKPI) -> dict[str, Any]:
+    """One KPI row of a scorecard as JSON-ready data."""
+    return {
+        "kpi": row.kpi_code,
+        "name": row.kpi_name,
+        "unit": row.unit,
+        "direction": row.direction,
+        "value": number(row.value),
+        "stated_value": number(row.stated_value),
+        "recomputed_value": number(row.recomputed_value),
+        "status": row.status,
+        "points": fixed2(row.points),
+        "benchmark": number(row.benchmark),
+        "warning": number(row.warning),
+        "weight": number(row.weight),
+        "previous_value": number(row.previous_value),
+        "change": number(row.change),
+        "trailing_3m_average": number(row.trailing_3m_average),
+    }
+
+
+def scorecard_payload(card: Scorecard) -> dict[str, Any]:
+    """A scorecard as issued, JSON-ready: the same fields in the API, the CLI and the PDF.
+
+    Built from the scorecard's own rows and frozen snapshot only.
+    """
+    snap = card.snapshot or {}
+    vendor = snap.get("vendor") or {}
+    contract = snap.get("contract") or {}
+    report = snap.get("report")
+    return {
+        "id": card.pk,
+        "vendor": vendor.get("slug"),
+        "vendor_name": vendor.get("name"),
+        "period": card.period,
+        "revision": card.revision,
+        "issued_at": card.issued_at.isoformat(),
+        "overall_score": fixed2(card.overall_score),
+        "standing": card.standing,
+        "kpis": [kpi_payload(row) for row in card.kpis.all()],
+        "findings": snap.get("findings", []),
+        "report": report,
+        "report_late": card.report_late,
+        "report_due_date": card.report_due_date.isoformat() if card.report_due_date else None,
+        "currency": card.currency,
+        "fee": fixed2(card.fee),
+        "credit": fixed2(card.credit),
+        "at_risk_amount": snap.get("at_risk_amount"),
+        "effective_rate": number(card.effective_rate),
+        "cost_per_claim": number(card.cost_per_claim),
+        "payments": snap.get("payments"),
+        "claims_submitted": snap.get("claims_submitted"),
+        "contract": contract,
+        "remediations": snap.get("remediations", []),
+        "termination_rights": snap.get("termination_rights", []),
+    }
+
+
+# --- Remediation ------------------------------------------------------------------------------
+def _remediations() -> QuerySet[RemediationItem]:
+    return RemediationItem.objects.select_related("vendor", "kpi", "contract").prefetch_related(
+        Prefetch("events", queryset=RemediationEvent.objects.select_related("actor"))
+    )
+
+
+def remediation_list(
+    *,
+    user: AnyUser,
+    vendor: str | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    open_only: bool = False,
+) -> QuerySet[RemediationItem]:
+    """Remediation items the user may see, with their events (who, when, why)."""
+    qs = scope_for_user(_remediations(), user)
+    if vendor:
+        qs = (
+            qs.filter(vendor__pk=int(vendor))
+            if vendor.isdigit()
+            else qs.filter(vendor__slug=vendor)
+        )
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if open_only:
+        qs = qs.exclude(status__in=["closed", "waived"])
+    return qs.order_by("opened_period", "id")
+
+
+def remediations_for_organization(*, organization: Organization) -> QuerySet[RemediationItem]:
+    """All remediation items of an organization, oldest first (pages and PDF)."""
+    return _remediations().filter(organization=organization).order_by("opened_period", "id")
+
+
+def remediation_payload(item: RemediationItem) -> dict[str, Any]:
+    """A remediation item with its history, JSON-ready."""
+    return {
+        "id": item.pk,
+        "vendor": item.vendor.slug,
+        "vendor_name": item.vendor.name,
+        "contract": item.contract_id,
+        "kpi": item.kpi.code,
+        "kpi_name": item.kpi.name,
+        "kind": item.kind,
+        "status": item.status,
+        "opened_period": item.opened_period,
+        "cure_deadline": item.cure_deadline.isoformat() if item.cure_deadline else None,
+        "meeting_streak": item.meeting_streak,
+        "verified": item.verified,
+        "closed_at": item.closed_at.isoformat() if item.closed_at else None,
+        "events": [
+            {
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "actor": e.actor.get_username() if e.actor else None,
+                "at": e.at.isoformat(),
+                "reason": e.reason,
+                "period": e.period,
+            }
+            for e in item.events.all()
+        ],
+    }
+
+
+def termination_rights_for(
+    *, user: AnyUser | None = None, organization: Organization | None = None
+) -> QuerySet[TerminationRight]:
+    """Raised termination rights, newest first, scoped to a user or an organization."""
+    qs = TerminationRight.objects.select_related("vendor", "kpi", "contract").order_by(
+        "-raised_at", "-id"
+    )
+    if user is not None:
+        qs = scope_for_user(qs, user)
+    if organization is not None:
+        qs = qs.filter(organization=organization)
+    return qs

@@ -1,0 +1,646 @@
+"""Evaluation: build scorecard snapshots and remediation state from stored reports.
+
+Batch by design: everything is loaded with a few queries, every vendor's periods are evaluated in
+order in memory (remediation depends on history), and the results are written with bulk inserts
+in one transaction. Running it again with the same inputs changes nothing (``inputs_sha256``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from scorecard import business_days as bd
+from scorecard import evaluation as ev
+from scorecard import pricing
+from scorecard import remediation as rm
+from scorecard.models import (
+    RemediationEvent,
+    RemediationItem,
+    RemediationKind,
+    Scorecard,
+    ScorecardKPI,
+    TerminationRight,
+)
+from scorecard.selectors import number
+from vendors import selectors as vendor_selectors
+from vendors.models import Contract, KPIDefinition, Report
+
+from . import notifications
+
+FOUR = Decimal("0.0001")
+
+
+@dataclass
+class EvaluationSummary:
+    """What one evaluation run did."""
+
+    issued: int = 0
+    unchanged: int = 0
+    opened: int = 0
+    escalated: int = 0
+    closed: int = 0
+    termination_rights: int = 0
+    notifications: int = 0
+    scorecard_ids: list[int] = field(default_factory=list)
+
+
+def _str(value: Any) -> Any:
+    """Canonical text of a decimal, date or datetime for snapshots and hashes."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return number(value)
+    return value
+
+
+def _money(value: Decimal | None) -> Decimal | None:
+    return None if value is None else pricing.to_cents(value)
+
+
+def _four(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(FOUR)
+
+
+def contract_snapshot(contract: Contract) -> dict[str, Any]:
+    """The contract terms an evaluation uses, as plain JSON-ready data."""
+    return {
+        "id": contract.pk,
+        "version": contract.version,
+        "start_date": _str(contract.start_date),
+        "end_date": _str(contract.end_date),
+        "currency": contract.currency,
+        "pricing_model": contract.pricing_model,
+        "percent_of_collections": _str(contract.percent_of_collections),
+        "fee_per_claim": _str(contract.fee_per_claim),
+        "flat_monthly_fee": _str(contract.flat_monthly_fee),
+        "monthly_minimum": _str(contract.monthly_minimum),
+        "monthly_maximum": _str(contract.monthly_maximum),
+        "report_due_business_day": contract.report_due_business_day,
+        "late_report_counts_as_breach": contract.late_report_counts_as_breach,
+        "at_risk_percent": _str(contract.at_risk_percent),
+        "cure_period_days": contract.cure_period_days,
+        "verification_periods": contract.verification_periods,
+        "termination_consecutive_breaches": contract.termination_consecutive_breaches,
+        "standing_bands": contract.standing_bands,
+    }
+
+
+def pricing_terms(contract: Contract) -> pricing.PricingTerms:
+    """A contract's pricing as plain data for ``scorecard.pricing``."""
+    return pricing.PricingTerms(
+        pricing_model=contract.pricing_model,
+        percent_of_collections=contract.percent_of_collections,
+        fee_per_claim=contract.fee_per_claim,
+        flat_monthly_fee=contract.flat_monthly_fee,
+        monthly_minimum=contract.monthly_minimum,
+        monthly_maximum=contract.monthly_maximum,
+    )
+
+
+def contract_terms(contract: Contract) -> list[ev.Term]:
+    """A contract's SLA terms with their KPI definitions copied (prefetched by the selector)."""
+    return [
+        ev.Term(
+            code=t.kpi.code,
+            name=t.kpi.name,
+            unit=t.kpi.unit,
+            direction=t.kpi.direction,
+            benchmark=t.benchmark,
+            warning=t.warning,
+            weight=t.weight,
+            minimum_volume=t.minimum_volume,
+            volume_field=t.kpi.volume_field,
+            formula=t.kpi.formula,
+            source=t.kpi.source,
+            display_order=t.kpi.display_order,
+        )
+        for t in contract.sla_terms.all()
+    ]
+
+
+def _term_dict(t: ev.Term) -> dict[str, Any]:
+    return {
+        "code": t.code,
+        "name": t.name,
+        "unit": t.unit,
+        "direction": t.direction,
+        "benchmark": str(t.benchmark),
+        "warning": str(t.warning),
+        "weight": str(t.weight),
+        "minimum_volume": t.minimum_volume,
+        "volume_field": t.volume_field,
+        "formula": t.formula,
+        "source": t.source,
+        "display_order": t.display_order,
+    }
+
+
+def _contract_for(contracts: list[Contract], period: str) -> Contract | None:
+    """The version in force at the period's end (or its last day in force within the period)."""
+    start, end = bd.period_start(period), bd.period_end(period)
+    found = None
+    for c in contracts:  # ordered by start date
+        if c.start_date <= end and (c.end_date is None or c.end_date >= start):
+            found = c
+    return found
+
+
+def _raw_number(values: dict[str, dict[str, Any]], name: str) -> Decimal | None:
+    row = values.get(name)
+    if row is None:
+        return None
+    return row["value"] if row["value"] is not None else row["stated_value"]
+
+
+@dataclass
+class _Context:
+    """Per-contract data computed once per run."""
+
+    contract: Contract
+    terms: list[ev.Term]
+    snapshot: dict[str, Any]
+    term_dicts: list[dict[str, Any]]
+    pricing: pricing.PricingTerms
+    rules: rm.Rules
+
+
+@dataclass
+class _Pending:
+    """Rows to write at the end of the run."""
+
+    superseded: list[int] = field(default_factory=list)
+    scorecards: list[tuple[Scorecard, list[ScorecardKPI], list[tuple[rm.Item, dict]]]] = field(
+        default_factory=list
+    )
+    new_items: list[tuple[rm.Item, Contract, int, int]] = field(default_factory=list)
+    events: list[rm.Change] = field(default_factory=list)
+    rights: list[tuple[Contract, str, list[str]]] = field(default_factory=list)
+    event_rows: list[RemediationEvent] = field(default_factory=list)
+    right_rows: list[TerminationRight] = field(default_factory=list)
+
+
+def _item_state(item: rm.Item) -> dict[str, Any]:
+    return {
+        "kpi": item.kpi_code,
+        "kind": item.kind,
+        "status": item.status,
+        "opened_period": item.opened_period,
+        "cure_deadline": _str(item.cure_deadline),
+        "meeting_streak": item.meeting_streak,
+        "verified": item.verified,
+    }
+
+
+def evaluate(
+    *,
+    vendor_ids: list[int] | None = None,
+    period: str | None = None,
+    today: dt.date | None = None,
+    notify: bool = True,
+) -> EvaluationSummary:
+    """(Re)build scorecards and remediation state for the given vendors (all when None).
+
+    ``period`` limits which period's scorecard is written (history is still read); ``today``
+    decides whether a missing report is late and which cure deadlines are near. Remediation moves
+    only for periods newer than the vendor's last evaluated one, so a rerun never counts twice.
+    """
+    today = today or timezone.localdate()
+    holidays = bd.parse_holidays(settings.SCORECARD_HOLIDAYS)
+    now = timezone.now()
+    summary = EvaluationSummary()
+    catalog = vendor_selectors.kpi_by_code()
+
+    contracts_by_vendor: dict[int, list[Contract]] = defaultdict(list)
+    for c in vendor_selectors.contracts_for_vendors(vendor_ids=vendor_ids):
+        contracts_by_vendor[c.vendor_id].append(c)
+    if not contracts_by_vendor:
+        return summary
+    vids = list(contracts_by_vendor)
+    reports_by_vendor: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for r in vendor_selectors.current_report_data(vendor_ids=vendor_ids):
+        reports_by_vendor[r["vendor_id"]][r["period"]] = r
+
+    current: dict[tuple[int, str], tuple[int, int, str]] = {}
+    through: dict[int, str] = {}
+    scope = (
+        Scorecard.objects.all()
+        if vendor_ids is None
+        else Scorecard.objects.filter(vendor_id__in=vids)
+    )
+    for sid, contract_id, vendor_id, p, sha in scope.filter(is_current=True).values_list(
+        "id", "contract_id", "vendor_id", "period", "inputs_sha256"
+    ):
+        current[(vendor_id, p)] = (sid, contract_id, sha)
+        through[vendor_id] = max(through.get(vendor_id, p), p)
+    max_revision = {
+        (row["contract_id"], row["period"]): row["top"]
+        for row in scope.values("contract_id", "period").annotate(top=Max("revision"))
+    }
+
+    items_by_vendor: dict[int, list[rm.Item]] = defaultdict(list)
+    item_rows = RemediationItem.objects.exclude(status__in=list(rm.TERMINAL))
+    if vendor_ids is not None:
+        item_rows = item_rows.filter(vendor_id__in=vids)
+    for row in item_rows.values(
+        "id",
+        "vendor_id",
+        "kpi__code",
+        "kind",
+        "status",
+        "opened_period",
+        "cure_deadline",
+        "meeting_streak",
+        "verified",
+    ):
+        items_by_vendor[row["vendor_id"]].append(
+            rm.Item(
+                kpi_code=row["kpi__code"],
+                kind=row["kind"],
+                status=row["status"],
+                opened_period=row["opened_period"],
+                cure_deadline=row["cure_deadline"],
+                meeting_streak=row["meeting_streak"],
+                verified=row["verified"],
+                ref=row["id"],
+            )
+        )
+    rights_by_vendor: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    right_rows = TerminationRight.objects.all()
+    if vendor_ids is not None:
+        right_rows = right_rows.filter(vendor_id__in=vids)
+    for row in right_rows.order_by("id").values(
+        "id", "vendor_id", "contract_id", "kpi__code", "periods"
+    ):
+        rights_by_vendor[row["vendor_id"]].append(
+            {"id": row["id"], "kpi": row["kpi__code"], "periods": row["periods"]}
+        )
+
+    contexts: dict[int, _Context] = {}
+    pending = _Pending()
+
+    for vendor_id, vcontracts in contracts_by_vendor.items():
+        reports = reports_by_vendor.get(vendor_id)
+        if not reports:
+            continue
+        vendor = vcontracts[0].vendor
+        items = items_by_vendor[vendor_id]
+        rights = rights_by_vendor[vendor_id]
+        reported = sorted(reports)
+        period_values: list[dict[str, Decimal | None]] = []
+        previous_statuses: dict[str, str] | None = None
+        runs: dict[str, list[str]] = {}
+        for p in bd.periods_between(reported[0], reported[-1]):
+            contract = _contract_for(vcontracts, p)
+            if contract is None:
+                period_values, previous_statuses, runs = [], None, {}
+                continue
+            ctx = contexts.get(contract.pk)
+            if ctx is None:
+                terms = contract_terms(contract)
+                ctx = contexts[contract.pk] = _Context(
+                    contract=contract,
+                    terms=terms,
+                    snapshot=contract_snapshot(contract),
+                    term_dicts=[_term_dict(t) for t in terms],
+                    pricing=pricing_terms(contract),
+                    rules=rm.Rules(
+                        cure_period_days=contract.cure_period_days,
+                        verification_periods=contract.verification_periods,
+                        termination_consecutive_breaches=contract.termination_consecutive_breaches,
+                    ),
+                )
+            report = reports.get(p)
+            values: dict[str, dict[str, Any]] = report["values"] if report else {}
+            due = bd.report_due_date(p, contract.report_due_business_day, holidays)
+            if report is not None:
+                received_on = timezone.localtime(report["received_at"]).date()
+                late = bd.is_late(received_on, due)
+            else:
+                late = bd.is_late(today, due)
+            readings = {
+                code: ev.Reading(
+                    value=row["value"],
+                    stated_value=row["stated_value"],
+                    recomputed_value=row["recomputed_value"],
+                    insufficient_data=row["insufficient_data"],
+                    volume=row["volume"],
+                )
+                for code, row in values.items()
+            }
+            raw = {name: _raw_number(values, name) for name in values}
+            history = {t.code: [pv.get(t.code) for pv in period_values[-2:]] for t in ctx.terms}
+            result = ev.evaluate_period(
+                ctx.terms,
+                readings,
+                raw=raw,
+                bands=contract.standing_bands,
+                missing_is_breach=late and contract.late_report_counts_as_breach,
+                history=history,
+            )
+            statuses = result.statuses()
+            payments = _raw_number(values, "payments")
+            claims = _raw_number(values, "claims_submitted")
+            fee = pricing.period_fee(ctx.pricing, payments=payments, claims_submitted=claims)
+            credit = pricing.service_credit(fee, contract.at_risk_percent, result.breached_weight)
+            report_info = (
+                None
+                if report is None
+                else {
+                    "id": report["id"],
+                    "version": report["version"],
+                    "received_at": report["received_at"].isoformat(),
+                }
+            )
+            findings = [
+                {k: _str(v) for k, v in f.items()} for f in (report["findings"] if report else [])
+            ]
+            vendor_info = {"id": vendor.pk, "slug": vendor.slug, "name": vendor.name}
+            inputs = {
+                "vendor": vendor_info,
+                "contract": ctx.snapshot,
+                "terms": ctx.term_dicts,
+                "report": report_info,
+                "values": {
+                    name: [_str(v) for v in row.values()] for name, row in sorted(values.items())
+                },
+                "findings": findings,
+                "late": late,
+                "due": due.isoformat(),
+                "history": {k: [_str(v) for v in vs] for k, vs in sorted(history.items())},
+            }
+            sha = hashlib.sha256(
+                json.dumps(inputs, sort_keys=True, separators=(",", ":")).encode()
+            ).hexdigest()
+
+            existing = current.get((vendor_id, p))
+            write = (period is None or p == period) and (
+                existing is None or existing[2] != sha or existing[1] != contract.pk
+            )
+            if existing is not None and not write and (period is None or p == period):
+                summary.unchanged += 1
+            if write:
+                remediation_rows: list[tuple[rm.Item, dict]] = []
+                if vendor_id not in through or p > through[vendor_id]:
+                    step = rm.step(
+                        period=p,
+                        period_end=bd.period_end(p),
+                        statuses=statuses,
+                        previous_statuses=previous_statuses,
+                        breach_runs=runs,
+                        items=items,
+                        rules=ctx.rules,
+                    )
+                    for item in step.opened:
+                        pending.new_items.append(
+                            (item, contract, vendor.organization_id, catalog[item.kpi_code].pk)
+                        )
+                    pending.events.extend(step.changes)
+                    changed = {id(c.item) for c in step.changes}
+                    for code, run in step.terminations:
+                        pending.rights.append((contract, code, run))
+                        rights.append({"id": None, "kpi": code, "periods": run})
+                    through[vendor_id] = p
+                else:
+                    changed = set()
+                for item in items:
+                    if item.opened_period <= p and (
+                        item.status not in rm.TERMINAL or id(item) in changed
+                    ):
+                        remediation_rows.append((item, _item_state(item)))
+                rev = max_revision.get((contract.pk, p), 0) + 1
+                max_revision[(contract.pk, p)] = rev
+                if existing is not None:
+                    pending.superseded.append(existing[0])
+                snapshot = {
+                    "vendor": vendor_info,
+                    "contract": ctx.snapshot,
+                    "report": report_info,
+                    "findings": findings,
+                    "payments": _str(payments),
+                    "claims_submitted": _str(claims),
+                    "at_risk_amount": _str(
+                        None
+                        if fee is None
+                        else _money(pricing.at_risk_amount(fee, contract.at_risk_percent))
+                    ),
+                    "breached_weight": str(result.breached_weight),
+                    "termination_rights": [
+                        {"kpi": r["kpi"], "periods": r["periods"]}
+                        for r in rights
+                        if r["periods"][-1] <= p
+                    ],
+                }
+                card = Scorecard(
+                    organization_id=vendor.organization_id,
+                    contract=contract,
+                    vendor_id=vendor_id,
+                    period=p,
+                    revision=rev,
+                    is_current=True,
+                    report_id=report["id"] if report else None,
+                    inputs_sha256=sha,
+                    overall_score=result.overall_score,
+                    standing=result.standing,
+                    report_late=late,
+                    report_due_date=due,
+                    currency=contract.currency,
+                    fee=_money(fee),
+                    credit=_money(credit) if fee is not None else None,
+                    effective_rate=_four(pricing.effective_rate(fee, payments)),
+                    cost_per_claim=_four(pricing.cost_per_claim(fee, claims)),
+                    snapshot=snapshot,
+                    issued_at=now,
+                )
+                kpi_rows = [
+                    ScorecardKPI(
+                        kpi_code=k.term.code,
+                        kpi_name=k.term.name,
+                        unit=k.term.unit,
+                        direction=k.term.direction,
+                        formula=k.term.formula,
+                        source=k.term.source,
+                        benchmark=k.term.benchmark,
+                        warning=k.term.warning,
+                        weight=k.term.weight,
+                        value=k.value,
+                        stated_value=k.stated_value,
+                        recomputed_value=k.recomputed_value,
+                        status=k.status,
+                        points=None if k.points is None else ev.to_hundredths(k.points),
+                        previous_value=k.previous_value,
+                        change=k.change,
+                        trailing_3m_average=None
+                        if k.trailing_3m_average is None
+                        else k.trailing_3m_average.quantize(Decimal("0.000001")),
+                        display_order=k.term.display_order,
+                    )
+                    for k in result.kpis
+                ]
+                pending.scorecards.append((card, kpi_rows, remediation_rows))
+            # History for the next period, whether or not this one was written.
+            period_values.append({k.term.code: k.value for k in result.kpis})
+            runs = {
+                code: ([*runs.get(code, []), p] if status == ev.BREACH else [])
+                for code, status in statuses.items()
+            }
+            previous_statuses = statuses
+
+    _write(pending, now=now, summary=summary, catalog=catalog)
+    if notify:
+        _notify(pending, summary=summary, today=today, catalog=catalog)
+    return summary
+
+
+@transaction.atomic
+def _write(
+    pending: _Pending,
+    *,
+    now: dt.datetime,
+    summary: EvaluationSummary,
+    catalog: dict[str, KPIDefinition],
+) -> None:
+    """Store everything the run decided, in bulk, in one transaction."""
+    if pending.superseded:
+        Scorecard.objects.filter(pk__in=pending.superseded).update(
+            is_current=False, superseded_at=now
+        )
+    new_rows = [
+        RemediationItem(
+            organization_id=org_id,
+            contract=contract,
+            vendor_id=contract.vendor_id,
+            kpi_id=kpi_id,
+            kind=item.kind,
+            status=item.status,
+            opened_period=item.opened_period,
+            cure_deadline=item.cure_deadline,
+            meeting_streak=item.meeting_streak,
+            verified=item.verified,
+            closed_at=now if item.status == rm.CLOSED else None,
+        )
+        for item, contract, org_id, kpi_id in pending.new_items
+    ]
+    RemediationItem.objects.bulk_create(new_rows)
+    for (item, *_), row in zip(pending.new_items, new_rows, strict=True):
+        item.ref = row.pk
+    new_ids = {id(item) for item, *_ in pending.new_items}
+    touched = {id(c.item): c.item for c in pending.events if id(c.item) not in new_ids}
+    for _, _, remediation_rows in pending.scorecards:
+        for item, _state in remediation_rows:
+            if item.touched and id(item) not in new_ids:
+                touched[id(item)] = item
+    if touched:
+        RemediationItem.objects.bulk_update(
+            [
+                RemediationItem(
+                    pk=item.ref,
+                    status=item.status,
+                    meeting_streak=item.meeting_streak,
+                    verified=item.verified,
+                    closed_at=now if item.status == rm.CLOSED else None,
+                )
+                for item in touched.values()
+            ],
+            ["status", "meeting_streak", "verified", "closed_at"],
+        )
+    pending.event_rows = RemediationEvent.objects.bulk_create(
+        [
+            RemediationEvent(
+                item_id=c.item.ref,
+                from_status=c.from_status,
+                to_status=c.to_status,
+                actor=None,
+                at=now,
+                reason=c.reason,
+                period=c.period,
+            )
+            for c in pending.events
+        ]
+    )
+    pending.right_rows = TerminationRight.objects.bulk_create(
+        [
+            TerminationRight(
+                organization_id=contract.organization_id,
+                contract=contract,
+                vendor_id=contract.vendor_id,
+                kpi_id=catalog[code].pk,
+                periods=periods,
+                raised_at=now,
+            )
+            for contract, code, periods in pending.rights
+        ]
+    )
+    cards = [card for card, _, _ in pending.scorecards]
+    for card, _, remediation_rows in pending.scorecards:
+        card.snapshot["remediations"] = [
+            {"id": item.ref, **state} for item, state in remediation_rows
+        ]
+    Scorecard.objects.bulk_create(cards, batch_size=2000)
+    kpis = []
+    for card, rows, _ in pending.scorecards:
+        for row in rows:
+            row.scorecard_id = card.pk
+            kpis.append(row)
+    ScorecardKPI.objects.bulk_create(kpis, batch_size=5000)
+    summary.issued += len(cards)
+    summary.scorecard_ids.extend(card.pk for card in cards)
+    summary.opened += len(new_rows)
+    summary.escalated += sum(1 for c in pending.events if c.to_status == rm.ESCALATED)
+    summary.closed += sum(1 for c in pending.events if c.to_status == rm.CLOSED)
+    summary.termination_rights += len(pending.right_rows)
+
+
+def _notify(
+    pending: _Pending,
+    *,
+    summary: EvaluationSummary,
+    today: dt.date,
+    catalog: dict[str, KPIDefinition],
+) -> None:
+    """After the commit: mail breaches, escalations and termination rights, then reminders."""
+    events = pending.event_rows
+    kpi_names = {k.pk: k.name for k in catalog.values()}
+    breach_ids = [
+        item.ref for item, *_ in pending.new_items if item.kind == RemediationKind.BREACH.value
+    ]
+    escalations = [
+        (c.item.ref, row.pk, c.reason)
+        for c, row in zip(pending.events, events, strict=True)
+        if c.to_status == rm.ESCALATED
+    ]
+    wanted = set(breach_ids) | {ref for ref, _, _ in escalations}
+    by_id = RemediationItem.objects.select_related("vendor", "kpi").in_bulk(list(wanted))
+    sent = 0
+    for ref in breach_ids:
+        sent += notifications.breach_notify(item=by_id[ref])
+    for ref, event_id, reason in escalations:
+        sent += notifications.escalation_notify(item=by_id[ref], event_id=event_id, reason=reason)
+    for right in pending.right_rows:
+        sent += notifications.termination_right_notify(
+            organization_id=right.organization_id,
+            right_id=right.pk,
+            vendor_name=right.contract.vendor.name,
+            kpi_name=kpi_names[right.kpi_id],
+            periods=right.periods,
+        )
+    sent += notifications.cure_reminders_send(today=today)
+    summary.notifications += sent
+
+
+def evaluate_report(*, report_id: int) -> EvaluationSummary:
+    """Evaluate after one stored report: its vendor's periods, in order (one call per task)."""
+    vendor_id = Report.objects.filter(pk=report_id).values_list("vendor_id", flat=True).first()
+    if vendor_id is None:
+        return EvaluationSummary()
+    return evaluate(vendor_ids=[vendor_id])
