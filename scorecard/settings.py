@@ -156,8 +156,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- Email ----------------------------------------------------------------------------------
-# Django 6.1 MAILERS; the console backend prints mail on the embedded default.
-_email_backend = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Django 6.1 MAILERS; in DEBUG (the embedded default) the console backend prints mail.
+_email_backend = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends."
+    + ("console.EmailBackend" if DEBUG else "smtp.EmailBackend"),
+)
 _email_options: dict[str, object] = {}
 if _email_backend.endswith("smtp.EmailBackend"):
     _email_options = {
@@ -240,4 +244,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
+
+# --- PDF scorecards (PDF/jobs issue) --------------------------------------------------------
+# Template of the PDF scorecard, its page size (A4 or Letter), and the business day of the month
+# on which last month's PDFs are rendered by the beat schedule (the day after reports are due).
+SCORECARD_PDF_TEMPLATE = env.str("SCORECARD_PDF_TEMPLATE", default="scorecard/pdf/scorecard.html")
+SCORECARD_PDF_PAGE_SIZE = env.str("SCORECARD_PDF_PAGE_SIZE", default="A4")
+SCORECARD_PDF_BATCH_BUSINESS_DAY = env.int("SCORECARD_PDF_BATCH_BUSINESS_DAY", default=11)
+CELERY_BEAT_SCHEDULE["scorecard-monthly-pdfs"] = {  # daily; the job key makes repeats no-ops
+    "task": "scorecard.pdf.queue_monthly_batches",
+    "schedule": __import__("celery.schedules").schedules.crontab(hour=6, minute=30),
 }

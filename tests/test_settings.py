@@ -9,7 +9,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    drop = {"SECRET_KEY", "DEBUG", "SECURE_SSL_REDIRECT", "EMAIL_BACKEND"}
+    base = {k: v for k, v in os.environ.items() if k not in drop}
     base.update({"VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"})
     base.update(env)
     return subprocess.run(
