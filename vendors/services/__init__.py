@@ -1,6 +1,7 @@
 """Every write to vendor facts: organizations, members, vendors, KPIs, contracts and SLA terms.
 
-Each function is keyword-only, runs in a transaction and raises ``ValidationError`` with a
+Report ingestion lives in ``vendors.services.reports`` and column aliases in
+``vendors.services.aliases``. Each function is keyword-only, runs in a transaction and raises ``ValidationError`` with a
 message per field when the input is refused.
 """
 
@@ -16,8 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from . import selectors
-from .models import (
+from vendors import selectors
+from vendors.models import (
     Contract,
     Direction,
     KPIDefinition,
