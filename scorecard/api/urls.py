@@ -1,6 +1,19 @@
 """API routes of the judgement side (scorecards, remediations, jobs)."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .jobs import JobView, ScorecardPDFView
+from .remediations import RemediationViewSet
+from .scorecards import ScorecardViewSet
+
 router = SimpleRouter()
-urlpatterns = router.urls
+# Scorecards engineer: scorecards/ (list, retrieve, what-if) and remediations/.
+router.register("scorecards", ScorecardViewSet, basename="scorecard")
+router.register("remediations", RemediationViewSet, basename="remediation")
+# PDF/jobs engineer: explicit paths placed before the router urls so they take precedence.
+urlpatterns = [
+    path("scorecards/<int:pk>/pdf/", ScorecardPDFView.as_view(), name="scorecard-pdf"),
+    path("jobs/<int:pk>/", JobView.as_view(), name="job-detail"),
+    *router.urls,
+]

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from scorecard.services.evaluation import evaluate
 from vendors import demo
 
 
@@ -32,6 +33,14 @@ class Command(BaseCommand):
         self.stdout.write("Building the demo organization ...")
         org = demo.demo_setup()
         self.stdout.write(self.style.SUCCESS(f"Demo organization: {org.name} ({org.slug})"))
+        # Scorecards step (after the reports step): evaluate every period, in order.
+        self.stdout.write("Evaluating every period ...")
+        summary = evaluate()
+        self.stdout.write(
+            f"Scorecards issued: {summary.issued} ({summary.unchanged} unchanged); "
+            f"remediation items opened: {summary.opened}; "
+            f"termination rights: {summary.termination_rights}"
+        )
         self.stdout.write("")
         self.stdout.write(
             "Sign in with any of these (password for all: " + demo.DEMO_PASSWORD + "):"

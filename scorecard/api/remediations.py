@@ -1,0 +1,92 @@
+"""Remediation API: list, retrieve, and transitions with a reason (admin and compliance only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from scorecard import selectors
+from scorecard.models import RemediationItem, RemediationStatus
+from scorecard.services.remediation import remediation_transition
+from vendors import selectors as vendor_selectors
+from vendors.models import Role
+
+MOVERS = {Role.ADMIN.value, Role.COMPLIANCE.value}
+
+
+class RemediationSerializer(serializers.BaseSerializer):
+    """A remediation item with its events (``scorecard.selectors.remediation_payload``)."""
+
+    def to_representation(self, instance: RemediationItem) -> dict[str, Any]:
+        return selectors.remediation_payload(instance)
+
+
+class TransitionSerializer(serializers.Serializer):
+    """A transition: the new status and why."""
+
+    status = serializers.ChoiceField(choices=RemediationStatus.choices)
+    reason = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class RemediationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Remediation items of the user's organizations, from breach to verified cure."""
+
+    serializer_class = RemediationSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("vendor", str, description="Vendor slug (or id)."),
+            OpenApiParameter("status", str),
+            OpenApiParameter("kind", str, description="breach or root_cause_review."),
+            OpenApiParameter("open", bool, description="Only items not closed or waived."),
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Remediation items, oldest first."""
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[RemediationItem]:
+        params = self.request.query_params
+        return selectors.remediation_list(
+            user=self.request.user,
+            vendor=params.get("vendor") or None,
+            status=params.get("status") or None,
+            kind=params.get("kind") or None,
+            open_only=params.get("open") in ("1", "true"),
+        )
+
+    def _transition(self, request: Request) -> Response:
+        item = self.get_object()
+        if vendor_selectors.role_in(request.user, item.organization_id) not in MOVERS:
+            raise PermissionDenied("Only administrators and compliance members move remediations.")
+        payload = TransitionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            remediation_transition(
+                item=item,
+                to_status=payload.validated_data["status"],
+                reason=payload.validated_data["reason"],
+                actor=request.user,
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        return Response(self.get_serializer(self.get_queryset().get(pk=item.pk)).data)
+
+    @extend_schema(request=TransitionSerializer, responses={200: RemediationSerializer})
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        """PATCH {"status": ..., "reason": ...}: a transition."""
+        return self._transition(request)
+
+    @extend_schema(request=TransitionSerializer, responses={200: RemediationSerializer})
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk: str | None = None) -> Response:
+        """POST {"status": ..., "reason": ...}: a transition."""
+        return self._transition(request)

@@ -1,0 +1,149 @@
+"""Scorecards API: list (filters ``vendor``, ``period``), retrieve, and a pricing what-if."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from scorecard import business_days as bd
+from scorecard import pricing, selectors
+from scorecard.models import Scorecard
+from scorecard.services.evaluation import pricing_terms
+from vendors import selectors as vendor_selectors
+from vendors.models import PricingModel
+
+
+class ScorecardSerializer(serializers.BaseSerializer):
+    """A scorecard as issued (``scorecard.selectors.scorecard_payload``); read-only."""
+
+    def to_representation(self, instance: Scorecard) -> dict[str, Any]:
+        return selectors.scorecard_payload(instance)
+
+
+PRICING_PARAMS = [
+    "percent_of_collections",
+    "fee_per_claim",
+    "flat_monthly_fee",
+    "monthly_minimum",
+    "monthly_maximum",
+]
+
+
+def _decimal(text: str | None, name: str) -> Decimal | None:
+    if text in (None, ""):
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:
+        raise ValidationError({name: f"{name} must be a number; got {text!r}."}) from exc
+
+
+def _what_if_row(
+    terms: pricing.PricingTerms, payments: Decimal | None, claims: Decimal | None
+) -> dict[str, Any]:
+    result = pricing.what_if(terms, payments=payments, claims_submitted=claims)
+    return {
+        "pricing_model": terms.pricing_model,
+        **{p: selectors.number(getattr(terms, p)) for p in PRICING_PARAMS},
+        "fee": selectors.fixed2(None if result.fee is None else pricing.to_cents(result.fee)),
+        "effective_rate": selectors.number(
+            None
+            if result.effective_rate is None
+            else result.effective_rate.quantize(Decimal("0.0001"))
+        ),
+        "cost_per_claim": selectors.number(
+            None
+            if result.cost_per_claim is None
+            else result.cost_per_claim.quantize(Decimal("0.0001"))
+        ),
+    }
+
+
+class ScorecardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Scorecards of the user's organizations: current revisions, or every revision on request."""
+
+    serializer_class = ScorecardSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("vendor", str, description="Vendor slug (or id)."),
+            OpenApiParameter("period", str, description="Period, YYYY-MM."),
+            OpenApiParameter("all_revisions", bool, description="Include superseded revisions."),
+        ]
+    )
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Current scorecards, newest period first."""
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Scorecard]:
+        params = self.request.query_params
+        return selectors.scorecard_list(
+            user=self.request.user,
+            vendor=params.get("vendor") or None,
+            period=params.get("period") or None,
+            current_only=self.action == "list" and params.get("all_revisions") not in ("1", "true"),
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "pricing_model", str, description="Price this period under these terms instead."
+            ),
+            *[OpenApiParameter(p, OpenApiTypes.DECIMAL) for p in PRICING_PARAMS],
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get"], url_path="what-if")
+    def what_if(self, request: Request, pk: str | None = None) -> Response:
+        """The vendor's period fee under other pricing terms: the organization's other contracts
+        in force that period, or the terms given as query parameters."""
+        card = self.get_object()
+        snap = card.snapshot or {}
+        payments = _decimal(snap.get("payments"), "payments")
+        claims = _decimal(snap.get("claims_submitted"), "claims_submitted")
+        params = request.query_params
+        if params.get("pricing_model"):
+            model = params["pricing_model"]
+            if model not in PricingModel.values:
+                raise ValidationError(
+                    {"pricing_model": f"Pricing model must be one of {PricingModel.values}."}
+                )
+            terms = pricing.PricingTerms(
+                pricing_model=model, **{p: _decimal(params.get(p), p) for p in PRICING_PARAMS}
+            )
+            alternatives = [
+                {"vendor": None, "contract": None, **_what_if_row(terms, payments, claims)}
+            ]
+        else:
+            contracts = vendor_selectors.contracts_for_period(
+                period_start=bd.period_start(card.period), period_end=bd.period_end(card.period)
+            ).filter(organization_id=card.organization_id)
+            alternatives = [
+                {
+                    "vendor": c.vendor.slug,
+                    "contract": c.pk,
+                    **_what_if_row(pricing_terms(c), payments, claims),
+                }
+                for c in contracts
+                if c.vendor_id != card.vendor_id
+            ]
+        return Response(
+            {
+                "scorecard": card.pk,
+                "vendor": (snap.get("vendor") or {}).get("slug"),
+                "period": card.period,
+                "payments": snap.get("payments"),
+                "claims_submitted": snap.get("claims_submitted"),
+                "fee": selectors.fixed2(card.fee),
+                "alternatives": alternatives,
+            }
+        )
