@@ -1,9 +1,24 @@
 """Django admin for every vendor-side model."""
 
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import models
+from .ingest.headers import normalize
+
+
+class ColumnAliasForm(forms.ModelForm):
+    """Keeps the normalized header (what ingestion matches) in step with the header typed."""
+
+    class Meta:
+        model = models.ColumnAlias
+        fields = ["vendor", "header", "target", "scale"]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self.instance.normalized = normalize(data.get("header", ""))
+        return data
 
 
 @admin.register(models.Organization)
@@ -26,6 +41,7 @@ class ColumnAliasInline(admin.TabularInline):
     """A vendor's own column headers."""
 
     model = models.ColumnAlias
+    form = ColumnAliasForm
     extra = 0
 
 
@@ -74,6 +90,7 @@ class SLATermAdmin(SimpleHistoryAdmin):
 class ColumnAliasAdmin(admin.ModelAdmin):
     """Column aliases."""
 
+    form = ColumnAliasForm
     list_display = ("vendor", "header", "target", "scale")
 
 

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Prefetch, QuerySet
 
 from .models import (
+    ColumnAlias,
     Contract,
     KPIDefinition,
     Membership,
     Organization,
+    Report,
     Role,
     SLATerm,
     Vendor,
@@ -232,4 +234,32 @@ def member_emails(*, organization_id: int, roles: set[str]) -> list[str]:
             ).values_list("user__email", flat=True)
             if email
         }
+    )
+
+
+# --- Reports (ingestion) ---------------------------------------------------------------------
+def report_list(*, user: AnyUser) -> QuerySet[Report]:
+    """Report versions the user may see, with upload, values, findings and denials loaded once."""
+    return scope_for_user(
+        Report.objects.select_related("vendor", "organization", "upload").prefetch_related(
+            "values__kpi", "findings", "denials"
+        ),
+        user,
+    )
+
+
+def current_reports(*, vendor: Vendor, periods: list[str] | None = None) -> QuerySet[Report]:
+    """A vendor's current report versions (optionally for some periods), values loaded once."""
+    qs = Report.objects.filter(vendor=vendor, is_current=True)
+    if periods is not None:
+        qs = qs.filter(period__in=periods)
+    return qs.select_related("upload").prefetch_related("values__kpi", "findings", "denials")
+
+
+def column_alias_list(*, user: AnyUser) -> QuerySet[ColumnAlias]:
+    """Column aliases of the vendors the user may see."""
+    return scope_for_user(
+        ColumnAlias.objects.select_related("vendor"),
+        user,
+        organization_field="vendor__organization",
     )

@@ -2,10 +2,12 @@
 
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import reports, views
 
 router = SimpleRouter()
 router.register("vendors", views.VendorViewSet, basename="vendor")
 router.register("contracts", views.ContractViewSet, basename="contract")
 router.register("kpis", views.KPIViewSet, basename="kpi")
+router.register("reports", reports.ReportViewSet, basename="report")
+router.register("column-aliases", reports.ColumnAliasViewSet, basename="column-alias")
 urlpatterns = router.urls

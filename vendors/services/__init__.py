@@ -1,8 +1,8 @@
 """Every write to vendor facts: organizations, members, vendors, KPIs, contracts and SLA terms.
 
 Report ingestion lives in ``vendors.services.reports`` and column aliases in
-``vendors.services.aliases``. Each function is keyword-only, runs in a transaction and raises ``ValidationError`` with a
-message per field when the input is refused.
+``vendors.services.aliases``. Each function is keyword-only, runs in a transaction and raises
+``ValidationError`` with a message per field when the input is refused.
 """
 
 from __future__ import annotations

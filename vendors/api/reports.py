@@ -1,0 +1,258 @@
+"""API of vendor reports (upload, list, retrieve) and of vendors' column aliases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from vendors import selectors
+from vendors.ingest.errors import FileError, FileRefused
+from vendors.models import ColumnAlias, Report, Role
+from vendors.services import aliases as alias_services
+from vendors.services.reports import IngestResult, report_ingest
+
+from .permissions import RoleWritePermission
+from .views import as_drf_error
+
+UPLOAD_ROLES = {Role.ADMIN.value, Role.FINANCE.value, Role.COMPLIANCE.value}
+
+
+class ReportValueSerializer(serializers.Serializer):
+    """One KPI or raw field: stated by the vendor, recomputed by us, and the value evaluated."""
+
+    field = serializers.CharField()
+    kpi = serializers.CharField(source="kpi.code", allow_null=True, default=None)
+    stated_value = serializers.DecimalField(max_digits=24, decimal_places=6, allow_null=True)
+    recomputed_value = serializers.DecimalField(max_digits=24, decimal_places=6, allow_null=True)
+    value = serializers.DecimalField(max_digits=24, decimal_places=6, allow_null=True)
+    insufficient_data = serializers.BooleanField()
+    volume = serializers.DecimalField(max_digits=24, decimal_places=6, allow_null=True)
+
+
+class ReportFindingSerializer(serializers.Serializer):
+    """Something that does not add up in a report."""
+
+    code = serializers.CharField()
+    field = serializers.CharField()
+    message = serializers.CharField()
+    stated = serializers.DecimalField(max_digits=24, decimal_places=6, allow_null=True)
+    expected = serializers.DecimalField(max_digits=24, decimal_places=6, allow_null=True)
+
+
+class DenialSerializer(serializers.Serializer):
+    """A line of the denial breakdown."""
+
+    payer = serializers.CharField()
+    denial_reason = serializers.CharField()
+    claims_denied = serializers.IntegerField()
+    amount_denied = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    """A report version with its file's SHA-256, values, findings and denial breakdown."""
+
+    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    vendor_slug = serializers.CharField(source="vendor.slug", read_only=True)
+    file_name = serializers.CharField(source="upload.file_name", read_only=True)
+    sha256 = serializers.CharField(source="upload.sha256", read_only=True)
+    source = serializers.CharField(source="upload.source", read_only=True)
+    values = ReportValueSerializer(many=True, read_only=True)
+    findings = ReportFindingSerializer(many=True, read_only=True)
+    denials = DenialSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "organization",
+            "vendor",
+            "vendor_slug",
+            "period",
+            "version",
+            "is_current",
+            "received_at",
+            "superseded_at",
+            "file_name",
+            "sha256",
+            "source",
+            "values",
+            "findings",
+            "denials",
+        ]
+
+
+class ReportUploadSerializer(serializers.Serializer):
+    """A report file for a vendor; ``period`` when the file has no period column."""
+
+    vendor = serializers.IntegerField(help_text="The vendor's id.")
+    file = serializers.FileField()
+    period = serializers.CharField(required=False, allow_blank=True, help_text="YYYY-MM")
+    sheet = serializers.CharField(required=False, allow_blank=True, help_text="XLSX sheet name.")
+
+
+ERRORS_SCHEMA = inline_serializer(
+    "ReportRefused",
+    {
+        "errors": inline_serializer(
+            "ReportError",
+            {
+                "row": serializers.IntegerField(allow_null=True),
+                "column": serializers.CharField(allow_null=True),
+                "message": serializers.CharField(),
+            },
+            many=True,
+        )
+    },
+)
+
+
+class ReportFilter(django_filters.FilterSet):
+    """Filters of the report list."""
+
+    vendor_slug = django_filters.CharFilter(field_name="vendor__slug")
+
+    class Meta:
+        model = Report
+        fields = ["vendor", "period", "is_current"]
+
+
+def _refusal(errors: list[FileError], findings: list[FileError] | None = None) -> Response:
+    body: dict[str, Any] = {"errors": [e.as_dict() for e in errors]}
+    if findings:
+        body["findings"] = [f.as_dict() for f in findings]  # what would also have been flagged
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Vendor KPI reports: every version, current or superseded, of the user's organizations."""
+
+    serializer_class = ReportSerializer
+    filterset_class = ReportFilter
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self) -> QuerySet[Report]:
+        return selectors.report_list(user=self.request.user).order_by(
+            "vendor__name", "-period", "-version"
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": ReportUploadSerializer},
+        responses={201: ReportSerializer(many=True), 400: ERRORS_SCHEMA},
+    )
+    def create(self, request: Request) -> Response:
+        """Upload a CSV or XLSX report: 201 with what was stored, or 400 with every error."""
+        payload = ReportUploadSerializer(data=request.data)
+        if not payload.is_valid():
+            return _refusal(
+                [
+                    FileError(None, name, " ".join(str(m) for m in messages))
+                    for name, messages in payload.errors.items()
+                ]
+            )
+        data = payload.validated_data
+        vendor = selectors.vendor_list(user=request.user).filter(pk=data["vendor"]).first()
+        if vendor is None:
+            return _refusal([FileError(None, "vendor", f"No vendor with id {data['vendor']}.")])
+        if selectors.role_in(request.user, vendor.organization_id) not in UPLOAD_ROLES:
+            raise PermissionDenied("Uploading reports needs the role admin, finance or compliance.")
+        upload = data["file"]
+        if upload.size > settings.REPORT_MAX_UPLOAD_BYTES:
+            limit = settings.REPORT_MAX_UPLOAD_BYTES / (1024 * 1024)
+            return _refusal(
+                [FileError(None, None, f"The file is larger than the {limit:.0f} MB limit.")]
+            )
+        try:
+            result = report_ingest(
+                organization=vendor.organization,
+                vendor=vendor,
+                content=upload.read(),
+                file_name=upload.name or "report",
+                period=data.get("period") or None,
+                sheet=data.get("sheet") or None,
+                uploaded_by=request.user,
+            )
+        except FileRefused as exc:
+            return _refusal(exc.errors, exc.findings)
+        return self._answer(result)
+
+    def _answer(self, result: IngestResult) -> Response:
+        ids = [r.pk for r in result.reports]
+        reports = self.get_queryset().filter(pk__in=ids)
+        return Response(
+            {
+                "duplicate": result.duplicate,
+                "message": result.summary(),
+                "upload": {
+                    "id": result.upload.pk,
+                    "file_name": result.upload.file_name,
+                    "sha256": result.upload.sha256,
+                    "received_at": result.upload.received_at,
+                },
+                "reports": ReportSerializer(reports, many=True).data,
+            },
+            status=status.HTTP_200_OK if result.duplicate else status.HTTP_201_CREATED,
+        )
+
+
+class ColumnAliasSerializer(serializers.ModelSerializer):
+    """A vendor's own header for a KPI code or raw field, and how its percent values are written."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["vendor"].queryset = selectors.vendor_list(user=request.user)
+
+    class Meta:
+        model = ColumnAlias
+        fields = ["id", "vendor", "header", "normalized", "target", "scale"]
+        read_only_fields = ["id", "normalized"]
+        validators: list = []
+
+
+class ColumnAliasViewSet(viewsets.ModelViewSet):
+    """Column aliases of the user's vendors; administrators change them."""
+
+    serializer_class = ColumnAliasSerializer
+    permission_classes = [RoleWritePermission]
+    filterset_fields = ["vendor", "target"]
+    write_roles = {Role.ADMIN.value}
+
+    def get_queryset(self) -> QuerySet[ColumnAlias]:
+        return selectors.column_alias_list(user=self.request.user).order_by("vendor_id", "header")
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        if (
+            selectors.role_in(self.request.user, data["vendor"].organization_id)
+            not in self.write_roles
+        ):
+            raise PermissionDenied("Only administrators change column aliases.")
+        try:
+            serializer.instance = alias_services.column_alias_create(**data)
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+
+    def perform_update(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        if "vendor" in data and data.pop("vendor") != serializer.instance.vendor:
+            raise serializers.ValidationError({"vendor": "An alias cannot move to another vendor."})
+        try:
+            serializer.instance = alias_services.column_alias_update(
+                alias=serializer.instance, **data
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+
+    def perform_destroy(self, instance: ColumnAlias) -> None:
+        alias_services.column_alias_delete(alias=instance)

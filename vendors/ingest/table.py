@@ -1,0 +1,362 @@
+"""From rows of cells to vendor-period records: header row, layout (wide, long, breakdown), values.
+
+Every unreadable cell becomes an error naming its row and column; nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .errors import FileError
+from .headers import FRACTION, Column, HeaderMatcher
+from .reading import Sheet
+from .values import CellError, parse_number, parse_period
+
+HEADER_SEARCH_ROWS = 30
+HUNDRED = Decimal(100)
+MAXIMUM = Decimal(10) ** 16  # stored with 6 decimals in 24 digits
+_SIMPLE = re.compile(r"\d{1,18}(?:\.\d{1,12})?")
+NON_NEGATIVE_UNITS = {"percent", "days", "hours", "business_days", "count", "currency"}
+WHOLE_UNITS = {"count"}
+UNIT_WORDS = {
+    "percent": "a percentage",
+    "days": "a number of days",
+    "hours": "a number of hours",
+    "business_days": "a number of business days",
+    "count": "a count",
+    "currency": "an amount",
+}
+
+
+@dataclass
+class Record:
+    """One vendor-period of a file: its stated values and where each came from."""
+
+    vendor_key: str | None
+    period: str
+    row: int
+    values: dict[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass
+class Denial:
+    """One line of a denial breakdown."""
+
+    vendor_key: str | None
+    period: str
+    payer: str
+    denial_reason: str
+    claims_denied: int
+    amount_denied: Decimal | None
+    row: int
+
+
+@dataclass
+class ParsedFile:
+    """What a file says, or every error found in it."""
+
+    layout: str = ""
+    records: list[Record] = field(default_factory=list)
+    denials: list[Denial] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+
+
+def _find_header(sheet: Sheet, matcher: HeaderMatcher) -> int | None:
+    for i, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        matched = sum(1 for cell in row if cell not in (None, "") and matcher.match(cell))
+        if matched >= 2:
+            return i
+    return None
+
+
+class _Reader:
+    """Reads the cells of one file against one header matcher."""
+
+    def __init__(self, sheet: Sheet, matcher: HeaderMatcher, period: str | None) -> None:
+        self.sheet = sheet
+        self.matcher = matcher
+        self.period = period
+        self.out = ParsedFile()
+
+    def error(self, row: int | None, column: str | None, message: str) -> None:
+        self.out.errors.append(FileError(row, column, message))
+
+    def read_period(self, raw: object, row: int, column: str) -> str | None:
+        try:
+            found = parse_period(raw)
+        except CellError as exc:
+            self.error(row, column, str(exc))
+            return None
+        if self.period and found != self.period:
+            self.error(
+                row, column, f"the period {found} differs from the period given ({self.period})"
+            )
+            return None
+        return found
+
+    def read_value(
+        self, raw: object, target: Column, row: int, column: str, col_index: int
+    ) -> Decimal | None:
+        """Read one value for a field, applying the column's declared scale."""
+        unit = self.matcher.units.get(target.target, "")
+        if type(raw) is str and _SIMPLE.fullmatch(raw):  # the common case, kept fast
+            value, percent_sign = Decimal(raw), False
+        else:
+            try:
+                number = parse_number(raw)
+            except CellError as exc:
+                self.error(row, column, str(exc))
+                return None
+            if number is None:
+                return None
+            value, percent_sign = number.value, number.percent_sign
+        if unit == "percent":
+            fraction = target.scale == FRACTION or (row, col_index) in self.sheet.percent_cells
+            if fraction and not percent_sign:
+                value = value * HUNDRED
+        elif percent_sign:
+            self.error(
+                row,
+                column,
+                f"'{raw}' carries a % sign but the column holds {UNIT_WORDS.get(unit, 'a number')}",
+            )
+            return None
+        if abs(value) >= MAXIMUM:
+            self.error(row, column, f"{raw} is too large to be {UNIT_WORDS.get(unit, 'a value')}")
+            return None
+        if unit in NON_NEGATIVE_UNITS and value < 0:
+            self.error(row, column, f"{raw} is negative; {UNIT_WORDS[unit]} cannot be negative")
+            return None
+        if unit == "percent" and value > HUNDRED:
+            shown = f"{value.normalize():f}"
+            self.error(row, column, f"{shown} % is not a percentage between 0 and 100")
+            return None
+        if unit in WHOLE_UNITS and value != value.to_integral_value():
+            self.error(row, column, f"{raw} is not a whole number of claims")
+            return None
+        return value
+
+
+def parse_sheet(sheet: Sheet, matcher: HeaderMatcher, *, period: str | None = None) -> ParsedFile:
+    """Find the header row and layout, then read every row; errors are collected, not raised."""
+    reader = _Reader(sheet, matcher, period)
+    out = reader.out
+    header_at = _find_header(sheet, matcher)
+    if header_at is None:
+        out.errors.append(
+            FileError(
+                None,
+                None,
+                "No header row found: none of the first rows names a period, vendor or KPI "
+                "column (e.g. period, first_pass_acceptance_rate, Denial rate).",
+            )
+        )
+        return out
+    header = sheet.rows[header_at]
+    header_row = sheet.row_numbers[header_at]
+    body = list(zip(sheet.row_numbers[header_at + 1 :], sheet.rows[header_at + 1 :], strict=True))
+    columns: list[tuple[int, str, Column]] = []
+    seen: dict[str, str] = {}
+    for j, cell in enumerate(header):
+        name = "" if cell is None else str(cell).strip()
+        has_data = any(j < len(r) and r[j] not in (None, "") for _, r in body)
+        if not name:
+            if has_data:
+                reader.error(header_row, f"#{j + 1}", "this column has values but no header")
+            continue
+        target = matcher.match(name)
+        if target is None:
+            reader.error(
+                header_row,
+                name,
+                f"'{name}' is not a KPI code, KPI name, raw count or alias of this vendor; "
+                "rename the column or add an alias for it",
+            )
+            continue
+        if target.target in seen:
+            reader.error(
+                header_row, name, f"'{name}' and '{seen[target.target]}' both give {target.target}"
+            )
+            continue
+        seen[target.target] = name
+        columns.append((j, name, target))
+    by_target = {t.target: (j, name, t) for j, name, t in columns}
+    if "metric" in by_target and "value" in by_target:
+        out.layout = "long"
+    elif "payer" in by_target or "denial_reason" in by_target:
+        out.layout = "breakdown"
+    else:
+        out.layout = "wide"
+    if "period" not in by_target and not period:
+        reader.error(header_row, None, "there is no period column; add one or give the period")
+    if out.errors:
+        return out
+    {"wide": _wide, "long": _long, "breakdown": _breakdown}[out.layout](reader, body, by_target)
+    return out
+
+
+def _cell(row: list[object], j: int) -> object:
+    return row[j] if j < len(row) else None
+
+
+def _key(
+    reader: _Reader, row: list[object], n: int, by_target: dict
+) -> tuple[str | None, str | None, bool]:
+    """The vendor key and period of a row; ok is False when either is unreadable."""
+    ok = True
+    vendor_key = None
+    if "vendor" in by_target:
+        j, name, _ = by_target["vendor"]
+        text = _cell(row, j)
+        vendor_key = "" if text is None else str(text).strip()
+        if not vendor_key:
+            reader.error(n, name, "the vendor is missing")
+            ok = False
+    if "period" in by_target:
+        j, name, _ = by_target["period"]
+        found = reader.read_period(_cell(row, j), n, name)
+        ok = ok and found is not None
+    else:
+        found = reader.period
+    return vendor_key, found, ok
+
+
+def _wide(reader: _Reader, body: list, by_target: dict) -> None:
+    structural = {"period", "vendor"}
+    value_columns = [
+        (j, name, t) for t_name, (j, name, t) in by_target.items() if t_name not in structural
+    ]
+    bad = [
+        name
+        for t_name, (_, name, _) in by_target.items()
+        if t_name in {"metric", "value", "amount_denied"}
+    ]
+    for name in bad:
+        reader.error(None, name, "this column belongs to a long or breakdown file, not a wide one")
+    first_row: dict[tuple[str | None, str], int] = {}
+    records = reader.out.records
+    for n, row in body:
+        vendor_key, period, ok = _key(reader, row, n, by_target)
+        values: dict[str, Decimal] = {}
+        for j, name, target in value_columns:
+            raw = row[j] if j < len(row) else None
+            if raw is None or raw == "":
+                continue
+            value = reader.read_value(raw, target, n, name, j)
+            if value is not None:
+                values[target.target] = value
+        if not ok or period is None:
+            continue
+        key = (vendor_key, period)
+        if key in first_row:
+            who = f"{vendor_key} " if vendor_key else ""
+            reader.error(n, None, f"{who}{period} appears again (first in row {first_row[key]})")
+            continue
+        first_row[key] = n
+        records.append(Record(vendor_key, period, n, values))
+
+
+def _long(reader: _Reader, body: list, by_target: dict) -> None:
+    extra = [
+        name
+        for t, (_, name, _) in by_target.items()
+        if t not in {"period", "vendor", "metric", "value"}
+    ]
+    for name in extra:
+        reader.error(None, name, "a long file holds period, metric and value (and vendor) only")
+    mj, mname, _ = by_target["metric"]
+    vj, vname, _ = by_target["value"]
+    groups: dict[tuple[str | None, str], Record] = {}
+    where: dict[tuple[str | None, str, str], int] = {}
+    for n, row in body:
+        vendor_key, period, ok = _key(reader, row, n, by_target)
+        metric = _cell(row, mj)
+        target = reader.matcher.match(metric) if metric not in (None, "") else None
+        if target is None or target.target not in reader.matcher.units:
+            what = "missing" if metric in (None, "") else f"'{metric}' is not a KPI or raw count"
+            reader.error(n, mname, f"the metric {what}" if metric in (None, "") else what)
+            continue
+        raw = _cell(row, vj)
+        if raw is None or raw == "":
+            reader.error(n, vname, f"the value of {metric} is missing")
+            continue
+        value = reader.read_value(raw, target, n, vname, vj)
+        if not ok or period is None or value is None:
+            continue
+        spot = (vendor_key, period, target.target)
+        if spot in where:
+            reader.error(
+                n, mname, f"{target.target} for {period} appears again (first in row {where[spot]})"
+            )
+            continue
+        where[spot] = n
+        record = groups.get((vendor_key, period))
+        if record is None:
+            record = groups[(vendor_key, period)] = Record(vendor_key, period, n)
+            reader.out.records.append(record)
+        record.values[target.target] = value
+
+
+def _breakdown(reader: _Reader, body: list, by_target: dict) -> None:
+    allowed = {"period", "vendor", "payer", "denial_reason", "claims_denied", "amount_denied"}
+    for t, (_, name, _) in by_target.items():
+        if t not in allowed:
+            reader.error(
+                None,
+                name,
+                "a denial breakdown holds period, payer, denial_reason, claims_denied "
+                "and amount_denied only; send KPIs in a separate file",
+            )
+    for needed in ("payer", "denial_reason", "claims_denied"):
+        if needed not in by_target:
+            reader.error(None, needed, f"a denial breakdown needs a {needed} column")
+    if reader.out.errors:
+        return
+    pj, pname, _ = by_target["payer"]
+    rj, rname, _ = by_target["denial_reason"]
+    cj, cname, ctarget = by_target["claims_denied"]
+    amount = by_target.get("amount_denied")
+    for n, row in body:
+        vendor_key, period, ok = _key(reader, row, n, by_target)
+        payer, reason = _cell(row, pj), _cell(row, rj)
+        if payer in (None, ""):
+            reader.error(n, pname, "the payer is missing")
+            ok = False
+        if reason in (None, ""):
+            reader.error(n, rname, "the denial reason is missing")
+            ok = False
+        raw = _cell(row, cj)
+        count = reader.read_value(raw, ctarget, n, cname, cj) if raw not in (None, "") else None
+        if raw in (None, ""):
+            reader.error(n, cname, "the number of denied claims is missing")
+        denied_amount = None
+        if amount is not None:
+            aj, aname, _ = amount
+            raw_amount = _cell(row, aj)
+            if raw_amount not in (None, ""):
+                try:
+                    number = parse_number(raw_amount)
+                except CellError as exc:
+                    reader.error(n, aname, str(exc))
+                    ok = False
+                else:
+                    if number is not None and number.value < 0:
+                        reader.error(
+                            n, aname, f"{raw_amount} is negative; an amount cannot be negative"
+                        )
+                        ok = False
+                    denied_amount = number.value if number else None
+        if ok and period is not None and count is not None:
+            reader.out.denials.append(
+                Denial(
+                    vendor_key,
+                    period,
+                    str(payer).strip(),
+                    str(reason).strip(),
+                    int(count),
+                    denied_amount,
+                    n,
+                )
+            )

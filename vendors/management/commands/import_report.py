@@ -1,0 +1,77 @@
+"""``manage.py import_report FILE --vendor SLUG``: ingest one report file (domain.md section 6)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from vendors import selectors
+from vendors.ingest.errors import FileRefused
+from vendors.models import Organization, Vendor
+from vendors.services.reports import report_ingest
+
+
+class Command(BaseCommand):
+    """Ingest a CSV or XLSX report: a summary on success, every error by row and column if not."""
+
+    help = (
+        "Ingest one vendor report file (CSV or XLSX). Exit 0 with a summary when stored; exit 1 "
+        "listing every error by row and column when refused (nothing is stored then)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="Path of the CSV or XLSX file.")
+        parser.add_argument(
+            "--vendor", help="Vendor slug (optional for a file with a vendor column)."
+        )
+        parser.add_argument("--organization", help="Organization slug, when the slug is ambiguous.")
+        parser.add_argument("--period", help="Period YYYY-MM, when the file has no period column.")
+        parser.add_argument("--sheet", help="XLSX sheet name (default: the first sheet).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        vendor = None
+        organization = None
+        try:
+            if options["vendor"]:
+                vendor = selectors.vendor_by_slug(
+                    slug=options["vendor"], organization_slug=options["organization"]
+                )
+                organization = vendor.organization
+            elif options["organization"]:
+                organization = Organization.objects.get(slug=options["organization"])
+            else:
+                raise CommandError(
+                    "Give --vendor SLUG (or --organization SLUG for a network file)."
+                )
+        except (Vendor.DoesNotExist, Vendor.MultipleObjectsReturned) as exc:
+            raise CommandError(str(exc)) from exc
+        except Organization.DoesNotExist as exc:
+            raise CommandError(f"No organization with slug {options['organization']!r}.") from exc
+        try:
+            result = report_ingest(
+                organization=organization,
+                vendor=vendor,
+                content=path.read_bytes(),
+                file_name=path.name,
+                period=options["period"],
+                sheet=options["sheet"],
+            )
+        except FileRefused as exc:
+            self.stderr.write(f"{path.name} was refused; nothing was stored. Errors:")
+            for error in exc.errors:
+                self.stderr.write(f"  {error}")
+            raise CommandError(f"{len(exc.errors)} error(s) in {path.name}.") from exc
+        self.stdout.write(self.style.SUCCESS(result.summary()))
+        for report in result.reports:
+            flagged = report.findings.count() if not result.duplicate else 0
+            insufficient = report.values.filter(insufficient_data=True).count()
+            self.stdout.write(
+                f"  {report.vendor.slug} {report.period} version {report.version}: "
+                f"{report.values.count()} values, {flagged} finding(s), "
+                f"{insufficient} with insufficient data"
+            )

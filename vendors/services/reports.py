@@ -1,0 +1,490 @@
+"""Storing vendor KPI reports: one write path for CSV and XLSX files from the CLI, API and demo.
+
+A file is read and checked by the pure ``vendors.ingest`` modules; if anything is wrong nothing
+is stored and every error is raised at once (``FileRefused``). Otherwise, in one transaction with
+the vendors' rows locked, each vendor-period becomes a new current ``Report`` version (the
+previous one is superseded and kept), with its values, findings and denial breakdown, and its
+evaluation is queued after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import posixpath
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Prefetch
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from vendors.ingest.checks import Finding, evaluate_records
+from vendors.ingest.errors import FileError, FileRefused
+from vendors.ingest.headers import AliasSpec, HeaderMatcher, KPISpec, normalize
+from vendors.ingest.reading import Limits, read_sheet
+from vendors.ingest.table import Denial, ParsedFile, Record, parse_sheet
+from vendors.ingest.values import CellError, parse_period
+from vendors.models import (
+    ColumnAlias,
+    Contract,
+    DenialBreakdown,
+    KPIDefinition,
+    Organization,
+    Report,
+    ReportFinding,
+    ReportSource,
+    ReportUpload,
+    ReportValue,
+    SLATerm,
+    Vendor,
+)
+
+logger = logging.getLogger(__name__)
+STORED_DECIMALS = Decimal("0.000001")  # ReportValue keeps six decimals
+BATCH_SIZE = 2000
+ATTEMPTS = 3  # a concurrent upload of the same period is retried after an integrity error
+
+
+@dataclass
+class IngestResult:
+    """What a file did: the report versions it stored, or that it was already received."""
+
+    upload: ReportUpload
+    reports: list[Report] = field(default_factory=list)
+    duplicate: bool = False
+
+    def summary(self) -> str:
+        """One line for people: what was stored, or why nothing was."""
+        if self.duplicate:
+            return (
+                f"{self.upload.file_name}: this exact file was already received on "
+                f"{self.upload.received_at:%Y-%m-%d %H:%M}; nothing changed."
+            )
+        periods = sorted({r.period for r in self.reports})
+        span = periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
+        vendors = sorted({r.vendor.slug for r in self.reports})
+        superseded = sum(1 for r in self.reports if r.version > 1)
+        return (
+            f"{self.upload.file_name}: stored {len(self.reports)} report(s) for "
+            f"{', '.join(vendors)} ({span}); {superseded} supersede an earlier version."
+        )
+
+
+def limits_from_settings() -> Limits:
+    """The file limits configured for this installation."""
+    return Limits(
+        max_bytes=settings.REPORT_MAX_UPLOAD_BYTES,
+        max_rows=settings.REPORT_MAX_ROWS,
+        max_zip_entries=getattr(settings, "REPORT_XLSX_MAX_ENTRIES", Limits.max_zip_entries),
+        max_uncompressed_bytes=getattr(
+            settings, "REPORT_XLSX_MAX_UNCOMPRESSED_BYTES", Limits.max_uncompressed_bytes
+        ),
+        max_compression_ratio=getattr(
+            settings, "REPORT_XLSX_MAX_COMPRESSION_RATIO", Limits.max_compression_ratio
+        ),
+    )
+
+
+def kpi_specs() -> list[KPISpec]:
+    """The catalog as ingestion needs it."""
+    return [
+        KPISpec(
+            code=k.code,
+            name=k.name,
+            unit=k.unit,
+            formula=k.formula,
+            volume_field=k.volume_field,
+            aliases=tuple(k.aliases or ()),
+        )
+        for k in KPIDefinition.objects.all()
+    ]
+
+
+def _source_for(file_name: str, content: bytes) -> str:
+    return ReportSource.XLSX if content.startswith(b"PK") else ReportSource.CSV
+
+
+def _period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    year, month = int(period[:4]), int(period[5:7])
+    first = dt.date(year, month, 1)
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return first, following - dt.timedelta(days=1)
+
+
+def _resolve_vendors(
+    parsed: ParsedFile, organization: Organization, vendor: Vendor | None
+) -> tuple[dict[str | None, Vendor], list[FileError]]:
+    """Map each vendor key of the file (slug or name) to a vendor of the organization."""
+    keys = {r.vendor_key for r in parsed.records} | {d.vendor_key for d in parsed.denials}
+    errors: list[FileError] = []
+    found: dict[str | None, Vendor] = {}
+    if keys == {None} or not keys:
+        if vendor is None:
+            errors.append(
+                FileError(None, "vendor", "the file has no vendor column; name the vendor")
+            )
+        else:
+            found[None] = vendor
+        return found, errors
+    candidates = list(Vendor.objects.filter(organization=organization))
+    index = {normalize(v.slug): v for v in candidates} | {normalize(v.name): v for v in candidates}
+    first_row: dict[str, int] = {}
+    for item in [*parsed.records, *parsed.denials]:
+        first_row.setdefault(item.vendor_key or "", item.row)
+    for key in sorted(k for k in keys if k is not None):
+        match = index.get(normalize(key))
+        if match is None:
+            errors.append(
+                FileError(
+                    first_row.get(key),
+                    "vendor",
+                    f"'{key}' is not a vendor of {organization.name} (use its slug or name)",
+                )
+            )
+        else:
+            found[key] = match
+    return found, errors
+
+
+def _minimum_volumes(
+    keys: Sequence[tuple[Vendor, str]],
+) -> list[dict[str, int]]:
+    """Minimum volume per KPI for each (vendor, period), from the contract in force then."""
+    vendor_ids = {v.pk for v, _ in keys}
+    contracts: dict[int, list[Contract]] = defaultdict(list)
+    for contract in (
+        Contract.objects.filter(vendor_id__in=vendor_ids)
+        .prefetch_related(Prefetch("sla_terms", queryset=SLATerm.objects.select_related("kpi")))
+        .order_by("-start_date")
+    ):
+        contracts[contract.vendor_id].append(contract)
+    cache: dict[tuple[int, str], dict[str, int]] = {}
+    out = []
+    for vendor, period in keys:
+        spot = (vendor.pk, period)
+        if spot not in cache:
+            first, last = _period_bounds(period)
+            in_force = next(
+                (
+                    c
+                    for c in contracts.get(vendor.pk, [])
+                    if c.start_date <= last and (c.end_date is None or c.end_date >= first)
+                ),
+                None,
+            )
+            cache[spot] = (
+                {t.kpi.code: t.minimum_volume for t in in_force.sla_terms.all()}
+                if in_force is not None
+                else {}
+            )
+        out.append(cache[spot])
+    return out
+
+
+def _read(
+    *,
+    content: bytes,
+    file_name: str,
+    organization: Organization,
+    vendor: Vendor | None,
+    period: str | None,
+    sheet: str | None,
+    kpis: list[KPISpec],
+) -> tuple[ParsedFile, dict[str | None, Vendor]]:
+    """Parse the file; raise FileRefused with every error (and would-be findings) if any."""
+    errors: list[FileError] = []
+    if period:
+        try:
+            period = parse_period(period)
+        except CellError as exc:
+            raise FileRefused([FileError(None, "period", str(exc))]) from None
+    aliases: list[AliasSpec] = []
+    if vendor is not None:
+        aliases = [
+            AliasSpec(a.header, a.target, a.scale)
+            for a in ColumnAlias.objects.filter(vendor=vendor)
+        ]
+    table = read_sheet(
+        content, file_name=file_name, limits=limits_from_settings(), sheet=sheet or None
+    )
+    parsed = parse_sheet(table, HeaderMatcher(kpis, aliases), period=period)
+    errors.extend(parsed.errors)
+    vendors: dict[str | None, Vendor] = {}
+    if parsed.layout:
+        vendors, vendor_errors = _resolve_vendors(parsed, organization, vendor)
+        errors.extend(vendor_errors)
+    if not errors and not parsed.records and not parsed.denials:
+        errors.append(FileError(None, None, "The file has a header row but no data rows."))
+    if errors:
+        # Tell the whole story: what would also have been flagged, had the file been readable.
+        outcomes = evaluate_records(parsed.records, kpis)
+        findings = [
+            FileError(record.row, f.field, f.message)
+            for record, outcome in zip(parsed.records, outcomes, strict=True)
+            for f in outcome.findings
+        ]
+        errors.sort(key=lambda e: (e.row is not None, e.row or 0))
+        raise FileRefused(errors, findings)
+    return parsed, vendors
+
+
+def _q(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(STORED_DECIMALS, rounding=ROUND_HALF_UP)
+
+
+def _queue_evaluations(report_ids: list[int]) -> None:
+    """After commit: queue the evaluation of each stored report (the task path is a setting)."""
+    path = settings.REPORT_STORED_TASK
+    if not path:
+        return
+    try:
+        task = import_string(path)
+        for report_id in report_ids:
+            task.delay(report_id)
+    except Exception:
+        # The reports are committed; `manage.py evaluate` rebuilds what a lost message missed.
+        logger.exception("Could not queue the evaluation of reports %s", report_ids)
+
+
+def report_ingest(
+    *,
+    organization: Organization,
+    content: bytes,
+    file_name: str,
+    vendor: Vendor | None = None,
+    period: str | None = None,
+    sheet: str | None = None,
+    received_at: dt.datetime | None = None,
+    uploaded_by: Any = None,
+    source: str | None = None,
+) -> IngestResult:
+    """Store a report file (CSV or XLSX) as new report versions, or refuse it whole.
+
+    ``vendor`` names the vendor of a single-vendor file (a file with a vendor column names its
+    own); ``period`` (``YYYY-MM``) is required when the file has no period column;
+    ``received_at`` defaults to now. A byte-identical file already received changes nothing.
+    Raises ``FileRefused`` listing every error by row and column.
+    """
+    if vendor is not None and vendor.organization_id != organization.pk:
+        raise FileRefused(
+            [FileError(None, "vendor", "The vendor belongs to another organization.")]
+        )
+    received_at = received_at or timezone.now()
+    file_name = posixpath.basename(file_name.replace("\\", "/")) or "report"
+    limits = limits_from_settings()
+    if len(content) > limits.max_bytes:
+        read_sheet(content, file_name=file_name, limits=limits, sheet=sheet)  # raises the limit
+    sha256 = hashlib.sha256(content).hexdigest()
+    existing = ReportUpload.objects.filter(organization=organization, sha256=sha256).first()
+    if existing is not None:
+        return IngestResult(existing, list(existing.reports.select_related("vendor")), True)
+    kpis = kpi_specs()
+    parsed, vendors = _read(
+        content=content,
+        file_name=file_name,
+        organization=organization,
+        vendor=vendor,
+        period=period,
+        sheet=sheet,
+        kpis=kpis,
+    )
+    for attempt in range(ATTEMPTS):
+        try:
+            return _store(
+                organization=organization,
+                parsed=parsed,
+                vendors=vendors,
+                kpis=kpis,
+                content=content,
+                file_name=file_name,
+                sha256=sha256,
+                received_at=received_at,
+                uploaded_by=uploaded_by,
+                source=source or _source_for(file_name, content),
+            )
+        except IntegrityError:
+            # Another upload committed first (same file, or the same period): look again.
+            existing = ReportUpload.objects.filter(organization=organization, sha256=sha256).first()
+            if existing is not None:
+                return IngestResult(existing, list(existing.reports.select_related("vendor")), True)
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@transaction.atomic
+def _store(
+    *,
+    organization: Organization,
+    parsed: ParsedFile,
+    vendors: dict[str | None, Vendor],
+    kpis: list[KPISpec],
+    content: bytes,
+    file_name: str,
+    sha256: str,
+    received_at: dt.datetime,
+    uploaded_by: Any,
+    source: str,
+) -> IngestResult:
+    # Lock the vendors' rows (in id order, so two uploads cannot deadlock): uploads for the same
+    # vendor queue here, and each sees the versions the previous one committed.
+    vendor_ids = sorted({v.pk for v in vendors.values()})
+    list(Vendor.objects.select_for_update().filter(pk__in=vendor_ids).order_by("pk"))
+    existing = ReportUpload.objects.filter(organization=organization, sha256=sha256).first()
+    if existing is not None:
+        return IngestResult(existing, list(existing.reports.select_related("vendor")), True)
+
+    # One entry per vendor-period: the file's values and/or breakdown.
+    keyed_records: dict[tuple[int, str], Record] = {}
+    for record in parsed.records:
+        keyed_records[(vendors[record.vendor_key].pk, record.period)] = record
+    keyed_denials: dict[tuple[int, str], list[Denial]] = defaultdict(list)
+    for line in parsed.denials:
+        keyed_denials[(vendors[line.vendor_key].pk, line.period)].append(line)
+    keys = list(dict.fromkeys([*keyed_records, *keyed_denials]))
+    periods = sorted({p for _, p in keys})
+    vendor_by_id = {v.pk: v for v in vendors.values()}
+
+    previous = {
+        (r.vendor_id, r.period): r
+        for r in Report.objects.filter(
+            vendor_id__in=vendor_ids, period__in=periods, is_current=True
+        ).prefetch_related("values", "denials")
+        if (r.vendor_id, r.period) in set(keys)
+    }
+    latest_version = {
+        (row["vendor_id"], row["period"]): row["latest"]
+        for row in Report.objects.filter(vendor_id__in=vendor_ids, period__in=periods)
+        .values("vendor_id", "period")
+        .annotate(latest=Max("version"))
+    }
+
+    # A file replaces the parts it holds and keeps the others: a breakdown-only file carries the
+    # current version's values forward, and a KPI file keeps the current breakdown.
+    records: list[Record] = []
+    denials: list[list[Denial]] = []
+    for key in keys:
+        old = previous.get(key)
+        record = keyed_records.get(key)
+        if record is None:
+            values = {}
+            if old is not None:
+                values = {
+                    v.field: v.stated_value for v in old.values.all() if v.stated_value is not None
+                }
+            first = keyed_denials[key][0]
+            record = Record(first.vendor_key, key[1], first.row, values)
+        lines = keyed_denials.get(key)
+        if lines is None and old is not None:
+            lines = [
+                Denial(None, key[1], d.payer, d.denial_reason, d.claims_denied, d.amount_denied, 0)
+                for d in old.denials.all()
+            ]
+        records.append(record)
+        denials.append(lines or [])
+
+    outcomes = evaluate_records(
+        records,
+        kpis,
+        minimum_volumes=_minimum_volumes([(vendor_by_id[v], p) for v, p in keys]),
+        denials={i: lines for i, lines in enumerate(denials) if lines},
+    )
+
+    upload = ReportUpload(
+        organization=organization,
+        file_name=file_name,
+        sha256=sha256,
+        size_bytes=len(content),
+        source=source,
+        uploaded_by=uploaded_by,
+        received_at=received_at,
+    )
+    upload.file.save(file_name, ContentFile(content), save=False)
+    try:
+        upload.save()
+        if previous:
+            Report.objects.filter(pk__in=[r.pk for r in previous.values()]).update(
+                is_current=False, superseded_at=received_at
+            )
+        reports = Report.objects.bulk_create(
+            [
+                Report(
+                    organization=organization,
+                    vendor_id=vendor_id,
+                    period=period,
+                    version=latest_version.get((vendor_id, period), 0) + 1,
+                    is_current=True,
+                    upload=upload,
+                    received_at=received_at,
+                )
+                for vendor_id, period in keys
+            ],
+            batch_size=BATCH_SIZE,
+        )
+        kpi_ids = dict(KPIDefinition.objects.values_list("code", "pk"))
+        ReportValue.objects.bulk_create(
+            [
+                ReportValue(
+                    report_id=report.pk,
+                    field=v.field,
+                    kpi_id=kpi_ids.get(v.field) if v.is_kpi else None,
+                    stated_value=_q(v.stated),
+                    recomputed_value=_q(v.recomputed),
+                    value=_q(v.value),
+                    insufficient_data=v.insufficient_data,
+                    volume=_q(v.volume),
+                )
+                for report, outcome in zip(reports, outcomes, strict=True)
+                for v in outcome.values
+            ],
+            batch_size=BATCH_SIZE,
+        )
+        ReportFinding.objects.bulk_create(
+            [
+                _finding(report, f)
+                for report, outcome in zip(reports, outcomes, strict=True)
+                for f in outcome.findings
+            ],
+            batch_size=BATCH_SIZE,
+        )
+        DenialBreakdown.objects.bulk_create(
+            [
+                DenialBreakdown(
+                    report_id=report.pk,
+                    payer=d.payer,
+                    denial_reason=d.denial_reason,
+                    claims_denied=d.claims_denied,
+                    amount_denied=d.amount_denied,
+                )
+                for report, lines in zip(reports, denials, strict=True)
+                for d in lines
+            ],
+            batch_size=BATCH_SIZE,
+        )
+    except BaseException:
+        upload.file.delete(save=False)  # nothing of a refused or failed store is kept
+        raise
+    for report in reports:
+        report.vendor = vendor_by_id[report.vendor_id]
+    ids = [r.pk for r in reports]
+    transaction.on_commit(lambda: _queue_evaluations(ids))
+    return IngestResult(upload, reports)
+
+
+def _finding(report: Report, finding: Finding) -> ReportFinding:
+    return ReportFinding(
+        report_id=report.pk,
+        code=finding.code,
+        field=finding.field,
+        message=finding.message,
+        stated=_q(finding.stated),
+        expected=_q(finding.expected),
+    )
