@@ -155,3 +155,126 @@ def make_report(
         ]
     )
     return report
+
+
+# --- Scorecards (PDF/jobs issue) --------------------------------------------------------------
+def make_scorecard(
+    contract: Contract,
+    period: str,
+    values: dict[str, tuple[Decimal | str | None, str]],
+    *,
+    revision: int = 1,
+    overall_score: Decimal | str | None = "82.5",
+    standing: str = "Good",
+    fee: Decimal | str | None = "21345.50",
+    credit: Decimal | str | None = "0",
+    stated: dict[str, Decimal | str] | None = None,
+    snapshot: dict[str, Any] | None = None,
+    is_current: bool = True,
+) -> Any:
+    """A current scorecard row with one KPI row per SLA term of the contract, built directly.
+
+    ``values`` maps KPI codes to (value, status); the definition and SLA term are frozen into the
+    row as evaluation does. ``stated`` gives a vendor's stated value that differs from the value.
+    For tests of rendering and jobs that must not depend on the evaluation.
+    """
+    from scorecard.models import Scorecard, ScorecardKPI
+
+    stated = stated or {}
+    scorecard = Scorecard.objects.create(
+        organization=contract.organization,
+        contract=contract,
+        vendor=contract.vendor,
+        period=period,
+        revision=revision,
+        is_current=is_current,
+        inputs_sha256=hashlib.sha256(f"{contract.pk}:{period}:{revision}".encode()).hexdigest(),
+        overall_score=None if overall_score is None else Decimal(str(overall_score)),
+        standing=standing,
+        currency=contract.currency,
+        fee=None if fee is None else Decimal(str(fee)),
+        credit=None if credit is None else Decimal(str(credit)),
+        snapshot=snapshot or {},
+        issued_at=timezone.now(),
+    )
+    rows = []
+    for order, term in enumerate(contract.sla_terms.select_related("kpi")):
+        if term.kpi.code not in values:
+            continue
+        value, status = values[term.kpi.code]
+        value = None if value is None else Decimal(str(value))
+        stated_value = Decimal(str(stated[term.kpi.code])) if term.kpi.code in stated else value
+        rows.append(
+            ScorecardKPI(
+                scorecard=scorecard,
+                kpi_code=term.kpi.code,
+                kpi_name=term.kpi.name,
+                unit=term.kpi.unit,
+                direction=term.kpi.direction,
+                formula=term.kpi.formula,
+                source=term.kpi.source,
+                benchmark=term.benchmark,
+                warning=term.warning,
+                weight=term.weight,
+                value=value,
+                stated_value=stated_value,
+                recomputed_value=value if term.kpi.code in stated else None,
+                status=status,
+                points=Decimal("100") if status == "meets" else Decimal("0"),
+                display_order=order,
+            )
+        )
+    ScorecardKPI.objects.bulk_create(rows)
+    return scorecard
+
+
+# --- Pages (remediation items and termination rights, built directly) --------------------------
+def make_remediation(
+    contract: Contract,
+    kpi_code: str,
+    *,
+    status: str = "open",
+    kind: str = "breach",
+    opened_period: str = "2026-08",
+    cure_deadline: dt.date | None = dt.date(2026, 10, 30),
+    meeting_streak: int = 0,
+) -> Any:
+    """A remediation item of a contract's KPI with its opening event (as evaluation leaves it)."""
+    from scorecard.models import RemediationEvent, RemediationItem
+    from vendors.models import KPIDefinition
+
+    item = RemediationItem.objects.create(
+        organization=contract.organization,
+        contract=contract,
+        vendor=contract.vendor,
+        kpi=KPIDefinition.objects.get(code=kpi_code),
+        kind=kind,
+        status=status,
+        opened_period=opened_period,
+        cure_deadline=cure_deadline,
+        meeting_streak=meeting_streak,
+    )
+    RemediationEvent.objects.create(
+        item=item,
+        from_status="",
+        to_status=status,
+        at=timezone.now(),
+        reason=f"{kpi_code} in breach in {opened_period}",
+        period=opened_period,
+    )
+    return item
+
+
+def make_termination_right(contract: Contract, kpi_code: str, periods: list[str]) -> Any:
+    """A raised termination right (an alert) for consecutive breach periods of one KPI."""
+    from scorecard.models import TerminationRight
+    from vendors.models import KPIDefinition
+
+    return TerminationRight.objects.create(
+        organization=contract.organization,
+        contract=contract,
+        vendor=contract.vendor,
+        kpi=KPIDefinition.objects.get(code=kpi_code),
+        periods=periods,
+        raised_at=timezone.now(),
+    )

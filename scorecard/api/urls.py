@@ -13,7 +13,7 @@ router.register("scorecards", ScorecardViewSet, basename="scorecard")
 router.register("remediations", RemediationViewSet, basename="remediation")
 # PDF/jobs engineer: explicit paths placed before the router urls so they take precedence.
 urlpatterns = [
-    path("scorecards/<int:pk>/pdf/", ScorecardPDFView.as_view(), name="scorecard-pdf"),
-    path("jobs/<int:pk>/", JobView.as_view(), name="job-detail"),
+    path("scorecards/<int:pk>/pdf/", ScorecardPDFView.as_view(), name="api-scorecard-pdf"),
+    path("jobs/<int:pk>/", JobView.as_view(), name="api-job-detail"),
     *router.urls,
 ]

@@ -1,0 +1,1 @@
+"""The PDF scorecard: document data (document.py), HTML and PDF rendering (render.py)."""
