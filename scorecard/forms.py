@@ -1,0 +1,132 @@
+"""Forms of the pages: they parse and validate input; the services decide and write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from vendors.models import PricingModel, Role, Scale, Service
+
+
+def _list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+class VendorForm(forms.Form):
+    """A vendor's profile and compliance fields (administrators)."""
+
+    name = forms.CharField(max_length=200)
+    slug = forms.SlugField(max_length=80, required=False, help_text="Left blank: from the name.")
+    services = forms.MultipleChoiceField(
+        choices=Service.choices, widget=forms.CheckboxSelectMultiple
+    )
+    specialties = forms.CharField(required=False, help_text="Comma-separated.")
+    certified_coders = forms.IntegerField(min_value=0, required=False)
+    account_manager_name = forms.CharField(max_length=200, required=False)
+    account_manager_email = forms.EmailField(required=False)
+    account_manager_response_business_days = forms.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        label="Promised response (business days)",
+    )
+    integrations = forms.CharField(required=False, help_text="Comma-separated EHR/PM systems.")
+    baa_signed_on = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="BAA signed on"
+    )
+    baa_expires_on = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="BAA expires on"
+    )
+    encryption_at_rest = forms.BooleanField(required=False)
+    encryption_in_transit = forms.BooleanField(required=False)
+    mfa_enforced = forms.BooleanField(required=False, label="MFA enforced")
+    breach_notification_protocol = forms.BooleanField(required=False)
+    breach_notification_hours = forms.IntegerField(min_value=0, required=False)
+    audit_log_retention_days = forms.IntegerField(min_value=0, required=False)
+    last_security_risk_assessment_on = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    data_return_on_termination = forms.BooleanField(required=False)
+
+    def service_fields(self) -> dict[str, Any]:
+        """The cleaned data as ``vendor_create`` / ``vendor_update`` keyword arguments."""
+        data = dict(self.cleaned_data)
+        data["specialties"] = _list(data.get("specialties") or "")
+        data["integrations"] = _list(data.get("integrations") or "")
+        if not data.get("slug"):
+            data.pop("slug", None)
+        return data
+
+
+class ContractForm(forms.Form):
+    """A contract version's dates and pricing (its SLA terms come from the default template)."""
+
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    currency = forms.CharField(max_length=3, initial="USD")
+    pricing_model = forms.ChoiceField(choices=PricingModel.choices)
+    percent_of_collections = forms.DecimalField(
+        max_digits=6, decimal_places=3, required=False, label="Percent of collections (%)"
+    )
+    fee_per_claim = forms.DecimalField(max_digits=10, decimal_places=2, required=False)
+    flat_monthly_fee = forms.DecimalField(max_digits=14, decimal_places=2, required=False)
+    monthly_minimum = forms.DecimalField(max_digits=14, decimal_places=2, required=False)
+    monthly_maximum = forms.DecimalField(max_digits=14, decimal_places=2, required=False)
+    at_risk_percent = forms.DecimalField(
+        max_digits=5, decimal_places=2, initial=10, label="Fee at risk (%)"
+    )
+    report_due_business_day = forms.IntegerField(min_value=1, max_value=23, initial=10)
+    cure_period_days = forms.IntegerField(min_value=0, initial=60, label="Cure period (days)")
+
+    def service_fields(self) -> dict[str, Any]:
+        """The cleaned data as ``contract_create`` keyword arguments (blank fields left out)."""
+        return {k: v for k, v in self.cleaned_data.items() if v is not None and v != ""}
+
+
+class AmendForm(ContractForm):
+    """An amendment: the date it takes effect and the pricing from then on."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["start_date"].label = "Takes effect on"
+
+
+class UserForm(forms.Form):
+    """A new login and its role in the current organization."""
+
+    username = forms.CharField(max_length=150)
+    email = forms.EmailField(required=False)
+    password = forms.CharField(widget=forms.PasswordInput, min_length=10)
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class RoleForm(forms.Form):
+    """Change a member's role."""
+
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class AliasForm(forms.Form):
+    """A vendor's own header for a KPI or raw field, with the column's scale."""
+
+    header = forms.CharField(max_length=200)
+    target = forms.CharField(max_length=80, help_text="KPI code or raw field name.")
+    scale = forms.ChoiceField(choices=Scale.choices, initial=Scale.PERCENT)
+
+
+class UploadForm(forms.Form):
+    """A report file for one vendor (the period is read from the file unless given)."""
+
+    vendor = forms.ModelChoiceField(queryset=None, empty_label="Choose a vendor")  # type: ignore[arg-type]
+    file = forms.FileField(help_text="CSV or XLSX report.")
+    period = forms.RegexField(
+        regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        required=False,
+        help_text="YYYY-MM; only when the file has no period column.",
+    )
+
+    def __init__(self, *args: Any, vendors: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["vendor"].queryset = vendors  # type: ignore[attr-defined]

@@ -1,0 +1,98 @@
+"""Template helpers of the pages: status pills, numbers with their units, money."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+DASH = "\u2013"  # an en dash stands for "no value"
+
+STATUS_WORDS = {
+    "meets": "meets",
+    "watch": "watch",
+    "breach": "breach",
+    "insufficient_data": "insufficient data",
+    "not_reported": "not reported",
+}
+UNIT_SUFFIX = {
+    "percent": " %",
+    "days": " days",
+    "hours": " h",
+    "business_days": " business days",
+    "count": "",
+    "currency": "",
+}
+
+
+@register.simple_tag
+def status_pill(status: str | None) -> str:
+    """A status word in its colour (the word is always there; colour is never the only cue)."""
+    if not status:
+        return format_html('<span class="status status-none">no scorecard</span>')
+    word = STATUS_WORDS.get(status, status.replace("_", " "))
+    return format_html('<span class="status status-{}">{}</span>', status, word)
+
+
+def _quantize(value: Decimal, places: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+@register.filter
+def kpi_value(value: Any, unit: str = "") -> str:
+    """A KPI value with its unit, two decimals at most; a dash when there is none."""
+    if value is None or value == "":
+        return DASH
+    number = _quantize(Decimal(value), 2).normalize()
+    text = f"{number:f}"
+    return f"{text}{UNIT_SUFFIX.get(unit, '')}"
+
+
+@register.filter
+def money(value: Any, currency: str = "USD") -> str:
+    """Money rounded half-up to cents, with thousands separators and the currency code."""
+    if value is None or value == "":
+        return DASH
+    amount = _quantize(Decimal(value), 2)
+    return f"{amount:,.2f} {currency}"
+
+
+@register.filter
+def number(value: Any, places: int = 2) -> str:
+    """A decimal rounded half-up to ``places``; a dash when there is none."""
+    if value is None or value == "":
+        return DASH
+    return f"{_quantize(Decimal(value), int(places)):,.{int(places)}f}"
+
+
+@register.filter
+def standing_class(standing: str | None) -> str:
+    """A CSS class for a standing band (Excellent, Good, Needs improvement, Unsatisfactory)."""
+    return "standing-" + (standing or "none").lower().replace(" ", "-")
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """``mapping[key]`` in a template, None when absent."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.filter
+def words(code: str | None) -> str:
+    """A code as words (``action_plan_received`` -> ``action plan received``)."""
+    return (code or "").replace("_", " ")
+
+
+@register.filter
+def get_index(sequence: Any, index: int) -> Any:
+    """``sequence[index]`` in a template, None when out of range."""
+    try:
+        return sequence[int(index)]
+    except (IndexError, TypeError, ValueError):
+        return None

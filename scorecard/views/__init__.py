@@ -1,0 +1,1 @@
+"""Pages: server-rendered templates with htmx, one module per subject, every read scoped."""

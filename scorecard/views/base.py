@@ -1,0 +1,112 @@
+"""What every page needs: the signed-in member's current organization, role checks, scoping."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from vendors.models import Membership, Organization, Role
+from vendors.selectors import scope_for_user
+
+SESSION_KEY = "current_organization_id"
+
+# Who may do what on the pages (the server enforces it; the templates only hide buttons).
+READ = frozenset(Role.values)
+FINANCE = frozenset({Role.ADMIN.value, Role.FINANCE.value})
+COMPLIANCE = frozenset({Role.ADMIN.value, Role.COMPLIANCE.value})
+UPLOAD = frozenset({Role.ADMIN.value, Role.COMPLIANCE.value, Role.FINANCE.value})
+ADMIN = frozenset({Role.ADMIN.value})
+
+
+@dataclass(frozen=True)
+class Seat:
+    """Where the member sits: the current organization, the role there, and the others."""
+
+    organization: Organization
+    role: str
+    memberships: list[Membership]
+
+    def can(self, roles: frozenset[str]) -> bool:
+        """Whether the role in the current organization is one of ``roles``."""
+        return self.role in roles
+
+    @property
+    def role_label(self) -> str:
+        """The role as people read it."""
+        return Role(self.role).label
+
+
+def seat_for(request: HttpRequest) -> Seat | None:
+    """The member's current organization (kept in the session) and role; None for no membership."""
+    memberships = list(
+        Membership.objects.filter(user=request.user)
+        .select_related("organization")
+        .order_by("organization__name", "organization_id")
+    )
+    if not memberships:
+        return None
+    wanted = request.session.get(SESSION_KEY)
+    chosen = next((m for m in memberships if m.organization_id == wanted), memberships[0])
+    return Seat(organization=chosen.organization, role=chosen.role, memberships=memberships)
+
+
+def page(
+    roles: frozenset[str] = READ,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Decorate a page view: signed in, a member, holding one of ``roles`` (else 403).
+
+    The view receives ``request.seat``; every query must be scoped to ``request.seat.organization``.
+    """
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            seat = seat_for(request)
+            if seat is None:
+                raise PermissionDenied("You are not a member of any organization.")
+            if not seat.can(roles):
+                raise PermissionDenied(
+                    f"Your role ({seat.role_label}) in {seat.organization.name} does not allow "
+                    "this page."
+                )
+            request.seat = seat  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def scoped[M: Model](request: HttpRequest, queryset: QuerySet[M], field: str = "organization"):
+    """The queryset restricted to the current organization (and, by construction, the user's)."""
+    seat: Seat = request.seat  # type: ignore[attr-defined]
+    mine = scope_for_user(queryset, request.user, organization_field=field)
+    return mine.filter(**{field: seat.organization})
+
+
+def get_scoped[M: Model](
+    request: HttpRequest, queryset: QuerySet[M], field: str = "organization", **lookup: Any
+) -> M:
+    """One record of the current organization, or 404 (another organization's never shows)."""
+    return get_object_or_404(scoped(request, queryset, field), **lookup)
+
+
+ROLE_SETS = {"upload": UPLOAD, "compliance": COMPLIANCE, "finance": FINANCE, "admin": ADMIN}
+
+
+def render_page(
+    request: HttpRequest, template: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    """Render a page with the seat (organization, role) and the role sets the layout needs."""
+    full = {"seat": getattr(request, "seat", None), "roles": ROLE_SETS, **(context or {})}
+    return render(request, template, full, status=status)

@@ -1,0 +1,49 @@
+"""PDF buttons: queue a render job, show its progress (htmx polling), then the download."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from scorecard.models import Job, JobStatus, Scorecard
+from scorecard.services import jobs as job_services
+
+from .base import get_scoped, page, render_page
+
+
+@require_POST
+@page()
+def pdf_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue (or reuse) the PDF job of one scorecard and answer with its progress."""
+    card = get_scoped(request, Scorecard.objects.all(), pk=pk)
+    job = job_services.pdf_job_request(scorecard=card, requested_by=request.user)
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect("job-status", pk=job.pk)
+    return render_page(request, "scorecard/_job.html", {"job": job, "card": card})
+
+
+@page()
+def job_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """A job's progress: a fragment polled by htmx, or a small page without JavaScript."""
+    job = get_scoped(request, Job.objects.select_related("scorecard__vendor"), pk=pk)
+    template = "scorecard/_job.html" if request.htmx else "scorecard/job_page.html"  # type: ignore[attr-defined]
+    return render_page(request, template, {"job": job, "card": job.scorecard})
+
+
+@page()
+def job_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rendered file of a finished job."""
+    job = get_scoped(request, Job.objects.select_related("scorecard__vendor"), pk=pk)
+    if job.status != JobStatus.DONE or not job.file:
+        raise Http404("The file is not ready.")
+    root = Path(settings.MEDIA_ROOT).resolve()
+    path = (root / job.file).resolve()
+    if root not in path.parents or not path.is_file():
+        raise Http404("The file is missing.")
+    card = job.scorecard
+    name = f"scorecard-{card.vendor.slug}-{card.period}.pdf" if card else path.name
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name)

@@ -1,0 +1,189 @@
+"""Administration pages: vendors, contracts and users, through the vendor services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from scorecard.forms import AmendForm, ContractForm, RoleForm, UserForm, VendorForm
+from vendors import services
+from vendors.models import Contract, Membership, Vendor
+
+from .base import ADMIN, get_scoped, page, render_page, scoped
+
+
+def _refused(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's refusal on the form, by field where the form has that field."""
+    if hasattr(exc, "message_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@page(ADMIN)
+def manage(request: HttpRequest) -> HttpResponse:
+    """The organization's vendors and members, with a form to add a login."""
+    org = request.seat.organization  # type: ignore[attr-defined]
+    form = UserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if get_user_model().objects.filter(username=data["username"]).exists():
+            form.add_error("username", "This username is taken.")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.user_create(
+                username=data["username"],
+                password=data["password"],
+                email=data["email"],
+                organization=org,
+                role=data["role"],
+            )
+        except ValidationError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, f"Login {data['username']} created.")
+            return redirect("manage")
+    members = (
+        Membership.objects.filter(organization=org)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    return render_page(
+        request,
+        "scorecard/manage.html",
+        {
+            "form": form,
+            "members": members,
+            "vendors": scoped(request, Vendor.objects.all()).order_by("name"),
+            "role_form": RoleForm(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@page(ADMIN)
+def member_role(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a member's role in the current organization."""
+    membership = get_scoped(request, Membership.objects.select_related("user"), pk=pk)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        services.membership_set(
+            user=membership.user,
+            organization=membership.organization,
+            role=form.cleaned_data["role"],
+        )
+        messages.success(
+            request, f"{membership.user.get_username()} is now {form.cleaned_data['role']}."
+        )
+    else:
+        messages.error(request, "Choose a role.")
+    return redirect("manage")
+
+
+def _vendor_initial(vendor: Vendor) -> dict[str, Any]:
+    initial = {f: getattr(vendor, f) for f in VendorForm.base_fields if hasattr(vendor, f)}
+    initial["specialties"] = ", ".join(vendor.specialties or [])
+    initial["integrations"] = ", ".join(vendor.integrations or [])
+    return initial
+
+
+@page(ADMIN)
+def vendor_create(request: HttpRequest) -> HttpResponse:
+    """Add a vendor."""
+    form = VendorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            vendor = services.vendor_create(
+                organization=request.seat.organization,  # type: ignore[attr-defined]
+                **form.service_fields(),
+            )
+        except ValidationError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, f"Vendor {vendor.name} added.")
+            return redirect("vendor-detail", pk=vendor.pk)
+    return render_page(
+        request,
+        "scorecard/form_page.html",
+        {"form": form, "title": "Add a vendor"},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@page(ADMIN)
+def vendor_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a vendor's profile and compliance fields."""
+    vendor = get_scoped(request, Vendor.objects.all(), pk=pk)
+    form = VendorForm(request.POST or None, initial=_vendor_initial(vendor))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.vendor_update(vendor=vendor, **form.service_fields())
+        except ValidationError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, f"Vendor {vendor.name} saved.")
+            return redirect("vendor-detail", pk=vendor.pk)
+    return render_page(
+        request,
+        "scorecard/form_page.html",
+        {"form": form, "title": f"Edit {vendor.name}", "back": vendor},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@page(ADMIN)
+def contract_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new contract for a vendor on the default SLA template."""
+    vendor = get_scoped(request, Vendor.objects.all(), pk=pk)
+    form = ContractForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contract = services.contract_create(
+                organization=vendor.organization, vendor=vendor, **form.service_fields()
+            )
+        except ValidationError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, f"Contract version {contract.version} created.")
+            return redirect("vendor-detail", pk=vendor.pk)
+    return render_page(
+        request,
+        "scorecard/form_page.html",
+        {"form": form, "title": f"New contract with {vendor.name}", "back": vendor},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@page(ADMIN)
+def contract_amend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Amend a contract from a date: a new version with the changed pricing."""
+    contract = get_scoped(request, Contract.objects.select_related("vendor"), pk=pk)
+    initial = {f: getattr(contract, f) for f in ContractForm.base_fields}
+    initial["start_date"] = None
+    form = AmendForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        fields = form.service_fields()
+        effective = fields.pop("start_date")
+        try:
+            new = services.contract_amend(contract=contract, effective_date=effective, **fields)
+        except ValidationError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, f"Contract version {new.version} takes effect {effective}.")
+            return redirect("vendor-detail", pk=contract.vendor_id)
+    return render_page(
+        request,
+        "scorecard/form_page.html",
+        {"form": form, "title": f"Amend {contract}", "back": contract.vendor},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,201 @@
+"""Reads the pages share, for one organization (the caller has scoped it to the member)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+
+from scorecard import selectors
+from scorecard.models import (
+    RemediationItem,
+    RemediationStatus,
+    Scorecard,
+    ScorecardKPI,
+    Status,
+    TerminationRight,
+)
+from vendors.models import Organization, Vendor
+
+OPEN_REMEDIATION = [
+    s for s in RemediationStatus.values if s not in {RemediationStatus.CLOSED, "waived"}
+]
+
+
+def period_of(day: dt.date) -> str:
+    """The period (``YYYY-MM``) a day falls in."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def shift_period(period: str, months: int) -> str:
+    """The period ``months`` later (negative: earlier)."""
+    year, month = (int(p) for p in period.split("-"))
+    index = year * 12 + (month - 1) + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def periods_ending(last: str, count: int = 12) -> list[str]:
+    """``count`` consecutive periods ending with ``last``, oldest first."""
+    return [shift_period(last, -i) for i in range(count - 1, -1, -1)]
+
+
+def periods_between(first: str, last: str) -> list[str]:
+    """Every period from ``first`` to ``last`` inclusive (empty when reversed)."""
+    out: list[str] = []
+    current = first
+    while current <= last and len(out) < 240:
+        out.append(current)
+        current = shift_period(current, 1)
+    return out
+
+
+def current_scorecards(organization: Organization) -> QuerySet[Scorecard]:
+    """The current revision of every scorecard of the organization, KPI rows loaded once."""
+    return (
+        Scorecard.objects.filter(organization=organization, is_current=True)
+        .select_related("vendor", "contract")
+        .prefetch_related(Prefetch("kpis", queryset=ScorecardKPI.objects.order_by("display_order")))
+    )
+
+
+def latest_period(organization: Organization) -> str | None:
+    """The newest period with a current scorecard, or None."""
+    return (
+        Scorecard.objects.filter(organization=organization, is_current=True)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .first()
+    )
+
+
+@dataclass
+class VendorStanding:
+    """A vendor and its newest current scorecard (None when not yet evaluated)."""
+
+    vendor: Vendor
+    scorecard: Scorecard | None
+    cells: dict[str, ScorecardKPI] = field(default_factory=dict)
+
+
+@dataclass
+class Dashboard:
+    """What the dashboard shows for one organization."""
+
+    standings: list[VendorStanding]
+    kpi_columns: list[tuple[str, str]]
+    remediations: list[RemediationItem]
+    termination_rights: list[TerminationRight]
+    late: list[Scorecard]
+
+
+def open_remediations(organization: Organization) -> QuerySet[RemediationItem]:
+    """Remediation items still open in any way (neither closed nor waived), by deadline."""
+    return (
+        selectors.remediations_for_organization(organization=organization)
+        .filter(status__in=OPEN_REMEDIATION)
+        .order_by("cure_deadline", "id")
+    )
+
+
+def dashboard(organization: Organization) -> Dashboard:
+    """Every vendor's newest standing, the vendor x KPI grid and what needs attention."""
+    vendors = list(Vendor.objects.filter(organization=organization).order_by("name"))
+    newest: dict[int, Scorecard] = {}
+    for card in current_scorecards(organization).order_by("vendor_id", "-period"):
+        newest.setdefault(card.vendor_id, card)
+    columns: dict[str, tuple[int, str]] = {}
+    standings = []
+    for vendor in vendors:
+        card = newest.get(vendor.pk)
+        cells: dict[str, ScorecardKPI] = {}
+        if card is not None:
+            for row in card.kpis.all():
+                cells[row.kpi_code] = row
+                columns.setdefault(row.kpi_code, (row.display_order, row.kpi_name))
+        standings.append(VendorStanding(vendor=vendor, scorecard=card, cells=cells))
+    kpi_columns = [
+        (code, name) for code, (_, name) in sorted(columns.items(), key=lambda c: (c[1][0], c[0]))
+    ]
+    late = list(
+        current_scorecards(organization).filter(report_late=True).order_by("-period", "vendor")[:12]
+    )
+    rights = list(
+        selectors.termination_rights_for(organization=organization).filter(
+            acknowledged_at__isnull=True
+        )
+    )
+    return Dashboard(
+        standings=standings,
+        kpi_columns=kpi_columns,
+        remediations=list(open_remediations(organization)),
+        termination_rights=rights,
+        late=late,
+    )
+
+
+@dataclass
+class AdherenceRow:
+    """One vendor's SLA adherence per period: KPIs meeting their benchmark / KPIs evaluated."""
+
+    vendor: Vendor
+    cells: list[tuple[str, int, int, Decimal | None]]  # period, meeting, evaluated, percent
+    breaches: int
+
+
+def adherence(organization: Organization, periods: list[str]) -> list[AdherenceRow]:
+    """SLA adherence by vendor over the periods (percent of evaluated KPIs that meet)."""
+    counts: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    rows = ScorecardKPI.objects.filter(
+        scorecard__organization=organization,
+        scorecard__is_current=True,
+        scorecard__period__in=periods,
+    ).values_list("scorecard__vendor_id", "scorecard__period", "status")
+    for vendor_id, period, status in rows:
+        bucket = counts[(vendor_id, period)]
+        if status in (Status.MEETS, Status.WATCH, Status.BREACH):
+            bucket[1] += 1
+            if status == Status.MEETS:
+                bucket[0] += 1
+        if status == Status.BREACH:
+            bucket[2] += 1
+    out = []
+    for vendor in Vendor.objects.filter(organization=organization).order_by("name"):
+        cells = []
+        breaches = 0
+        for period in periods:
+            meeting, evaluated, breached = counts.get((vendor.pk, period), [0, 0, 0])
+            breaches += breached
+            percent = (
+                (Decimal(meeting) * 100 / Decimal(evaluated)).quantize(Decimal("0.1"))
+                if evaluated
+                else None
+            )
+            cells.append((period, meeting, evaluated, percent))
+        out.append(AdherenceRow(vendor=vendor, cells=cells, breaches=breaches))
+    return out
+
+
+def breach_history(organization: Organization, periods: list[str]) -> QuerySet[ScorecardKPI]:
+    """Every breached KPI of a current scorecard in the periods, newest first."""
+    return (
+        ScorecardKPI.objects.filter(
+            scorecard__organization=organization,
+            scorecard__is_current=True,
+            scorecard__period__in=periods,
+            status=Status.BREACH,
+        )
+        .select_related("scorecard__vendor")
+        .order_by("-scorecard__period", "scorecard__vendor__name", "display_order")
+    )
+
+
+def fees_by_month(organization: Organization, periods: list[str]) -> QuerySet[Scorecard]:
+    """Current scorecards with their fee and credit, by vendor and period."""
+    return (
+        Scorecard.objects.filter(organization=organization, is_current=True, period__in=periods)
+        .select_related("vendor")
+        .order_by("vendor__name", "period")
+    )

@@ -1,0 +1,201 @@
+"""Compliance and finance pages, with their CSV and XLSX exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+
+from scorecard import exports
+from vendors.models import Vendor
+
+from . import reads
+from .base import COMPLIANCE, FINANCE, page, render_page
+
+SECURITY_ASSESSMENT_VALID_DAYS = 365  # a security risk assessment is redone yearly
+EXPIRY_WARNING_DAYS = 90
+
+
+def _end_period(request: HttpRequest, organization) -> str:  # type: ignore[no-untyped-def]
+    """The last period shown: ``?end=YYYY-MM``, else the newest scorecard's, else this month."""
+    asked = request.GET.get("end", "")
+    if len(asked) == 7 and asked[4] == "-" and asked.replace("-", "").isdigit():
+        return asked
+    return reads.latest_period(organization) or reads.period_of(timezone.localdate())
+
+
+def _expiries(organization, today: dt.date) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    """BAA and security-assessment expiries of every vendor, soonest first."""
+    out: list[dict[str, object]] = []
+    for vendor in Vendor.objects.filter(organization=organization).order_by("name"):
+        assessed = vendor.last_security_risk_assessment_on
+        for what, due in (
+            ("Business associate agreement", vendor.baa_expires_on),
+            (
+                "Security risk assessment",
+                assessed + dt.timedelta(days=SECURITY_ASSESSMENT_VALID_DAYS) if assessed else None,
+            ),
+        ):
+            if due is None:
+                state, days = "missing", None
+            else:
+                days = (due - today).days
+                state = (
+                    "expired" if days < 0 else "soon" if days <= EXPIRY_WARNING_DAYS else "valid"
+                )
+            out.append(
+                {
+                    "vendor": vendor,
+                    "what": what,
+                    "due": due,
+                    "days": days,
+                    "days_ago": -days if days is not None and days < 0 else None,
+                    "state": state,
+                }
+            )
+    order = {"expired": 0, "missing": 1, "soon": 2, "valid": 3}
+    out.sort(key=lambda e: (order[str(e["state"])], e["due"] or dt.date.max))
+    return out
+
+
+def _export(name: str, fmt: str, header: Sequence[str], rows: list[list]) -> HttpResponse:  # type: ignore[type-arg]
+    if fmt == "xlsx":
+        body = exports.to_xlsx(name, header, rows)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "csv":
+        body = exports.to_csv(header, rows)
+        content_type = "text/csv; charset=utf-8"
+    else:
+        raise Http404("Unknown export format.")
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@page(COMPLIANCE)
+def compliance(request: HttpRequest) -> HttpResponse:
+    """SLA adherence by vendor over twelve months, breach history, BAA and assessment expiries."""
+    org = request.seat.organization  # type: ignore[attr-defined]
+    end = _end_period(request, org)
+    periods = reads.periods_ending(end)
+    return render_page(
+        request,
+        "scorecard/compliance.html",
+        {
+            "end": end,
+            "periods": periods,
+            "adherence": reads.adherence(org, periods),
+            "breaches": list(reads.breach_history(org, periods)[:200]),
+            "expiries": _expiries(org, timezone.localdate()),
+        },
+    )
+
+
+@page(COMPLIANCE)
+def compliance_export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
+    """One compliance table as CSV or XLSX (text cells guarded against formula injection)."""
+    org = request.seat.organization  # type: ignore[attr-defined]
+    end = _end_period(request, org)
+    periods = reads.periods_ending(end)
+    if table == "adherence":
+        header = ["vendor", "period", "kpis_meeting", "kpis_evaluated", "adherence_percent"]
+        rows = [
+            [row.vendor.name, period, meeting, evaluated, percent]
+            for row in reads.adherence(org, periods)
+            for period, meeting, evaluated, percent in row.cells
+        ]
+    elif table == "breaches":
+        header = ["vendor", "period", "kpi", "value", "benchmark", "warning", "unit"]
+        rows = [
+            [
+                k.scorecard.vendor.name,
+                k.scorecard.period,
+                k.kpi_code,
+                k.value,
+                k.benchmark,
+                k.warning,
+                k.unit,
+            ]
+            for k in reads.breach_history(org, periods)
+        ]
+    elif table == "expiries":
+        header = ["vendor", "item", "due", "days_left", "state"]
+        rows = [
+            [e["vendor"].name, e["what"], e["due"], e["days"], e["state"]]  # type: ignore[attr-defined]
+            for e in _expiries(org, timezone.localdate())
+        ]
+    else:
+        raise Http404("Unknown table.")
+    return _export(f"compliance-{table}-{end}", fmt, header, rows)
+
+
+def _finance_table(organization, periods: list[str]):  # type: ignore[no-untyped-def]
+    """Fees and credits by vendor (rows) and month (columns), with totals per vendor."""
+    cards = list(reads.fees_by_month(organization, periods))
+    by_vendor: dict[int, dict[str, object]] = {}
+    for card in cards:
+        entry = by_vendor.setdefault(
+            card.vendor_id,
+            {
+                "vendor": card.vendor,
+                "currency": card.currency,
+                "cells": {},
+                "fee": Decimal(0),
+                "credit": Decimal(0),
+            },
+        )
+        entry["cells"][card.period] = card  # type: ignore[index]
+        entry["fee"] += card.fee or Decimal(0)  # type: ignore[operator]
+        entry["credit"] += card.credit or Decimal(0)  # type: ignore[operator]
+    rows = sorted(by_vendor.values(), key=lambda e: e["vendor"].name)  # type: ignore[attr-defined]
+    for row in rows:
+        row["net"] = row["fee"] - row["credit"]  # type: ignore[operator]
+        row["ordered"] = [row["cells"].get(p) for p in periods]  # type: ignore[attr-defined]
+    return cards, rows
+
+
+@page(FINANCE)
+def finance(request: HttpRequest) -> HttpResponse:
+    """Fees and service credits by vendor and month."""
+    org = request.seat.organization  # type: ignore[attr-defined]
+    end = _end_period(request, org)
+    periods = reads.periods_ending(end)
+    _, rows = _finance_table(org, periods)
+    return render_page(
+        request, "scorecard/finance.html", {"end": end, "periods": periods, "rows": rows}
+    )
+
+
+@page(FINANCE)
+def finance_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Fees and credits as CSV or XLSX, one row per vendor and month."""
+    org = request.seat.organization  # type: ignore[attr-defined]
+    end = _end_period(request, org)
+    cards, _ = _finance_table(org, reads.periods_ending(end))
+    header = [
+        "vendor",
+        "period",
+        "currency",
+        "fee",
+        "credit",
+        "net",
+        "effective_rate_percent",
+        "cost_per_claim",
+    ]
+    rows = [
+        [
+            c.vendor.name,
+            c.period,
+            c.currency,
+            c.fee,
+            c.credit,
+            (c.fee - (c.credit or 0)) if c.fee is not None else None,
+            c.effective_rate,
+            c.cost_per_claim,
+        ]
+        for c in cards
+    ]
+    return _export(f"finance-{end}", fmt, header, rows)

@@ -1,0 +1,244 @@
+"""Upload a report: preview the parsed values and every error, then confirm; column aliases.
+
+The preview parses with the ingestion services and stores nothing; the uploaded bytes wait in a
+private temporary file (named by a random token kept in the session) until the member confirms,
+and the confirmation stores them through ``report_ingest``: the same write path as the API.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from scorecard.forms import AliasForm, UploadForm
+from vendors.ingest.checks import evaluate_records
+from vendors.ingest.errors import FileRefused
+from vendors.models import ColumnAlias, Report, Vendor
+from vendors.services import aliases as alias_services
+from vendors.services import reports as report_services
+
+from .base import ADMIN, UPLOAD, get_scoped, page, render_page, scoped
+
+PENDING_KEY = "pending_uploads"
+PENDING_DIR = "pending-uploads"
+
+
+def _pending_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / PENDING_DIR
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _keep(request: HttpRequest, content: bytes, meta: dict[str, Any]) -> str:
+    """Keep the bytes until confirmation; the token is random so no one can guess another's."""
+    token = secrets.token_urlsafe(16)
+    (_pending_dir() / token).write_bytes(content)
+    pending = request.session.get(PENDING_KEY, {})
+    # Only the latest few previews stay claimable; older temporary files are removed.
+    for old in list(pending)[:-4]:
+        (_pending_dir() / old).unlink(missing_ok=True)
+        pending.pop(old)
+    pending[token] = meta
+    request.session[PENDING_KEY] = pending
+    return token
+
+
+def _take(request: HttpRequest, token: str) -> tuple[bytes, dict[str, Any]] | None:
+    pending = request.session.get(PENDING_KEY, {})
+    meta = pending.get(token)
+    path = _pending_dir() / token
+    if meta is None or not token.replace("-", "").replace("_", "").isalnum() or not path.exists():
+        return None
+    return path.read_bytes(), meta
+
+
+def _drop(request: HttpRequest, token: str) -> None:
+    pending = request.session.get(PENDING_KEY, {})
+    pending.pop(token, None)
+    request.session[PENDING_KEY] = pending
+    (_pending_dir() / token).unlink(missing_ok=True)
+
+
+@dataclass
+class PreviewRow:
+    """One vendor-period the file would store: its values and findings, and what it replaces."""
+
+    vendor: Vendor
+    period: str
+    row: int
+    values: list[Any]
+    findings: list[Any]
+    replaces: int | None
+
+
+@dataclass
+class Preview:
+    """What a file holds, read by the ingestion services; nothing is stored."""
+
+    file_name: str
+    rows: list[PreviewRow]
+    denials: list[Any]
+
+
+def report_preview(
+    *, organization: Any, content: bytes, file_name: str, vendor: Vendor, period: str | None
+) -> Preview:
+    """Parse and check a file exactly as ``report_ingest`` would, without storing anything.
+
+    Raises ``FileRefused`` with every error by row and column.
+    """
+    kpis = report_services.kpi_specs()
+    parsed, vendors = report_services._read(  # the ingestion parse, shared with report_ingest
+        content=content,
+        file_name=file_name,
+        organization=organization,
+        vendor=vendor,
+        period=period,
+        sheet=None,
+        kpis=kpis,
+    )
+    outcomes = evaluate_records(parsed.records, kpis)
+    current = {
+        (r.vendor_id, r.period): r.version
+        for r in Report.objects.filter(
+            vendor__in=[v.pk for v in vendors.values()], is_current=True
+        ).only("vendor_id", "period", "version")
+    }
+    rows = []
+    for record, outcome in zip(parsed.records, outcomes, strict=True):
+        owner = vendors[record.vendor_key]
+        rows.append(
+            PreviewRow(
+                vendor=owner,
+                period=record.period,
+                row=record.row,
+                values=outcome.values,
+                findings=outcome.findings,
+                replaces=current.get((owner.pk, record.period)),
+            )
+        )
+    return Preview(file_name=file_name, rows=rows, denials=list(parsed.denials))
+
+
+@page(UPLOAD)
+def upload(request: HttpRequest) -> HttpResponse:
+    """Drop a report file; see what it holds and every error by row and column."""
+    org = request.seat.organization  # type: ignore[attr-defined]
+    vendors = scoped(request, Vendor.objects.all()).order_by("name")
+    form = UploadForm(request.POST or None, request.FILES or None, vendors=vendors)
+    preview = None
+    refused = None
+    token = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        vendor: Vendor = form.cleaned_data["vendor"]
+        period = form.cleaned_data["period"] or None
+        handle = form.cleaned_data["file"]
+        content = handle.read()
+        try:
+            preview = report_preview(
+                organization=org,
+                content=content,
+                file_name=handle.name,
+                vendor=vendor,
+                period=period,
+            )
+        except FileRefused as exc:
+            refused = exc
+            status = 400
+        else:
+            token = _keep(
+                request,
+                content,
+                {"vendor": vendor.pk, "period": period, "file_name": handle.name},
+            )
+    elif request.method == "POST":
+        status = 400
+    return render_page(
+        request,
+        "scorecard/upload.html",
+        {"form": form, "preview": preview, "refused": refused, "token": token},
+        status=status,
+    )
+
+
+@require_POST
+@page(UPLOAD)
+def confirm(request: HttpRequest) -> HttpResponse:
+    """Store the previewed file through the ingestion service (all or nothing)."""
+    token = request.POST.get("token", "")
+    kept = _take(request, token)
+    if kept is None:
+        messages.error(request, "That preview has expired; upload the file again.")
+        return redirect("upload")
+    content, meta = kept
+    vendor = get_scoped(request, Vendor.objects.all(), pk=meta["vendor"])
+    try:
+        result = report_services.report_ingest(
+            organization=vendor.organization,
+            content=content,
+            file_name=meta["file_name"],
+            vendor=vendor,
+            period=meta["period"],
+            uploaded_by=request.user,
+        )
+    except FileRefused as exc:
+        _drop(request, token)
+        messages.error(request, f"The file was refused: {exc}")
+        return redirect("upload")
+    _drop(request, token)
+    messages.success(request, result.summary())
+    return redirect("vendor-detail", pk=vendor.pk)
+
+
+@page(ADMIN)
+def aliases(request: HttpRequest, pk: int) -> HttpResponse:
+    """A vendor's own column headers, mapped to KPI codes or raw fields, with their scale."""
+    vendor = get_scoped(request, Vendor.objects.all(), pk=pk)
+    existing = ColumnAlias.objects.filter(vendor=vendor).order_by("header")
+    editing = None
+    wanted = request.POST.get("alias") or request.GET.get("edit") or ""
+    if wanted.isdigit():
+        editing = existing.filter(pk=int(wanted)).first()
+    if request.method == "POST" and request.POST.get("delete", "").isdigit():
+        alias = existing.filter(pk=int(request.POST["delete"])).first()
+        if alias is not None:
+            alias_services.column_alias_delete(alias=alias)
+            messages.success(request, f"Alias {alias.header} removed.")
+        return redirect("aliases", pk=vendor.pk)
+    initial = (
+        {"header": editing.header, "target": editing.target, "scale": editing.scale}
+        if editing
+        else None
+    )
+    form = AliasForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            if editing is not None:
+                alias_services.column_alias_update(alias=editing, **form.cleaned_data)
+            else:
+                alias_services.column_alias_create(vendor=vendor, **form.cleaned_data)
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, f"Alias {form.cleaned_data['header']} saved.")
+            return redirect("aliases", pk=vendor.pk)
+    if request.method == "POST":
+        status = 400
+    return render_page(
+        request,
+        "scorecard/aliases.html",
+        {"vendor": vendor, "form": form, "aliases": existing, "editing": editing},
+        status=status,
+    )
