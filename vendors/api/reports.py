@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -220,11 +221,20 @@ class ColumnAliasSerializer(serializers.ModelSerializer):
         validators: list = []
 
 
+class AliasWritePermission(RoleWritePermission):
+    """Members read; administrators of the alias's vendor's organization write."""
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        return selectors.role_in(request.user, obj.vendor.organization_id) in view.write_roles
+
+
 class ColumnAliasViewSet(viewsets.ModelViewSet):
     """Column aliases of the user's vendors; administrators change them."""
 
     serializer_class = ColumnAliasSerializer
-    permission_classes = [RoleWritePermission]
+    permission_classes = [AliasWritePermission]
     filterset_fields = ["vendor", "target"]
     write_roles = {Role.ADMIN.value}
 

@@ -49,6 +49,15 @@ class Sheet:
     percent_cells: set[tuple[int, int]] = field(default_factory=set)
 
 
+def human_size(n: int) -> str:
+    """A byte count for people: 20 MB, 340 KB, 12 bytes."""
+    if n >= MB:
+        return f"{n / MB:.1f} MB".replace(".0 MB", " MB")
+    if n >= 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n} bytes"
+
+
 def refuse(message: str) -> FileRefused:
     """A whole-file refusal (no row or column)."""
     return FileRefused([FileError(None, None, message)])
@@ -58,7 +67,7 @@ def read_sheet(content: bytes, *, file_name: str, limits: Limits, sheet: str | N
     """Read a CSV or XLSX file (told apart by its first bytes) into rows of cells."""
     if len(content) > limits.max_bytes:
         raise refuse(
-            f"The file is {len(content) / MB:.1f} MB; the limit is {limits.max_bytes / MB:.0f} MB."
+            f"The file is {human_size(len(content))}; the limit is {human_size(limits.max_bytes)}."
         )
     if not content.strip():
         raise refuse("The file is empty.")

@@ -64,11 +64,15 @@ class ParsedFile:
 
 
 def _find_header(sheet: Sheet, matcher: HeaderMatcher) -> int | None:
+    """The first row naming two known columns (title rows above it are skipped), else one."""
+    single = None
     for i, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
         matched = sum(1 for cell in row if cell not in (None, "") and matcher.match(cell))
         if matched >= 2:
             return i
-    return None
+        if matched == 1 and single is None:
+            single = i
+    return single
 
 
 class _Reader:
