@@ -33,6 +33,8 @@ class Command(BaseCommand):
         self.stdout.write("Building the demo organization ...")
         org = demo.demo_setup()
         self.stdout.write(self.style.SUCCESS(f"Demo organization: {org.name} ({org.slug})"))
+        self.stdout.write("Loading twelve months of vendor reports ...")
+        self.stdout.write(f"Report versions stored: {demo.demo_reports(org)}")
         # Scorecards step (after the reports step): evaluate every period, in order.
         self.stdout.write("Evaluating every period ...")
         summary = evaluate()
