@@ -8,6 +8,7 @@ in one transaction. Running it again with the same inputs changes nothing (``inp
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections import defaultdict
@@ -16,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -34,11 +35,68 @@ from scorecard.models import (
 )
 from scorecard.selectors import number
 from vendors import selectors as vendor_selectors
-from vendors.models import Contract, KPIDefinition, Report
+from vendors.models import Contract, KPIDefinition, Report, Vendor
 
 from . import notifications
 
 FOUR = Decimal("0.0001")
+SIX = Decimal("0.000001")
+KPI_COLUMNS = [
+    "kpi_code",
+    "kpi_name",
+    "unit",
+    "direction",
+    "formula",
+    "source",
+    "benchmark",
+    "warning",
+    "weight",
+    "value",
+    "stated_value",
+    "recomputed_value",
+    "status",
+    "points",
+    "previous_value",
+    "change",
+    "trailing_3m_average",
+    "display_order",
+]
+
+
+def bulk_insert(model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
+    """Insert many rows with one prepared statement (``executemany``), without building model
+    instances: the evaluation writes tens of thousands of snapshot rows at once.
+
+    Values are prepared per column only where the backend needs it (datetimes, dates, JSON).
+    """
+    if not rows:
+        return
+    fields = [model._meta.get_field(c) for c in columns]
+    ops = connection.ops
+    prepare: list[tuple[int, Any]] = []
+    for i, f in enumerate(fields):
+        kind = f.get_internal_type()
+        if kind == "DateTimeField":
+            prepare.append((i, ops.adapt_datetimefield_value))
+        elif kind == "DateField":
+            prepare.append((i, ops.adapt_datefield_value))
+        elif kind == "JSONField":
+            prepare.append((i, lambda v, f=f: f.get_db_prep_save(v, connection)))
+    if prepare:
+        prepared = []
+        for row in rows:
+            values = list(row)
+            for i, fn in prepare:
+                values[i] = fn(values[i])
+            prepared.append(values)
+        rows = prepared
+    table = ops.quote_name(model._meta.db_table)
+    names = ", ".join(ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start : start + 5000])
 
 
 @dataclass
@@ -146,9 +204,14 @@ def _term_dict(t: ev.Term) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _bounds(period: str) -> tuple[dt.date, dt.date]:
+    return bd.period_start(period), bd.period_end(period)
+
+
 def _contract_for(contracts: list[Contract], period: str) -> Contract | None:
     """The version in force at the period's end (or its last day in force within the period)."""
-    start, end = bd.period_start(period), bd.period_end(period)
+    start, end = _bounds(period)
     found = None
     for c in contracts:  # ordered by start date
         if c.start_date <= end and (c.end_date is None or c.end_date >= start):
@@ -173,6 +236,7 @@ class _Context:
     term_dicts: list[dict[str, Any]]
     pricing: pricing.PricingTerms
     rules: rm.Rules
+    digest: bytes
 
 
 @dataclass
@@ -180,7 +244,7 @@ class _Pending:
     """Rows to write at the end of the run."""
 
     superseded: list[int] = field(default_factory=list)
-    scorecards: list[tuple[Scorecard, list[ScorecardKPI], list[tuple[rm.Item, dict]]]] = field(
+    scorecards: list[tuple[dict[str, Any], list[tuple], list[tuple[rm.Item, dict]]]] = field(
         default_factory=list
     )
     new_items: list[tuple[rm.Item, Contract, int, int]] = field(default_factory=list)
@@ -217,6 +281,8 @@ def evaluate(
     """
     today = today or timezone.localdate()
     holidays = bd.parse_holidays(settings.SCORECARD_HOLIDAYS)
+    due_dates: dict[tuple[str, int], dt.date] = {}
+    tz = timezone.get_current_timezone()
     now = timezone.now()
     summary = EvaluationSummary()
     catalog = vendor_selectors.kpi_by_code()
@@ -313,6 +379,7 @@ def evaluate(
                     terms=terms,
                     snapshot=contract_snapshot(contract),
                     term_dicts=[_term_dict(t) for t in terms],
+                    digest=b"",
                     pricing=pricing_terms(contract),
                     rules=rm.Rules(
                         cure_period_days=contract.cure_period_days,
@@ -320,11 +387,26 @@ def evaluate(
                         termination_consecutive_breaches=contract.termination_consecutive_breaches,
                     ),
                 )
+                ctx.digest = hashlib.sha256(
+                    json.dumps(
+                        {
+                            "vendor": [vendor.pk, vendor.slug, vendor.name],
+                            "contract": ctx.snapshot,
+                            "terms": ctx.term_dicts,
+                        },
+                        sort_keys=True,
+                    ).encode()
+                ).digest()
             report = reports.get(p)
             values: dict[str, dict[str, Any]] = report["values"] if report else {}
-            due = bd.report_due_date(p, contract.report_due_business_day, holidays)
+            due_key = (p, contract.report_due_business_day)
+            due = due_dates.get(due_key)
+            if due is None:
+                due = due_dates[due_key] = bd.report_due_date(
+                    p, contract.report_due_business_day, holidays
+                )
             if report is not None:
-                received_on = timezone.localtime(report["received_at"]).date()
+                received_on = report["received_at"].astimezone(tz).date()
                 late = bd.is_late(received_on, due)
             else:
                 late = bd.is_late(today, due)
@@ -366,22 +448,22 @@ def evaluate(
                 {k: _str(v) for k, v in f.items()} for f in (report["findings"] if report else [])
             ]
             vendor_info = {"id": vendor.pk, "slug": vendor.slug, "name": vendor.name}
-            inputs = {
-                "vendor": vendor_info,
-                "contract": ctx.snapshot,
-                "terms": ctx.term_dicts,
-                "report": report_info,
-                "values": {
-                    name: [_str(v) for v in row.values()] for name, row in sorted(values.items())
-                },
-                "findings": findings,
-                "late": late,
-                "due": due.isoformat(),
-                "history": {k: [_str(v) for v in vs] for k, vs in sorted(history.items())},
-            }
-            sha = hashlib.sha256(
-                json.dumps(inputs, sort_keys=True, separators=(",", ":")).encode()
-            ).hexdigest()
+            # Every input of this scorecard: vendor, contract and terms (digested once per
+            # contract), the report's values and findings, lateness and the history used.
+            digest = hashlib.sha256(ctx.digest)
+            digest.update(
+                repr(
+                    (
+                        report_info,
+                        sorted((name, tuple(row.values())) for name, row in values.items()),
+                        findings,
+                        late,
+                        due,
+                        sorted(history.items()),
+                    )
+                ).encode()
+            )
+            sha = digest.hexdigest()
 
             existing = current.get((vendor_id, p))
             write = (period is None or p == period) and (
@@ -441,49 +523,50 @@ def evaluate(
                         if r["periods"][-1] <= p
                     ],
                 }
-                card = Scorecard(
-                    organization_id=vendor.organization_id,
-                    contract=contract,
-                    vendor_id=vendor_id,
-                    period=p,
-                    revision=rev,
-                    is_current=True,
-                    report_id=report["id"] if report else None,
-                    inputs_sha256=sha,
-                    overall_score=result.overall_score,
-                    standing=result.standing,
-                    report_late=late,
-                    report_due_date=due,
-                    currency=contract.currency,
-                    fee=_money(fee),
-                    credit=_money(credit) if fee is not None else None,
-                    effective_rate=_four(pricing.effective_rate(fee, payments)),
-                    cost_per_claim=_four(pricing.cost_per_claim(fee, claims)),
-                    snapshot=snapshot,
-                    issued_at=now,
-                )
+                card = {
+                    "organization_id": vendor.organization_id,
+                    "contract_id": contract.pk,
+                    "vendor_id": vendor_id,
+                    "period": p,
+                    "revision": rev,
+                    "is_current": True,
+                    "report_id": report["id"] if report else None,
+                    "inputs_sha256": sha,
+                    "overall_score": result.overall_score,
+                    "standing": result.standing,
+                    "report_late": late,
+                    "report_due_date": due,
+                    "currency": contract.currency,
+                    "fee": _money(fee),
+                    "credit": _money(credit) if fee is not None else None,
+                    "effective_rate": _four(pricing.effective_rate(fee, payments)),
+                    "cost_per_claim": _four(pricing.cost_per_claim(fee, claims)),
+                    "snapshot": snapshot,
+                    "issued_at": now,
+                    "superseded_at": None,
+                }
                 kpi_rows = [
-                    ScorecardKPI(
-                        kpi_code=k.term.code,
-                        kpi_name=k.term.name,
-                        unit=k.term.unit,
-                        direction=k.term.direction,
-                        formula=k.term.formula,
-                        source=k.term.source,
-                        benchmark=k.term.benchmark,
-                        warning=k.term.warning,
-                        weight=k.term.weight,
-                        value=k.value,
-                        stated_value=k.stated_value,
-                        recomputed_value=k.recomputed_value,
-                        status=k.status,
-                        points=None if k.points is None else ev.to_hundredths(k.points),
-                        previous_value=k.previous_value,
-                        change=k.change,
-                        trailing_3m_average=None
+                    (
+                        k.term.code,
+                        k.term.name,
+                        k.term.unit,
+                        k.term.direction,
+                        k.term.formula,
+                        k.term.source,
+                        k.term.benchmark,
+                        k.term.warning,
+                        k.term.weight,
+                        k.value,
+                        k.stated_value,
+                        k.recomputed_value,
+                        k.status,
+                        None if k.points is None else ev.to_hundredths(k.points),
+                        k.previous_value,
+                        k.change,
+                        None
                         if k.trailing_3m_average is None
-                        else k.trailing_3m_average.quantize(Decimal("0.000001")),
-                        display_order=k.term.display_order,
+                        else k.trailing_3m_average.quantize(SIX),
+                        k.term.display_order,
                     )
                     for k in result.kpis
                 ]
@@ -583,18 +666,28 @@ def _write(
     )
     cards = [card for card, _, _ in pending.scorecards]
     for card, _, remediation_rows in pending.scorecards:
-        card.snapshot["remediations"] = [
+        card["snapshot"]["remediations"] = [
             {"id": item.ref, **state} for item, state in remediation_rows
         ]
-    Scorecard.objects.bulk_create(cards, batch_size=2000)
-    kpis = []
-    for card, rows, _ in pending.scorecards:
-        for row in rows:
-            row.scorecard_id = card.pk
-            kpis.append(row)
-    ScorecardKPI.objects.bulk_create(kpis, batch_size=5000)
+    if cards:
+        columns = list(cards[0])
+        bulk_insert(Scorecard, columns, [tuple(c[k] for k in columns) for c in cards])
+        # The rows were inserted without RETURNING (fast on every backend); find their ids.
+        ids = {
+            (contract_id, period, revision): pk
+            for pk, contract_id, period, revision in Scorecard.objects.filter(
+                issued_at=now, is_current=True
+            ).values_list("id", "contract_id", "period", "revision")
+        }
+        for card in cards:
+            card["id"] = ids[(card["contract_id"], card["period"], card["revision"])]
+        bulk_insert(
+            ScorecardKPI,
+            ["scorecard_id", *KPI_COLUMNS],
+            [(card["id"], *row) for card, rows, _ in pending.scorecards for row in rows],
+        )
     summary.issued += len(cards)
-    summary.scorecard_ids.extend(card.pk for card in cards)
+    summary.scorecard_ids.extend(card["id"] for card in cards)
     summary.opened += len(new_rows)
     summary.escalated += sum(1 for c in pending.events if c.to_status == rm.ESCALATED)
     summary.closed += sum(1 for c in pending.events if c.to_status == rm.CLOSED)
@@ -621,19 +714,27 @@ def _notify(
     ]
     wanted = set(breach_ids) | {ref for ref, _, _ in escalations}
     by_id = RemediationItem.objects.select_related("vendor", "kpi").in_bulk(list(wanted))
-    sent = 0
-    for ref in breach_ids:
-        sent += notifications.breach_notify(item=by_id[ref])
-    for ref, event_id, reason in escalations:
-        sent += notifications.escalation_notify(item=by_id[ref], event_id=event_id, reason=reason)
-    for right in pending.right_rows:
-        sent += notifications.termination_right_notify(
+    messages = [notifications.breach_message(by_id[ref]) for ref in breach_ids]
+    messages += [
+        notifications.escalation_message(by_id[ref], event_id=event_id, reason=reason)
+        for ref, event_id, reason in escalations
+    ]
+    vendor_names = dict(
+        Vendor.objects.filter(pk__in={r.vendor_id for r in pending.right_rows}).values_list(
+            "id", "name"
+        )
+    )
+    messages += [
+        notifications.termination_right_message(
             organization_id=right.organization_id,
             right_id=right.pk,
-            vendor_name=right.contract.vendor.name,
+            vendor_name=vendor_names[right.vendor_id],
             kpi_name=kpi_names[right.kpi_id],
             periods=right.periods,
         )
+        for right in pending.right_rows
+    ]
+    sent = notifications.messages_send(messages)
     sent += notifications.cure_reminders_send(today=today)
     summary.notifications += sent
 

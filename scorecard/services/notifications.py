@@ -6,7 +6,8 @@ Recipients are the organization's administrators and compliance members with an 
 from __future__ import annotations
 
 import datetime as dt
-import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -17,38 +18,83 @@ from scorecard.models import Notification, RemediationItem, RemediationStatus
 from vendors import selectors as vendor_selectors
 from vendors.models import Role
 
-logger = logging.getLogger(__name__)
 RECIPIENT_ROLES = {Role.ADMIN.value, Role.COMPLIANCE.value}
 REMINDER_DAYS = 7
 
 
-def notification_send_once(
-    *, organization_id: int, key: str, kind: str, subject: str, body: str
-) -> bool:
-    """Send one e-mail to the organization's admin and compliance members unless ``key`` was
+@dataclass(frozen=True)
+class Message:
+    """One notification to send once: ``key`` names the event it is about."""
+
+    organization_id: int
+    key: str
+    kind: str
+    subject: str
+    body: str
+
+
+def notification_send_once(message: Message, *, recipients: list[str] | None = None) -> bool:
+    """Send one e-mail to the organization's admin and compliance members unless its key was
     sent before; True when it was sent now.
 
     The row and the mail go together: if sending fails, the row is rolled back so a later run
     tries again; if the row exists, nothing is sent.
     """
-    recipients = vendor_selectors.member_emails(
-        organization_id=organization_id, roles=RECIPIENT_ROLES
-    )
+    if recipients is None:
+        recipients = vendor_selectors.member_emails(
+            organization_id=message.organization_id, roles=RECIPIENT_ROLES
+        )
     try:
         with transaction.atomic():
             Notification.objects.create(
-                organization_id=organization_id,
-                key=key,
-                kind=kind,
-                subject=subject[:300],
+                organization_id=message.organization_id,
+                key=message.key,
+                kind=message.kind,
+                subject=message.subject[:300],
                 recipients=recipients,
                 sent_at=timezone.now(),
             )
             if recipients:
-                send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+                send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, recipients)
     except IntegrityError:
         return False  # sent before
     return True
+
+
+def messages_send(messages: Iterable[Message]) -> int:
+    """Send many notifications once each; the number of e-mails sent now.
+
+    Organizations with nobody to tell get their rows recorded in one insert (so a member added
+    later is not flooded with old events).
+    """
+    messages = list(messages)
+    if not messages:
+        return 0
+    recipients = vendor_selectors.member_emails_by_organization(
+        organization_ids=sorted({m.organization_id for m in messages}), roles=RECIPIENT_ROLES
+    )
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                organization_id=m.organization_id,
+                key=m.key,
+                kind=m.kind,
+                subject=m.subject[:300],
+                recipients=[],
+                sent_at=now,
+            )
+            for m in messages
+            if not recipients[m.organization_id]
+        ],
+        ignore_conflicts=True,
+        batch_size=2000,
+    )
+    return sum(
+        notification_send_once(m, recipients=recipients[m.organization_id])
+        for m in messages
+        if recipients[m.organization_id]
+    )
 
 
 def _item_line(item: RemediationItem) -> str:
@@ -60,9 +106,9 @@ def _item_line(item: RemediationItem) -> str:
     )
 
 
-def breach_notify(*, item: RemediationItem) -> bool:
-    """Tell the organization a KPI breached and a remediation item was opened."""
-    return notification_send_once(
+def breach_message(item: RemediationItem) -> Message:
+    """A KPI breached and a remediation item was opened (once per item)."""
+    return Message(
         organization_id=item.organization_id,
         key=f"breach:{item.pk}",
         kind="breach",
@@ -72,9 +118,9 @@ def breach_notify(*, item: RemediationItem) -> bool:
     )
 
 
-def escalation_notify(*, item: RemediationItem, event_id: int, reason: str) -> bool:
-    """Tell the organization a remediation item was escalated (once per escalation event)."""
-    return notification_send_once(
+def escalation_message(item: RemediationItem, *, event_id: int, reason: str) -> Message:
+    """A remediation item was escalated (once per escalation event)."""
+    return Message(
         organization_id=item.organization_id,
         key=f"escalation:{item.pk}:{event_id}",
         kind="escalation",
@@ -83,11 +129,11 @@ def escalation_notify(*, item: RemediationItem, event_id: int, reason: str) -> b
     )
 
 
-def termination_right_notify(
+def termination_right_message(
     *, organization_id: int, right_id: int, vendor_name: str, kpi_name: str, periods: list[str]
-) -> bool:
-    """Tell the organization a termination right was raised by consecutive breaches."""
-    return notification_send_once(
+) -> Message:
+    """A termination right was raised by consecutive breaches (once per right)."""
+    return Message(
         organization_id=organization_id,
         key=f"termination:{right_id}",
         kind="termination_right",
@@ -100,27 +146,37 @@ def termination_right_notify(
     )
 
 
+def escalation_notify(*, item: RemediationItem, event_id: int, reason: str) -> bool:
+    """Tell the organization a remediation item was escalated."""
+    return notification_send_once(escalation_message(item, event_id=event_id, reason=reason))
+
+
 def cure_reminders_send(*, today: dt.date) -> int:
     """Remind of every open breach item whose cure deadline falls within the next seven days
     (once per item); the number sent."""
-    items = RemediationItem.objects.select_related("vendor", "kpi").filter(
-        kind="breach",
-        cure_deadline__gte=today,
-        cure_deadline__lte=today + dt.timedelta(days=REMINDER_DAYS),
+    items = (
+        RemediationItem.objects.select_related("vendor", "kpi")
+        .filter(
+            kind="breach",
+            cure_deadline__gte=today,
+            cure_deadline__lte=today + dt.timedelta(days=REMINDER_DAYS),
+        )
+        .exclude(status__in=[RemediationStatus.CLOSED, RemediationStatus.WAIVED])
     )
-    items = items.exclude(status__in=[RemediationStatus.CLOSED, RemediationStatus.WAIVED])
-    sent = 0
+    messages = []
     for item in items:
         assert item.cure_deadline is not None
         days = (item.cure_deadline - today).days
-        sent += notification_send_once(
-            organization_id=item.organization_id,
-            key=f"cure_reminder:{item.pk}",
-            kind="cure_reminder",
-            subject=(
-                f"Cure deadline in {days} day(s): {item.vendor.name} {item.kpi.name} "
-                f"({item.cure_deadline.isoformat()})"
-            ),
-            body="A remediation item's cure deadline is near.\n\n" + _item_line(item),
+        messages.append(
+            Message(
+                organization_id=item.organization_id,
+                key=f"cure_reminder:{item.pk}",
+                kind="cure_reminder",
+                subject=(
+                    f"Cure deadline in {days} day(s): {item.vendor.name} {item.kpi.name} "
+                    f"({item.cure_deadline.isoformat()})"
+                ),
+                body="A remediation item's cure deadline is near.\n\n" + _item_line(item),
+            )
         )
-    return sent
+    return messages_send(messages)
