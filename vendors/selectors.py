@@ -263,3 +263,16 @@ def column_alias_list(*, user: AnyUser) -> QuerySet[ColumnAlias]:
         user,
         organization_field="vendor__organization",
     )
+
+
+def member_emails_by_organization(
+    *, organization_ids: list[int], roles: set[str]
+) -> dict[int, list[str]]:
+    """E-mail addresses of members holding one of the roles, by organization id, in one query."""
+    found: dict[int, set[str]] = {org_id: set() for org_id in organization_ids}
+    for org_id, email in Membership.objects.filter(
+        organization_id__in=organization_ids, role__in=roles
+    ).values_list("organization_id", "user__email"):
+        if email:
+            found[org_id].add(email)
+    return {org_id: sorted(emails) for org_id, emails in found.items()}
