@@ -6,6 +6,8 @@ Recipients are the organization's administrators and compliance members with an 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,6 +20,7 @@ from scorecard.models import Notification, RemediationItem, RemediationStatus
 from vendors import selectors as vendor_selectors
 from vendors.models import Role
 
+logger = logging.getLogger(__name__)
 RECIPIENT_ROLES = {Role.ADMIN.value, Role.COMPLIANCE.value}
 REMINDER_DAYS = 7
 
@@ -58,6 +61,10 @@ def notification_send_once(message: Message, *, recipients: list[str] | None = N
                 send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, recipients)
     except IntegrityError:
         return False  # sent before
+    except (OSError, smtplib.SMTPException) as exc:
+        # The mail server refused or is away: the row was rolled back, a later run retries.
+        logger.warning("Notification %s not sent: %s", message.key, exc)
+        return False
     return True
 
 
