@@ -16,7 +16,7 @@ class ColumnAliasForm(forms.ModelForm):
         fields = ["vendor", "header", "target", "scale"]
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         self.instance.normalized = normalize(data.get("header", ""))
         return data
 

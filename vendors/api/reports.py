@@ -62,11 +62,13 @@ class DenialSerializer(serializers.Serializer):
 class ReportSerializer(serializers.ModelSerializer):
     """A report version with its file's SHA-256, values, findings and denial breakdown."""
 
-    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organization: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     vendor_slug = serializers.CharField(source="vendor.slug", read_only=True)
     file_name = serializers.CharField(source="upload.file_name", read_only=True)
     sha256 = serializers.CharField(source="upload.sha256", read_only=True)
-    source = serializers.CharField(source="upload.source", read_only=True)
+    source = serializers.CharField(source="upload.source", read_only=True)  # type: ignore[assignment]
     values = ReportValueSerializer(many=True, read_only=True)
     findings = ReportFindingSerializer(many=True, read_only=True)
     denials = DenialSerializer(many=True, read_only=True)
@@ -212,7 +214,8 @@ class ColumnAliasSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["vendor"].queryset = selectors.vendor_list(user=request.user)
+            vendor_field: Any = self.fields["vendor"]
+            vendor_field.queryset = selectors.vendor_list(user=request.user)
 
     class Meta:
         model = ColumnAlias

@@ -62,10 +62,11 @@ class Outcome:
 
 
 def _fmt(value: Decimal) -> str:
-    text = (
-        f"{value.quantize(Decimal('0.01')):f}" if value.as_tuple().exponent < -2 else f"{value:f}"
-    )
-    return text
+    """A number for a message: as written, or to two decimals when it has more."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2:
+        return f"{value.quantize(Decimal('0.01')):f}"
+    return f"{value:f}"
 
 
 def evaluate_records(
@@ -168,10 +169,10 @@ def _check_counts(
 ) -> None:
     for counts, denominator in ratios:
         total = record.values.get(denominator)
-        values = [record.values.get(c) for c in counts]
-        if total is None or any(v is None for v in values):
+        values = [record.values[c] for c in counts if c in record.values]
+        if total is None or len(values) != len(counts):
             continue
-        part = sum(values, Decimal(0))  # type: ignore[arg-type]
+        part = sum(values, Decimal(0))
         if part > total:
             label = " + ".join(counts)
             findings.append(
@@ -187,10 +188,10 @@ def _check_counts(
 
 def _check_aging(record: Record, findings: list[Finding]) -> None:
     total = record.values.get("total_ar")
-    buckets = [record.values.get(b) for b in AGING_BUCKETS]
-    if total is None or any(b is None for b in buckets):
+    buckets = [record.values[b] for b in AGING_BUCKETS if b in record.values]
+    if total is None or len(buckets) != len(AGING_BUCKETS):
         return
-    summed = sum(buckets, Decimal(0))  # type: ignore[arg-type]
+    summed = sum(buckets, Decimal(0))
     if abs(summed - total) > abs(total) * AGING_TOLERANCE:
         findings.append(
             Finding(

@@ -14,6 +14,7 @@ import io
 import posixpath
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
@@ -174,17 +175,24 @@ class _Forbidden(Exception):
     pass
 
 
-def _parse_xml(archive: zipfile.ZipFile, name: str, on_start: object = None) -> None:
+def _parse_xml(
+    archive: zipfile.ZipFile,
+    name: str,
+    on_start: Callable[[str, dict[str, str]], None] | None = None,
+) -> None:
     """Parse one XML part with expat, refusing DTDs and entity declarations (billion laughs)."""
     parser = expat.ParserCreate()
 
     def forbid(*_: object) -> None:
         raise _Forbidden
 
-    parser.StartDoctypeDeclHandler = forbid
-    parser.EntityDeclHandler = forbid
-    parser.UnparsedEntityDeclHandler = forbid
-    parser.ExternalEntityRefHandler = forbid
+    for handler in (
+        "StartDoctypeDeclHandler",
+        "EntityDeclHandler",
+        "UnparsedEntityDeclHandler",
+        "ExternalEntityRefHandler",
+    ):
+        setattr(parser, handler, forbid)
     if on_start is not None:
         parser.StartElementHandler = on_start
     try:

@@ -138,7 +138,8 @@ def _resolve_vendors(
     candidates = list(Vendor.objects.filter(organization=organization))
     index = {normalize(v.slug): v for v in candidates} | {normalize(v.name): v for v in candidates}
     first_row: dict[str, int] = {}
-    for item in [*parsed.records, *parsed.denials]:
+    items: list[Record | Denial] = [*parsed.records, *parsed.denials]
+    for item in items:
         first_row.setdefault(item.vendor_key or "", item.row)
     for key in sorted(k for k in keys if k is not None):
         match = index.get(normalize(key))
@@ -395,7 +396,7 @@ def _store(
         for report_id, name, stated in ReportValue.objects.filter(
             **current, report__is_current=True, stated_value__isnull=False
         ).values_list("report_id", "field", "stated_value"):
-            if report_id in need_values:
+            if report_id in need_values and stated is not None:
                 carry_values[report_id][name] = stated
     carry_denials: dict[int, list[Denial]] = defaultdict(list)
     need_denials = {previous[k] for k in keys if k not in keyed_denials and k in previous}
@@ -408,11 +409,12 @@ def _store(
     denials: list[list[Denial]] = []
     for key in keys:
         old = previous.get(key)
-        record = keyed_records.get(key)
-        if record is None:
+        found = keyed_records.get(key)
+        if found is None:
             first = keyed_denials[key][0]
             values = dict(carry_values.get(old, {})) if old is not None else {}
-            record = Record(first.vendor_key, key[1], first.row, values)
+            found = Record(first.vendor_key, key[1], first.row, values)
+        record = found
         lines = keyed_denials.get(key)
         if lines is None and old is not None:
             lines = carry_denials.get(old)
@@ -518,7 +520,7 @@ def _insert(model: type[Model], fields: list[str], rows: Iterable[tuple]) -> Non
     """
     meta = model._meta
     quote = connection.ops.quote_name
-    columns = [meta.get_field(name).column for name in fields]
+    columns = [str(meta.get_field(name).column) for name in fields]  # type: ignore[union-attr]
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
         f"VALUES ({', '.join(['%s'] * len(columns))})"
