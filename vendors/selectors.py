@@ -276,3 +276,13 @@ def member_emails_by_organization(
         if email:
             found[org_id].add(email)
     return {org_id: sorted(emails) for org_id, emails in found.items()}
+
+
+def vendors_lock(*, vendor_ids: list[int] | None = None) -> None:
+    """Hold the vendors' rows (all vendors when None) until the transaction ends, so that two
+    evaluations of the same vendor run one after the other (no-op lock on SQLite, whose writers
+    already queue)."""
+    qs = Vendor.objects.select_for_update().order_by("pk")
+    if vendor_ids is not None:
+        qs = qs.filter(pk__in=vendor_ids)
+    list(qs.values_list("pk", flat=True))

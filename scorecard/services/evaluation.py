@@ -280,18 +280,38 @@ def evaluate(
     only for periods newer than the vendor's last evaluated one, so a rerun never counts twice.
     """
     today = today or timezone.localdate()
+    summary = EvaluationSummary()
+    catalog = vendor_selectors.kpi_by_code()
+    pending = _evaluate_and_write(
+        vendor_ids=vendor_ids, period=period, today=today, summary=summary, catalog=catalog
+    )
+    if notify and pending is not None:
+        _notify(pending, summary=summary, today=today, catalog=catalog)
+    return summary
+
+
+@transaction.atomic
+def _evaluate_and_write(
+    *,
+    vendor_ids: list[int] | None,
+    period: str | None,
+    today: dt.date,
+    summary: EvaluationSummary,
+    catalog: dict[str, KPIDefinition],
+) -> _Pending | None:
+    """Load, evaluate in memory and write, in one transaction holding the vendors' rows, so two
+    runs for the same vendor (two report tasks at once) queue instead of racing."""
+    vendor_selectors.vendors_lock(vendor_ids=vendor_ids)
     holidays = bd.parse_holidays(settings.SCORECARD_HOLIDAYS)
     due_dates: dict[tuple[str, int], dt.date] = {}
     tz = timezone.get_current_timezone()
     now = timezone.now()
-    summary = EvaluationSummary()
-    catalog = vendor_selectors.kpi_by_code()
 
     contracts_by_vendor: dict[int, list[Contract]] = defaultdict(list)
     for c in vendor_selectors.contracts_for_vendors(vendor_ids=vendor_ids):
         contracts_by_vendor[c.vendor_id].append(c)
     if not contracts_by_vendor:
-        return summary
+        return None
     vids = list(contracts_by_vendor)
     reports_by_vendor: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
     for r in vendor_selectors.current_report_data(vendor_ids=vendor_ids):
@@ -580,12 +600,9 @@ def evaluate(
             previous_statuses = statuses
 
     _write(pending, now=now, summary=summary, catalog=catalog)
-    if notify:
-        _notify(pending, summary=summary, today=today, catalog=catalog)
-    return summary
+    return pending
 
 
-@transaction.atomic
 def _write(
     pending: _Pending,
     *,
