@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -18,7 +19,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render_page(
         request,
         "scorecard/dashboard.html",
-        {"board": reads.dashboard(org), "period": reads.latest_period(org)},
+        {"board": reads.dashboard(org, timezone.localdate()), "period": reads.latest_period(org)},
     )
 
 

@@ -7,8 +7,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.conf import settings
+from django.db.models import F, Max, Prefetch, QuerySet
 
+from scorecard import business_days as bd
 from scorecard import selectors
 from scorecard.models import (
     RemediationItem,
@@ -18,7 +20,8 @@ from scorecard.models import (
     Status,
     TerminationRight,
 )
-from vendors.models import Organization, Vendor
+from vendors.models import Contract, Organization, Report, Vendor
+from vendors.selectors import contract_in_force
 
 OPEN_REMEDIATION = [
     s for s in RemediationStatus.values if s not in {RemediationStatus.CLOSED, "waived"}
@@ -80,6 +83,53 @@ class VendorStanding:
     cells: dict[str, ScorecardKPI] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class MissingReport:
+    """A period whose report has not arrived although it is past due."""
+
+    vendor: Vendor
+    period: str
+    due: dt.date
+
+
+def missing_reports(
+    organization: Organization, today: dt.date, *, per_vendor: int = 3
+) -> list[MissingReport]:
+    """Past-due periods with no report, after each vendor's newest report (newest first).
+
+    Evaluation scores periods up to the newest report; a report that never came shows here.
+    """
+    holidays = bd.parse_holidays(settings.SCORECARD_HOLIDAYS)
+    newest = dict(
+        Report.objects.filter(organization=organization, is_current=True)
+        .values("vendor_id")
+        .annotate(last=Max("period"))
+        .values_list("vendor_id", "last")
+    )
+    last_closed = bd.previous_period(bd.period_of(today))
+    out: list[MissingReport] = []
+    for vendor in Vendor.objects.filter(organization=organization).order_by("name"):
+        contract = contract_in_force(vendor=vendor, on=today) or (
+            Contract.objects.filter(vendor=vendor).order_by("-start_date").first()
+        )
+        if contract is None:
+            continue
+        first = (
+            bd.next_period(newest[vendor.pk])
+            if vendor.pk in newest
+            else bd.period_of(contract.start_date)
+        )
+        found = []
+        for period in bd.periods_between(first, last_closed) if first <= last_closed else []:
+            if contract_in_force(vendor=vendor, on=bd.period_start(period)) is None:
+                continue
+            due = bd.report_due_date(period, contract.report_due_business_day, holidays)
+            if bd.is_late(today, due):
+                found.append(MissingReport(vendor=vendor, period=period, due=due))
+        out.extend(found[-per_vendor:])
+    return sorted(out, key=lambda m: (m.period, m.vendor.name), reverse=True)
+
+
 @dataclass
 class Dashboard:
     """What the dashboard shows for one organization."""
@@ -89,6 +139,7 @@ class Dashboard:
     remediations: list[RemediationItem]
     termination_rights: list[TerminationRight]
     late: list[Scorecard]
+    missing: list[MissingReport]
 
 
 def open_remediations(organization: Organization) -> QuerySet[RemediationItem]:
@@ -96,11 +147,11 @@ def open_remediations(organization: Organization) -> QuerySet[RemediationItem]:
     return (
         selectors.remediations_for_organization(organization=organization)
         .filter(status__in=OPEN_REMEDIATION)
-        .order_by("cure_deadline", "id")
+        .order_by(F("cure_deadline").asc(nulls_last=True), "id")
     )
 
 
-def dashboard(organization: Organization) -> Dashboard:
+def dashboard(organization: Organization, today: dt.date) -> Dashboard:
     """Every vendor's newest standing, the vendor x KPI grid and what needs attention."""
     vendors = list(Vendor.objects.filter(organization=organization).order_by("name"))
     newest: dict[int, Scorecard] = {}
@@ -133,6 +184,7 @@ def dashboard(organization: Organization) -> Dashboard:
         remediations=list(open_remediations(organization)),
         termination_rights=rights,
         late=late,
+        missing=missing_reports(organization, today),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -43,7 +45,11 @@ def _choices(item: RemediationItem) -> list[tuple[str, str]]:
 @page()
 def board(request: HttpRequest) -> HttpResponse:
     """Open items in columns by status, soonest deadline first; closed and waived below."""
-    items = list(_items(request).order_by("cure_deadline", "id"))
+    # Soonest deadline first; advisory items without a deadline after those with one.
+    items = sorted(
+        _items(request),
+        key=lambda i: (i.cure_deadline is None, i.cure_deadline or dt.date.max, i.pk),
+    )
     today = timezone.localdate()
     for item in items:
         item.choices = _choices(item)  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 
 from scorecard import charts
 from scorecard.models import Job, Scorecard, ScorecardKPI
@@ -28,7 +29,9 @@ UNIT_LABEL = {
 def vendor_list(request: HttpRequest) -> HttpResponse:
     """The organization's vendors with their newest standing."""
     org = request.seat.organization  # type: ignore[attr-defined]
-    return render_page(request, "scorecard/vendor_list.html", {"board": reads.dashboard(org)})
+    return render_page(
+        request, "scorecard/vendor_list.html", {"board": reads.dashboard(org, timezone.localdate())}
+    )
 
 
 def _checklist(vendor: Vendor) -> list[tuple[str, bool, str]]:

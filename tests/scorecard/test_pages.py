@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -304,6 +306,7 @@ def test_switching_to_an_organization_one_is_not_in_is_404(world: World) -> None
 
 
 # --- What the pages show -------------------------------------------------------------------
+@time_machine.travel(dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC), tick=False)
 def test_dashboard_shows_standing_grid_and_alerts(world: World) -> None:
     html = signed_in(world.users["viewer"]).get(reverse("dashboard")).content.decode()
     assert "61.3" in html and "Needs improvement" in html  # 61.25 rounded half-up
@@ -312,7 +315,9 @@ def test_dashboard_shows_standing_grid_and_alerts(world: World) -> None:
     assert '<span class="status status-insufficient_data">insufficient data</span>' in html
     assert "89.5 %" in html
     assert "in breach 3 periods in a row (2026-07, 2026-08, 2026-09)" in html
-    assert "report for 2026-09" in html
+    assert "Northwind Billing</strong>: report for 2026-09 received late" in html
+    # No report for 2026-10 by its due date (business day 10 of November): listed as missing.
+    assert "report for 2026-10 not received; it was due 2026-11-13." in html
     assert "First-pass claim acceptance rate" in html
 
 
@@ -353,7 +358,7 @@ def test_compare_shows_money_only_to_finance(world: World) -> None:
 def test_compliance_page_shows_adherence_breaches_and_expiries(world: World) -> None:
     from vendors.services import vendor_update
 
-    vendor_update(vendor=world.vendor, baa_expires_on=__import__("datetime").date(2020, 1, 1))
+    vendor_update(vendor=world.vendor, baa_expires_on=dt.date(2020, 1, 1))
     html = (
         signed_in(world.users["compliance"])
         .get(reverse("compliance"), {"end": "2026-09"})
