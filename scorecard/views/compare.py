@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from scorecard import pricing
 from scorecard.models import Scorecard, Status
+from scorecard.services.evaluation import pricing_terms
 from vendors.models import Contract, Vendor
 
 from . import reads
@@ -45,17 +46,6 @@ class VendorCompare:
     cost_per_claim: Decimal | None = None
     what_if: list[pricing.WhatIf | None] = field(default_factory=list)
     currency: str = "USD"
-
-
-def _terms(contract: Contract) -> pricing.PricingTerms:
-    return pricing.PricingTerms(
-        pricing_model=contract.pricing_model,
-        percent_of_collections=contract.percent_of_collections,
-        fee_per_claim=contract.fee_per_claim,
-        flat_monthly_fee=contract.flat_monthly_fee,
-        monthly_minimum=contract.monthly_minimum,
-        monthly_maximum=contract.monthly_maximum,
-    )
 
 
 def _volumes(card: Scorecard) -> dict[str, Decimal | None]:
@@ -128,7 +118,7 @@ def compare_vendors(
         row.effective_rate = pricing.effective_rate(row.fee, row.payments)
         row.cost_per_claim = pricing.cost_per_claim(row.fee, row.claims)
         for _, contract in options:
-            terms = _terms(contract)
+            terms = pricing_terms(contract)
             fees = [
                 pricing.what_if(
                     terms,
