@@ -60,7 +60,10 @@ def worker_for_duration(
     """A Celery worker subprocess while the block runs (when ``needed``; by default when the
     broker is the embedded one or no worker answers), terminated and waited for after."""
     if needed is None:
-        needed = settings.CELERY_EMBEDDED or not workers_answering()
+        # Eager mode (tests) runs tasks in this process: no worker is needed.
+        needed = not settings.CELERY_TASK_ALWAYS_EAGER and (
+            settings.CELERY_EMBEDDED or not workers_answering()
+        )
     if not needed:
         yield None
         return

@@ -302,3 +302,88 @@ def test_api_needs_authentication(org):
 
 def test_date_fixture_sanity():
     assert dt.date(2026, 11, 16).weekday() == 0
+
+
+# --- render_scorecards -----------------------------------------------------------------------
+# The command commits its batch, so these tests commit too (tasks then run eagerly on commit).
+committing = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@committing
+def test_render_scorecards_command_copies_the_files(org, settings, tmp_path):
+    import io
+
+    from django.core.management import call_command
+
+    _two_vendors(org)
+    out = io.StringIO()
+    call_command(
+        "render_scorecards", period=PERIOD, out=str(tmp_path / "out"), stdout=out, timeout=120
+    )
+    text = out.getvalue()
+    assert "[##############################] 2/2 100 %\n" in text  # not a TTY: whole lines
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert len(names) == 2
+    assert names[0].startswith(f"northwind-billing-{PERIOD}-r1-")
+    assert names[1].startswith(f"summit-rcm-{PERIOD}-r1-")
+    for job in Job.objects.filter(kind=jobs.PDF_KIND):
+        copied = (tmp_path / "out" / Path(job.file).name).read_bytes()
+        assert hashlib.sha256(copied).hexdigest() == job.sha256
+    assert f"2 PDF scorecards for {PERIOD}." in text
+
+
+@committing
+def test_render_scorecards_lists_one_vendors_file(org, settings):
+    import io
+
+    from django.core.management import call_command
+
+    _two_vendors(org)
+    out = io.StringIO()
+    call_command("render_scorecards", period=PERIOD, vendor="summit-rcm", stdout=out, timeout=120)
+    job = Job.objects.get(kind=jobs.PDF_KIND)
+    assert f"{Path(settings.MEDIA_ROOT) / job.file}  sha256 {job.sha256}" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"period": "2026-13"}, "--period must be written YYYY-MM; got '2026-13'."),
+        (
+            {"period": "2024-09"},
+            "No current scorecards for 2024-09; run `manage.py evaluate` first.",
+        ),
+        ({"period": PERIOD, "vendor": "nobody"}, "No vendor with slug 'nobody'."),
+    ],
+)
+def test_render_scorecards_refuses_bad_input(org, options, message):
+    from django.core.management import CommandError, call_command
+
+    build_vendor_history(org)
+    with pytest.raises(CommandError) as raised:
+        call_command("render_scorecards", **options, timeout=5)
+    assert str(raised.value) == message
+
+
+@committing
+def test_render_scorecards_fails_when_a_render_fails(org, settings):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    settings.SCORECARD_PDF_TEMPLATE = "scorecard/pdf/missing.html"
+    build_vendor_history(org)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match=r"^1 of 1 scorecards failed to render\.$"):
+        call_command(
+            "render_scorecards", period=PERIOD, stdout=io.StringIO(), stderr=err, timeout=120
+        )
+    expected = "FAILED Northwind Billing 2026-10 after 3 attempts: TemplateDoesNotExist"
+    assert expected in err.getvalue()
+
+
+def test_progress_bar():
+    from scorecard.embedded_worker import progress_bar
+
+    assert progress_bar(1, 4, width=8) == "[##......] 1/4  25 %"
+    assert progress_bar(0, 0, width=4) == "[####] 0/0 100 %"
