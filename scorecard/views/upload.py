@@ -106,7 +106,18 @@ def report_preview(
         sheet=None,
         kpis=kpis,
     )
-    outcomes = evaluate_records(parsed.records, kpis)
+    # Checked as report_ingest checks them: each period's minimum volumes and denial breakdown.
+    owners = [(vendors[r.vendor_key], r.period) for r in parsed.records]
+    denials = {
+        i: [d for d in parsed.denials if (d.vendor_key, d.period) == (r.vendor_key, r.period)]
+        for i, r in enumerate(parsed.records)
+    }
+    outcomes = evaluate_records(
+        parsed.records,
+        kpis,
+        minimum_volumes=report_services._minimum_volumes(owners),
+        denials={i: lines for i, lines in denials.items() if lines},
+    )
     current = {
         (r.vendor_id, r.period): r.version
         for r in Report.objects.filter(
