@@ -22,8 +22,34 @@ from vendors.models import Role
 MOVERS = {Role.ADMIN.value, Role.COMPLIANCE.value}
 
 
-class RemediationSerializer(serializers.BaseSerializer):
+class RemediationEventSerializer(serializers.Serializer):
+    """One transition: who (null for the evaluation), when and why."""
+
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    actor = serializers.CharField(allow_null=True)
+    at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    period = serializers.CharField()
+
+
+class RemediationSerializer(serializers.Serializer):
     """A remediation item with its events (``scorecard.selectors.remediation_payload``)."""
+
+    id = serializers.IntegerField()
+    vendor = serializers.CharField()
+    vendor_name = serializers.CharField()
+    contract = serializers.IntegerField()
+    kpi = serializers.CharField()
+    kpi_name = serializers.CharField()
+    kind = serializers.CharField(help_text="breach or root_cause_review.")
+    status = serializers.ChoiceField(choices=RemediationStatus.choices)
+    opened_period = serializers.CharField()
+    cure_deadline = serializers.DateField(allow_null=True)
+    meeting_streak = serializers.IntegerField()
+    verified = serializers.BooleanField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    events = RemediationEventSerializer(many=True)
 
     def to_representation(self, instance: RemediationItem) -> dict[str, Any]:
         return selectors.remediation_payload(instance)

@@ -16,14 +16,64 @@ from rest_framework.response import Response
 
 from scorecard import business_days as bd
 from scorecard import pricing, selectors
-from scorecard.models import Scorecard
+from scorecard.models import Scorecard, Status
 from scorecard.services.evaluation import pricing_terms
 from vendors import selectors as vendor_selectors
 from vendors.models import PricingModel
 
 
-class ScorecardSerializer(serializers.BaseSerializer):
-    """A scorecard as issued (``scorecard.selectors.scorecard_payload``); read-only."""
+class ScorecardKPISerializer(serializers.Serializer):
+    """One KPI row of a scorecard (numbers as decimal strings; points with two decimals)."""
+
+    kpi = serializers.CharField(help_text="KPI code.")
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    direction = serializers.CharField(help_text="higher or lower is better.")
+    value = serializers.CharField(allow_null=True, help_text="The value evaluated.")
+    stated_value = serializers.CharField(allow_null=True)
+    recomputed_value = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=Status.choices)
+    points = serializers.CharField(allow_null=True, help_text="0 to 100.")
+    benchmark = serializers.CharField()
+    warning = serializers.CharField()
+    weight = serializers.CharField()
+    previous_value = serializers.CharField(allow_null=True)
+    change = serializers.CharField(allow_null=True, help_text="Against the previous period.")
+    trailing_3m_average = serializers.CharField(
+        allow_null=True, help_text="Average of this and the two previous periods with a value."
+    )
+
+
+class ScorecardSerializer(serializers.Serializer):
+    """A scorecard as issued (``scorecard.selectors.scorecard_payload``); read-only.
+
+    Built from the frozen snapshot only: later edits of the contract never change it.
+    """
+
+    id = serializers.IntegerField()
+    vendor = serializers.CharField(help_text="Vendor slug.")
+    vendor_name = serializers.CharField()
+    period = serializers.CharField(help_text="YYYY-MM.")
+    revision = serializers.IntegerField()
+    issued_at = serializers.DateTimeField()
+    overall_score = serializers.CharField(allow_null=True, help_text="0 to 100 points.")
+    standing = serializers.CharField()
+    kpis = ScorecardKPISerializer(many=True)
+    findings = serializers.ListField(child=serializers.DictField())
+    report = serializers.DictField(allow_null=True)
+    report_late = serializers.BooleanField()
+    report_due_date = serializers.DateField(allow_null=True)
+    currency = serializers.CharField()
+    fee = serializers.CharField(allow_null=True)
+    credit = serializers.CharField(allow_null=True)
+    at_risk_amount = serializers.CharField(allow_null=True)
+    effective_rate = serializers.CharField(allow_null=True, help_text="Fee / payments, percent.")
+    cost_per_claim = serializers.CharField(allow_null=True)
+    payments = serializers.CharField(allow_null=True)
+    claims_submitted = serializers.CharField(allow_null=True)
+    contract = serializers.DictField(help_text="The contract terms in force, frozen.")
+    remediations = serializers.ListField(child=serializers.DictField())
+    termination_rights = serializers.ListField(child=serializers.DictField())
 
     def to_representation(self, instance: Scorecard) -> dict[str, Any]:
         return selectors.scorecard_payload(instance)

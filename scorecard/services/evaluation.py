@@ -63,15 +63,7 @@ KPI_COLUMNS = [
 ]
 
 
-def bulk_insert(model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
-    """Insert many rows with one prepared statement (``executemany``), without building model
-    instances: the evaluation writes tens of thousands of snapshot rows at once.
-
-    Values are prepared per column only where the backend needs it (datetimes, dates, JSON).
-    """
-    if not rows:
-        return
-    fields = [model._meta.get_field(c) for c in columns]
+def _preparers(fields: list[Any]) -> list[tuple[int, Any]]:
     ops = connection.ops
     prepare: list[tuple[int, Any]] = []
     for i, f in enumerate(fields):
@@ -82,14 +74,45 @@ def bulk_insert(model: type[models.Model], columns: list[str], rows: list[tuple]
             prepare.append((i, ops.adapt_datefield_value))
         elif kind == "JSONField":
             prepare.append((i, lambda v, f=f: f.get_db_prep_save(v, connection)))
-    if prepare:
-        prepared = []
-        for row in rows:
-            values = list(row)
-            for i, fn in prepare:
-                values[i] = fn(values[i])
-            prepared.append(values)
-        rows = prepared
+    return prepare
+
+
+def _prepared(rows: list[tuple], prepare: list[tuple[int, Any]]) -> list[Any]:
+    if not prepare:
+        return rows
+    out = []
+    for row in rows:
+        values = list(row)
+        for i, fn in prepare:
+            values[i] = fn(values[i])
+        out.append(values)
+    return out
+
+
+def bulk_update_rows(model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
+    """Update many rows by primary key (the last value of each row) with one prepared
+    statement; Django's ``bulk_update`` builds a large CASE per column instead."""
+    if not rows:
+        return
+    ops = connection.ops
+    fields = [model._meta.get_field(c) for c in columns]
+    sets = ", ".join(f"{ops.quote_name(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {ops.quote_name(model._meta.db_table)} SET {sets} WHERE id = %s"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, _prepared(rows, _preparers(fields)))
+
+
+def bulk_insert(model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
+    """Insert many rows with one prepared statement (``executemany``), without building model
+    instances: the evaluation writes tens of thousands of snapshot rows at once.
+
+    Values are prepared per column only where the backend needs it (datetimes, dates, JSON).
+    """
+    if not rows:
+        return
+    fields = [model._meta.get_field(c) for c in columns]
+    ops = connection.ops
+    rows = _prepared(rows, _preparers(fields))
     table = ops.quote_name(model._meta.db_table)
     names = ", ".join(ops.quote_name(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
@@ -640,20 +663,20 @@ def _write(
         for item, _state in remediation_rows:
             if item.touched and id(item) not in new_ids:
                 touched[id(item)] = item
-    if touched:
-        RemediationItem.objects.bulk_update(
-            [
-                RemediationItem(
-                    pk=item.ref,
-                    status=item.status,
-                    meeting_streak=item.meeting_streak,
-                    verified=item.verified,
-                    closed_at=now if item.status == rm.CLOSED else None,
-                )
-                for item in touched.values()
-            ],
-            ["status", "meeting_streak", "verified", "closed_at"],
-        )
+    bulk_update_rows(
+        RemediationItem,
+        ["status", "meeting_streak", "verified", "closed_at"],
+        [
+            (
+                item.status,
+                item.meeting_streak,
+                item.verified,
+                now if item.status == rm.CLOSED else None,
+                item.ref,
+            )
+            for item in touched.values()
+        ],
+    )
     pending.event_rows = RemediationEvent.objects.bulk_create(
         [
             RemediationEvent(
