@@ -14,7 +14,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -96,7 +96,7 @@ def bulk_update_rows(model: type[models.Model], columns: list[str], rows: list[t
         return
     ops = connection.ops
     fields = [model._meta.get_field(c) for c in columns]
-    sets = ", ".join(f"{ops.quote_name(f.column)} = %s" for f in fields)
+    sets = ", ".join(f"{ops.quote_name(f.column)} = %s" for f in fields)  # type: ignore[union-attr,arg-type]
     sql = f"UPDATE {ops.quote_name(model._meta.db_table)} SET {sets} WHERE id = %s"
     with connection.cursor() as cursor:
         cursor.executemany(sql, _prepared(rows, _preparers(fields)))
@@ -114,7 +114,7 @@ def bulk_insert(model: type[models.Model], columns: list[str], rows: list[tuple]
     ops = connection.ops
     rows = _prepared(rows, _preparers(fields))
     table = ops.quote_name(model._meta.db_table)
-    names = ", ".join(ops.quote_name(f.column) for f in fields)
+    names = ", ".join(ops.quote_name(f.column) for f in fields)  # type: ignore[union-attr,arg-type]
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
     with connection.cursor() as cursor:
@@ -388,11 +388,11 @@ def _evaluate_and_write(
     right_rows = TerminationRight.objects.all()
     if vendor_ids is not None:
         right_rows = right_rows.filter(vendor_id__in=vids)
-    for row in right_rows.order_by("id").values(
-        "id", "vendor_id", "contract_id", "kpi__code", "periods"
+    for right_id, right_vendor, right_kpi, right_periods in right_rows.order_by("id").values_list(
+        "id", "vendor_id", "kpi__code", "periods"
     ):
-        rights_by_vendor[row["vendor_id"]].append(
-            {"id": row["id"], "kpi": row["kpi__code"], "periods": row["periods"]}
+        rights_by_vendor[right_vendor].append(
+            {"id": right_id, "kpi": right_kpi, "periods": right_periods}
         )
 
     contexts: dict[int, _Context] = {}
@@ -680,7 +680,7 @@ def _write(
     pending.event_rows = RemediationEvent.objects.bulk_create(
         [
             RemediationEvent(
-                item_id=c.item.ref,
+                item_id=cast(int, c.item.ref),
                 from_status=c.from_status,
                 to_status=c.to_status,
                 actor=None,
