@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from vendors.models import PricingModel, Role, Scale, Service
+from vendors.models import PricingModel, Role, Scale, Service, Vendor
 
 
 def _list(text: str) -> list[str]:
@@ -119,7 +119,7 @@ class AliasForm(forms.Form):
 class UploadForm(forms.Form):
     """A report file for one vendor (the period is read from the file unless given)."""
 
-    vendor = forms.ModelChoiceField(queryset=None, empty_label="Choose a vendor")  # type: ignore[arg-type]
+    vendor = forms.ModelChoiceField(queryset=Vendor.objects.none(), empty_label="Choose a vendor")
     file = forms.FileField(help_text="CSV or XLSX report.")
     period = forms.RegexField(
         regex=r"^\d{4}-(0[1-9]|1[0-2])$",

@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 
 from vendors.models import Membership, Organization, Role
@@ -47,7 +48,7 @@ class Seat:
 def seat_for(request: HttpRequest) -> Seat | None:
     """The member's current organization (kept in the session) and role; None for no membership."""
     memberships = list(
-        Membership.objects.filter(user=request.user)
+        Membership.objects.filter(user_id=request.user.pk or 0)
         .select_related("organization")
         .order_by("organization__name", "organization_id")
     )
@@ -60,15 +61,15 @@ def seat_for(request: HttpRequest) -> Seat | None:
 
 def page(
     roles: frozenset[str] = READ,
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Decorate a page view: signed in, a member, holding one of ``roles`` (else 403).
 
     The view receives ``request.seat``; every query must be scoped to ``request.seat.organization``.
     """
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             seat = seat_for(request)

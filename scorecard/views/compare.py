@@ -130,7 +130,7 @@ def compare_vendors(
             if not period_volumes or any(f is None for f in fees):
                 row.what_if.append(None)  # a volume the model needs is missing in some month
                 continue
-            total = sum(fees, Decimal(0))  # type: ignore[arg-type]
+            total = sum((f for f in fees if f is not None), Decimal(0))
             row.what_if.append(
                 pricing.WhatIf(
                     terms=terms,

@@ -35,7 +35,7 @@ def job_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @page()
-def job_download(request: HttpRequest, pk: int) -> HttpResponse:
+def job_download(request: HttpRequest, pk: int) -> FileResponse:
     """The rendered file of a finished job."""
     job = get_scoped(request, Job.objects.select_related("scorecard__vendor"), pk=pk)
     if job.status != JobStatus.DONE or not job.file:

@@ -155,8 +155,8 @@ def dashboard(organization: Organization, today: dt.date) -> Dashboard:
     """Every vendor's newest standing, the vendor x KPI grid and what needs attention."""
     vendors = list(Vendor.objects.filter(organization=organization).order_by("name"))
     newest: dict[int, Scorecard] = {}
-    for card in current_scorecards(organization).order_by("vendor_id", "-period"):
-        newest.setdefault(card.vendor_id, card)
+    for newest_card in current_scorecards(organization).order_by("vendor_id", "-period"):
+        newest.setdefault(newest_card.vendor_id, newest_card)
     columns: dict[str, tuple[int, str]] = {}
     standings = []
     for vendor in vendors:

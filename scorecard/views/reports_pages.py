@@ -124,7 +124,7 @@ def compliance_export(request: HttpRequest, table: str, fmt: str) -> HttpRespons
     elif table == "expiries":
         header = ["vendor", "item", "due", "days_left", "state"]
         rows = [
-            [e["vendor"].name, e["what"], e["due"], e["days"], e["state"]]  # type: ignore[attr-defined]
+            [e["vendor"].name, e["what"], e["due"], e["days"], e["state"]]  # type: ignore[attr-defined,list-item]
             for e in _expiries(org, timezone.localdate())
         ]
     else:

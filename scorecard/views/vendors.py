@@ -17,11 +17,11 @@ from vendors.selectors import contract_list
 from . import reads
 from .base import get_scoped, page, render_page
 
-UNIT_LABEL = {
-    Unit.PERCENT: "percent",
-    Unit.DAYS: "days",
-    Unit.HOURS: "hours",
-    Unit.BUSINESS_DAYS: "business days",
+UNIT_LABEL: dict[str, str] = {
+    Unit.PERCENT.value: "percent",
+    Unit.DAYS.value: "days",
+    Unit.HOURS.value: "hours",
+    Unit.BUSINESS_DAYS.value: "business days",
 }
 
 
