@@ -196,6 +196,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several "status" fields use different word sets; name each enum after its meaning.
+    "ENUM_NAME_OVERRIDES": {
+        "KpiStatusEnum": "scorecard.models.Status",
+        "RemediationStatusEnum": "scorecard.models.RemediationStatus",
+        "JobStatusEnum": "scorecard.models.JobStatus",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -206,10 +212,13 @@ CELERY_EMBEDDED_DIR = VAR_DIR / "celery"
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_EMBEDDED = CELERY_BROKER_URL.startswith("filesystem://")
 if CELERY_EMBEDDED:
+    for _folder in ("queue", "processed", "control"):
+        (CELERY_EMBEDDED_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_EMBEDDED_DIR / "queue"),
         "data_folder_out": str(CELERY_EMBEDDED_DIR / "queue"),
         "processed_folder": str(CELERY_EMBEDDED_DIR / "processed"),
+        "control_folder": str(CELERY_EMBEDDED_DIR / "control"),
         "store_processed": False,
     }
 else:
