@@ -29,6 +29,7 @@ def worker_command(*, concurrency: int = 1, name: str | None = None) -> list[str
         sys.executable,
         "-m",
         "celery",
+        "--quiet",  # no banner: the command's own progress bar is what a person reads
         "-A",
         "scorecard",
         "worker",

@@ -123,7 +123,13 @@ def kpi_row(kpi: Any) -> dict[str, Any]:
     """One KPI table row: value, stated versus recomputed where they differ, thresholds, status."""
     stated = _as_decimal(kpi.stated_value)
     recomputed = _as_decimal(kpi.recomputed_value)
-    differs = stated is not None and recomputed is not None and stated != recomputed
+    # Shown only when the difference survives rounding for display: "stated 85.2 / recomputed
+    # 85.2" would tell the reader nothing.
+    differs = (
+        stated is not None
+        and recomputed is not None
+        and with_unit(stated, kpi.unit) != with_unit(recomputed, kpi.unit)
+    )
     return {
         "code": kpi.kpi_code,
         "name": kpi.kpi_name,

@@ -43,6 +43,9 @@ class Command(BaseCommand):
             f"remediation items opened: {summary.opened}; "
             f"termination rights: {summary.termination_rights}"
         )
+        # PDF step: the latest month's PDF scorecards, rendered by Celery jobs exactly as
+        # render_scorecards does (a worker subprocess on the embedded default, then stopped).
+        self.render_latest_pdfs(org)
         self.stdout.write("")
         self.stdout.write(
             "Sign in with any of these (password for all: " + demo.DEMO_PASSWORD + "):"
@@ -52,6 +55,25 @@ class Command(BaseCommand):
         if options["no_serve"]:
             return
         self.serve(options["port"])
+
+    def render_latest_pdfs(self, org: Any) -> None:
+        """Render the PDF scorecards of the demo organization's latest period (safe to repeat)."""
+        from django.db.models import Max
+
+        from scorecard.management.commands.render_scorecards import render_period
+        from scorecard.models import Scorecard
+
+        latest = Scorecard.objects.filter(organization=org, is_current=True).aggregate(
+            latest=Max("period")
+        )["latest"]
+        if latest is None:
+            return
+        self.stdout.write(f"Rendering the PDF scorecards of {latest} ...")
+        rendered = render_period(period=latest, organization=org, stdout=self.stdout)
+        done = [job for job in rendered if job.status == "done"]
+        self.stdout.write(f"PDF scorecards: {len(done)} of {len(rendered)} under MEDIA_ROOT")
+        for job in done:
+            self.stdout.write(f"  {job.file}")
 
     def serve(self, port: int) -> None:
         """Serve the pages and, on the embedded broker, run a Celery worker beside them."""
