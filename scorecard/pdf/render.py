@@ -14,7 +14,7 @@ from django.utils import timezone
 from scorecard import charts
 from scorecard.models import RemediationItem, RemediationKind, Scorecard
 from scorecard.pdf import document
-from scorecard.pdf.history import kpi_history, scorecard_for_pdf
+from scorecard.selectors import kpi_history, scorecard_for_pdf
 
 # WeasyPrint logs every layout step at INFO; a worker rendering hundreds of PDFs needs none of it.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)

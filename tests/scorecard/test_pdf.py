@@ -15,8 +15,8 @@ import pytest
 
 from scorecard.charts import TrendPoint, trend_chart_png
 from scorecard.pdf import document
-from scorecard.pdf.history import kpi_history
 from scorecard.pdf.render import scorecard_pdf
+from scorecard.selectors import kpi_history
 from tests.scorecard.pdf_fixtures import FINDING, PERIOD, build_vendor_history
 
 pytestmark = pytest.mark.django_db
