@@ -8,6 +8,7 @@ PostgreSQL and Redis (or RabbitMQ) to scale out.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -235,12 +236,23 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}  # filled by scorecard.celery (kept in settings code)
+# The beat schedule lives here (django-celery-beat does not support Django 6.1). Both tasks run
+# daily and are idempotent: job keys and notification keys make repeats no-ops.
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "scorecard-monthly-pdfs": {
+        "task": "scorecard.pdf.queue_monthly_batches",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    "scorecard-cure-reminders": {
+        "task": "scorecard.send_cure_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
 
 # --- Product settings -----------------------------------------------------------------------
 # The task queued (on commit) after a report is stored; a dotted path so that vendors never
 # imports scorecard. It takes one report id.
-REPORT_STORED_TASK = "scorecard.tasks.evaluation.evaluate_report"
+REPORT_STORED_TASK = "scorecard.tasks.evaluation.evaluate_reports"
 REPORT_MAX_UPLOAD_BYTES = env("REPORT_MAX_UPLOAD_BYTES")
 REPORT_MAX_ROWS = env("REPORT_MAX_ROWS")
 DATA_UPLOAD_MAX_MEMORY_SIZE = REPORT_MAX_UPLOAD_BYTES + 1024 * 1024
@@ -261,7 +273,3 @@ LOGGING = {
 SCORECARD_PDF_TEMPLATE = env.str("SCORECARD_PDF_TEMPLATE", default="scorecard/pdf/scorecard.html")
 SCORECARD_PDF_PAGE_SIZE = env.str("SCORECARD_PDF_PAGE_SIZE", default="A4")
 SCORECARD_PDF_BATCH_BUSINESS_DAY = env.int("SCORECARD_PDF_BATCH_BUSINESS_DAY", default=11)
-CELERY_BEAT_SCHEDULE["scorecard-monthly-pdfs"] = {  # daily; the job key makes repeats no-ops
-    "task": "scorecard.pdf.queue_monthly_batches",
-    "schedule": __import__("celery.schedules").schedules.crontab(hour=6, minute=30),
-}

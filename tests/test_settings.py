@@ -9,7 +9,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    drop = {"SECRET_KEY", "DEBUG", "SECURE_SSL_REDIRECT", "EMAIL_BACKEND"}
+    # The browser tests allow async-unsafe calls in this process; the child must not inherit it.
+    drop = {
+        "SECRET_KEY",
+        "DEBUG",
+        "SECURE_SSL_REDIRECT",
+        "EMAIL_BACKEND",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }
     base = {k: v for k, v in os.environ.items() if k not in drop}
     base.update({"VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"})
     base.update(env)
@@ -58,3 +65,17 @@ def test_deploy_checks_pass_in_production_mode(tmp_path):
 def test_debug_mode_runs_without_secret(tmp_path):
     result = _manage("check", env={"DEBUG": "1"}, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def test_every_beat_task_is_registered():
+    from django.conf import settings
+
+    from scorecard.celery import app
+
+    app.loader.import_default_modules()
+    schedule = {name: entry["task"] for name, entry in settings.CELERY_BEAT_SCHEDULE.items()}
+    assert schedule == {
+        "scorecard-monthly-pdfs": "scorecard.pdf.queue_monthly_batches",
+        "scorecard-cure-reminders": "scorecard.send_cure_reminders",
+    }
+    assert [task for task in schedule.values() if task not in app.tasks] == []
