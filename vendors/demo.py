@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from . import services
+from .ingest.headers import RAW_FIELDS
 from .models import Contract, Organization, PricingModel, Role, Vendor
 
 DEMO_ORG_SLUG = "demo-practice"
@@ -171,20 +172,7 @@ def demo_setup() -> Organization:
 DEMO_PERIODS = [
     f"{y}-{m:02d}" for y, m in [(2025, 11), (2025, 12)] + [(2026, m) for m in range(1, 11)]
 ]
-RAW_ORDER = [
-    "claims_submitted",
-    "claims_accepted_first_pass",
-    "claims_denied",
-    "gross_charges",
-    "contractual_adjustments",
-    "payments",
-    "total_ar",
-    "ar_0_30",
-    "ar_31_60",
-    "ar_61_90",
-    "ar_91_120",
-    "ar_over_120",
-]
+RAW_ORDER = list(RAW_FIELDS)  # the raw counts, in the order the demo files write them
 AGING_SHARES = [Decimal("0.52"), Decimal("0.21"), Decimal("0.12"), Decimal("0.08")]  # rest: >120
 D2 = Decimal("0.01")
 
