@@ -23,6 +23,8 @@ PASSWORD = "scorecard-demo"  # vendors.demo.DEMO_PASSWORD
 def sign_in(browser: Any, live_server: Any, username: str, viewport: dict) -> Any:
     """A new browser context signed in as ``username`` through the sign-in page."""
     context = browser.new_context(viewport=viewport, accept_downloads=True)
+    # Generous: a loaded CI machine renders PDFs and charts slowly.
+    context.set_default_timeout(90_000)
     page = context.new_page()
     page.goto(f"{live_server.url}/")
     assert "/login/" in page.url
