@@ -785,3 +785,16 @@ def evaluate_report(*, report_id: int) -> EvaluationSummary:
     if vendor_id is None:
         return EvaluationSummary()
     return evaluate(vendor_ids=[vendor_id])
+
+
+def evaluate_reports(*, report_ids: list[int]) -> EvaluationSummary:
+    """Evaluate after stored reports: every affected vendor's periods, in one batch run."""
+    ids = sorted(set(report_ids))
+    found: set[int] = set()
+    for start in range(0, len(ids), 2000):  # a network file stores 10,000 reports at once
+        chunk = ids[start : start + 2000]
+        found.update(Report.objects.filter(pk__in=chunk).values_list("vendor_id", flat=True))
+    vendor_ids = sorted(found)
+    if not vendor_ids:
+        return EvaluationSummary()
+    return evaluate(vendor_ids=vendor_ids)

@@ -18,6 +18,13 @@ def evaluate_report(report_id: int) -> int:
     return evaluation.evaluate_report(report_id=report_id).issued
 
 
+@shared_task(name="scorecard.evaluate_reports", acks_late=True, reject_on_worker_lost=True)
+def evaluate_reports(report_ids: list[int]) -> int:
+    """Evaluate every vendor with a report among ``report_ids`` (one task per ingest call);
+    the number of scorecards issued. Safe to run twice, like ``evaluate_report``."""
+    return evaluation.evaluate_reports(report_ids=list(report_ids)).issued
+
+
 @shared_task(name="scorecard.send_cure_reminders")
 def send_cure_reminders(today: str | None = None) -> int:
     """Mail reminders of cure deadlines within seven days (daily; each reminder once)."""

@@ -15,7 +15,7 @@ from scorecard.models import Notification, RemediationItem, Scorecard
 from scorecard.selectors import scorecard_payload
 from scorecard.services import notifications
 from scorecard.services.evaluation import evaluate
-from scorecard.tasks.evaluation import evaluate_report
+from scorecard.tasks.evaluation import evaluate_report, evaluate_reports
 from tests.conftest import client_for
 from tests.factories import ContractFactory, member
 from tests.scorecard.helpers import report
@@ -125,6 +125,20 @@ def test_the_stored_report_task_evaluates(contract):
     assert RemediationItem.objects.get().status == "open"
     evaluate_report.delay(stored.pk)  # twice: nothing new
     assert Scorecard.objects.count() == 1 and RemediationItem.objects.count() == 1
+
+
+def test_one_task_evaluates_every_vendor_of_the_stored_reports(contract, settings):
+    assert evaluate_reports.name == "scorecard.evaluate_reports"
+    assert settings.REPORT_STORED_TASK == "scorecard.tasks.evaluation.evaluate_reports"
+    other = ContractFactory(vendor__organization=contract.organization, vendor__slug="zeta")
+    first = report(contract.vendor, "2026-03", days_in_ar=D("60"))
+    second = report(contract.vendor, "2026-04")
+    third = report(other.vendor, "2026-03")
+    assert evaluate_reports.delay([first.pk, second.pk, third.pk]).get() == 3
+    cards = Scorecard.objects.order_by("report_id").values_list("report_id", flat=True)
+    assert list(cards) == [first.pk, second.pk, third.pk]
+    assert evaluate_reports.delay([first.pk, second.pk, third.pk]).get() == 0  # nothing new
+    assert evaluate_reports.delay([]).get() == 0
 
 
 def test_commands_evaluate_and_show_scorecard(contract, api):
