@@ -30,12 +30,6 @@ from vendors.models import Role, Vendor
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    """A cheap hasher: five logins per test would otherwise spend seconds in PBKDF2."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 GOOD = {
     "first_pass_acceptance_rate": ("96.5", "meets"),
     "denial_rate": ("7.1", "meets"),

@@ -24,12 +24,6 @@ pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).resolve().parent.parent / "vendors" / "samples"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    """A cheap hasher: logins are made in every test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def signed_in(user: Any) -> Client:
     """A test client with a session for ``user``."""
     client = Client()
