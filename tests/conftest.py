@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from typing import Any
@@ -18,6 +19,36 @@ from vendors.models import Organization, Role
 def _media_root(settings: Any, tmp_path: Any) -> None:
     """Every test writes its files under its own temporary folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def reload_kpi_catalog() -> None:
+    """Load the KPI catalog again, with its data migration's own code, if a flush emptied it."""
+    from django.apps import apps as django_apps
+
+    from vendors.models import KPIDefinition
+
+    if not KPIDefinition.objects.exists():
+        importlib.import_module("vendors.migrations.0002_kpi_catalog").load(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _kpi_catalog(request: pytest.FixtureRequest) -> None:
+    """Every database test starts with the migrated KPI catalog.
+
+    A committing test (transaction=True) ends with a flush that empties it, whatever runs next.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    transactional = "transactional_db" in names or bool(
+        marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+    elif marker is not None or "db" in names:
+        request.getfixturevalue("db")
+    else:
+        return
+    reload_kpi_catalog()
 
 
 @pytest.fixture(autouse=True)

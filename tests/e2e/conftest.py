@@ -7,7 +7,6 @@ served by WhiteNoise's middleware, not by Django's development static handler.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -17,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.apps import apps as django_apps
 from django.conf import settings
+
+from tests.conftest import reload_kpi_catalog
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # (to build data and check results) are still plain synchronous calls.
@@ -71,15 +71,6 @@ def live_server(request: pytest.FixtureRequest, _collected_static: Path) -> Iter
     server.stop()
 
 
-def _reload_catalog() -> None:
-    """Load the KPI catalog again, with its data migration's own code, if a flush emptied it."""
-    from vendors.models import KPIDefinition
-
-    if not KPIDefinition.objects.exists():
-        catalog = importlib.import_module("vendors.migrations.0002_kpi_catalog")
-        catalog.load(django_apps, None)
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Browser tests run last: while Playwright's sync API runs in this thread, the serialized
@@ -99,7 +90,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     from pytest_django.plugin import blocking_manager_key
 
     with item.config.stash[blocking_manager_key].unblock(), suppress(DatabaseError):
-        _reload_catalog()  # (no test database when the session failed before creating it)
+        reload_kpi_catalog()  # (no test database when the session failed before creating it)
 
 
 @pytest.fixture(scope="session")
@@ -200,7 +191,7 @@ def demo_world(fast_passwords: None) -> Any:
     from vendors.models import Vendor
     from vendors.services.reports import report_ingest
 
-    _reload_catalog()  # a committing test before this one may have flushed it
+    reload_kpi_catalog()  # a committing test before this one may have flushed it
     org = demo.demo_setup()
     for vendor in Vendor.objects.filter(organization=org).order_by("name"):
         for period, row in history_rows(vendor.slug):
