@@ -40,7 +40,7 @@ def batch_key(*, organization_id: int, period: str, vendor_id: int | None = None
 def _queue_render(job_id: int) -> None:
     from scorecard.tasks.pdf import render_scorecard_pdf
 
-    render_scorecard_pdf.delay_on_commit(job_id)
+    transaction.on_commit(lambda: render_scorecard_pdf.delay(job_id))
 
 
 def _get_or_create(key: str, defaults: dict[str, Any]) -> tuple[Job, bool]:
@@ -286,11 +286,12 @@ def job_run_scorecard_pdf(*, job_id: int) -> Job | None:
     if attempt is None:
         return None
     job = Job.objects.select_related("scorecard__vendor").get(pk=job_id)
+    scorecard = job.scorecard
     try:
-        data = scorecard_pdf(job.scorecard_id)
-        job_complete(
-            job_id=job_id, attempt=attempt, data=data, relative_path=pdf_path(job.scorecard)
-        )
+        if scorecard is None:
+            raise ValueError(f"Job {job_id} ({job.kind}) has no scorecard to render.")
+        data = scorecard_pdf(scorecard.pk)
+        job_complete(job_id=job_id, attempt=attempt, data=data, relative_path=pdf_path(scorecard))
     except Exception as exc:
         exc.job_attempts_left = job_fail(  # type: ignore[attr-defined]
             job_id=job_id, attempt=attempt, error=f"{type(exc).__name__}: {exc}"

@@ -126,7 +126,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"{source}  sha256 {job.sha256}")
         for job in failed:
             self.stderr.write(
-                f"FAILED {job.scorecard.vendor.name} {job.period} after {job.attempts} attempts: "
+                f"FAILED {job.scorecard.vendor.name if job.scorecard else job.key} {job.period} "
+                f"after {job.attempts} attempts: "
                 f"{job.error}"
             )
         if failed:
