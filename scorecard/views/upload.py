@@ -8,7 +8,6 @@ and the confirmation stores them through ``report_ingest``: the same write path 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +19,8 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from scorecard.forms import AliasForm, UploadForm
-from vendors.ingest.checks import evaluate_records
 from vendors.ingest.errors import FileRefused
-from vendors.models import ColumnAlias, Report, Vendor
+from vendors.models import ColumnAlias, Vendor
 from vendors.services import aliases as alias_services
 from vendors.services import reports as report_services
 
@@ -68,78 +66,6 @@ def _drop(request: HttpRequest, token: str) -> None:
     (_pending_dir() / token).unlink(missing_ok=True)
 
 
-@dataclass
-class PreviewRow:
-    """One vendor-period the file would store: its values and findings, and what it replaces."""
-
-    vendor: Vendor
-    period: str
-    row: int
-    values: list[Any]
-    findings: list[Any]
-    replaces: int | None
-
-
-@dataclass
-class Preview:
-    """What a file holds, read by the ingestion services; nothing is stored."""
-
-    file_name: str
-    rows: list[PreviewRow]
-    denials: list[Any]
-
-
-def report_preview(
-    *, organization: Any, content: bytes, file_name: str, vendor: Vendor, period: str | None
-) -> Preview:
-    """Parse and check a file exactly as ``report_ingest`` would, without storing anything.
-
-    Raises ``FileRefused`` with every error by row and column.
-    """
-    kpis = report_services.kpi_specs()
-    parsed, vendors = report_services._read(  # the ingestion parse, shared with report_ingest
-        content=content,
-        file_name=file_name,
-        organization=organization,
-        vendor=vendor,
-        period=period,
-        sheet=None,
-        kpis=kpis,
-    )
-    # Checked as report_ingest checks them: each period's minimum volumes and denial breakdown.
-    owners = [(vendors[r.vendor_key], r.period) for r in parsed.records]
-    denials = {
-        i: [d for d in parsed.denials if (d.vendor_key, d.period) == (r.vendor_key, r.period)]
-        for i, r in enumerate(parsed.records)
-    }
-    outcomes = evaluate_records(
-        parsed.records,
-        kpis,
-        minimum_volumes=report_services._minimum_volumes(owners),
-        denials={i: lines for i, lines in denials.items() if lines},
-    )
-    current = {
-        (r.vendor_id, r.period): r.version
-        for r in Report.objects.filter(
-            vendor__in=[v.pk for v in vendors.values()], is_current=True
-        ).only("vendor_id", "period", "version")
-    }
-    rows = []
-    for record, outcome in zip(parsed.records, outcomes, strict=True):
-        owner = vendors[record.vendor_key]
-        rows.append(
-            PreviewRow(
-                vendor=owner,
-                period=record.period,
-                row=record.row,
-                values=outcome.values,
-                findings=outcome.findings,
-                replaces=current.get((owner.pk, record.period)),
-            )
-        )
-    return Preview(file_name=file_name, rows=rows, denials=list(parsed.denials))
-
-
 @page(UPLOAD)
 def upload(request: HttpRequest) -> HttpResponse:
     """Drop a report file; see what it holds and every error by row and column."""
@@ -156,7 +82,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         handle = form.cleaned_data["file"]
         content = handle.read()
         try:
-            preview = report_preview(
+            preview = report_services.report_preview(
                 organization=org,
                 content=content,
                 file_name=handle.name,

@@ -272,6 +272,83 @@ def _queue_evaluations(report_ids: list[int]) -> None:
         logger.exception("Could not queue the evaluation of reports %s", report_ids)
 
 
+@dataclass
+class PreviewRow:
+    """One vendor-period the file would store: its values and findings, and what it replaces."""
+
+    vendor: Vendor
+    period: str
+    row: int
+    values: list[Any]
+    findings: list[Any]
+    replaces: int | None
+
+
+@dataclass
+class Preview:
+    """What a file holds, read by the ingestion services; nothing is stored."""
+
+    file_name: str
+    rows: list[PreviewRow]
+    denials: list[Any]
+
+
+def report_preview(
+    *,
+    organization: Organization,
+    content: bytes,
+    file_name: str,
+    vendor: Vendor,
+    period: str | None,
+) -> Preview:
+    """Parse and check a file exactly as ``report_ingest`` would, without storing anything.
+
+    Raises ``FileRefused`` with every error by row and column.
+    """
+    kpis = kpi_specs()
+    parsed, vendors = _read(  # the same parse as report_ingest
+        content=content,
+        file_name=file_name,
+        organization=organization,
+        vendor=vendor,
+        period=period,
+        sheet=None,
+        kpis=kpis,
+    )
+    # Checked as report_ingest checks them: each period's minimum volumes and denial breakdown.
+    owners = [(vendors[r.vendor_key], r.period) for r in parsed.records]
+    denials = {
+        i: [d for d in parsed.denials if (d.vendor_key, d.period) == (r.vendor_key, r.period)]
+        for i, r in enumerate(parsed.records)
+    }
+    outcomes = evaluate_records(
+        parsed.records,
+        kpis,
+        minimum_volumes=_minimum_volumes(owners),
+        denials={i: lines for i, lines in denials.items() if lines},
+    )
+    current = {
+        (r.vendor_id, r.period): r.version
+        for r in Report.objects.filter(
+            vendor__in=[v.pk for v in vendors.values()], is_current=True
+        ).only("vendor_id", "period", "version")
+    }
+    rows = []
+    for record, outcome in zip(parsed.records, outcomes, strict=True):
+        owner = vendors[record.vendor_key]
+        rows.append(
+            PreviewRow(
+                vendor=owner,
+                period=record.period,
+                row=record.row,
+                values=outcome.values,
+                findings=outcome.findings,
+                replaces=current.get((owner.pk, record.period)),
+            )
+        )
+    return Preview(file_name=file_name, rows=rows, denials=list(parsed.denials))
+
+
 def report_ingest(
     *,
     organization: Organization,
