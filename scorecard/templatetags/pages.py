@@ -8,24 +8,11 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 
+from scorecard.models import Status
+from scorecard.pdf.document import UNIT_SUFFIX  # one spelling of units for pages and PDFs
+
 register = template.Library()
 DASH = "\u2013"  # an en dash stands for "no value"
-
-STATUS_WORDS = {
-    "meets": "meets",
-    "watch": "watch",
-    "breach": "breach",
-    "insufficient_data": "insufficient data",
-    "not_reported": "not reported",
-}
-UNIT_SUFFIX = {
-    "percent": " %",
-    "days": " days",
-    "hours": " h",
-    "business_days": " business days",
-    "count": "",
-    "currency": "",
-}
 
 
 @register.simple_tag
@@ -33,7 +20,7 @@ def status_pill(status: str | None) -> str:
     """A status word in its colour (the word is always there; colour is never the only cue)."""
     if not status:
         return format_html('<span class="status status-none">no scorecard</span>')
-    word = STATUS_WORDS.get(status, status.replace("_", " "))
+    word = Status(status).label if status in Status.values else status.replace("_", " ")
     return format_html('<span class="status status-{}">{}</span>', status, word)
 
 
