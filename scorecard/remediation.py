@@ -122,6 +122,12 @@ class StepResult:
     breach_runs: dict[str, list[str]] = field(default_factory=dict)
 
 
+def _open(items: list[Item], result: StepResult, item: Item, reason: str) -> None:
+    items.append(item)
+    result.opened.append(item)
+    result.changes.append(Change(item, "", OPEN, reason, item.opened_period))
+
+
 def _move(result: StepResult, item: Item, to_status: str, reason: str, period: str) -> None:
     result.changes.append(Change(item, item.status, to_status, reason, period))
     item.status = to_status
@@ -198,35 +204,20 @@ def step(
         status = statuses[code]
         if status == "breach" and (code, BREACH_KIND) not in open_by_kind:
             deadline = period_end + dt.timedelta(days=rules.cure_period_days)
-            item = Item(code, BREACH_KIND, OPEN, period, deadline, touched=True)
-            items.append(item)
-            result.opened.append(item)
-            result.changes.append(
-                Change(
-                    item,
-                    "",
-                    OPEN,
-                    f"Breach in {period}; cure by {deadline.isoformat()}.",
-                    period,
-                )
-            )
+            opened = Item(code, BREACH_KIND, OPEN, period, deadline, touched=True)
+            _open(items, result, opened, f"Breach in {period}; cure by {deadline.isoformat()}.")
         elif (
             status == "watch"
             and previous_statuses is not None
             and previous_statuses.get(code) == "watch"
             and code not in open_codes
         ):
-            item = Item(code, ROOT_CAUSE_REVIEW, OPEN, period, None, touched=True)
-            items.append(item)
-            result.opened.append(item)
-            result.changes.append(
-                Change(
-                    item,
-                    "",
-                    OPEN,
-                    f"Watch two periods in a row (through {period}): root-cause review.",
-                    period,
-                )
+            opened = Item(code, ROOT_CAUSE_REVIEW, OPEN, period, None, touched=True)
+            _open(
+                items,
+                result,
+                opened,
+                f"Watch two periods in a row (through {period}): root-cause review.",
             )
 
         run = [*breach_runs.get(code, []), period] if status == "breach" else []
