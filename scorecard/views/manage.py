@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -26,6 +27,37 @@ def _refused(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def _service_form(
+    request: HttpRequest,
+    form: forms.Form,
+    *,
+    save: Callable[[dict[str, Any]], Any],
+    done: Callable[[Any], tuple[str, Vendor | Any]],
+    title: str,
+    back: Any = None,
+) -> HttpResponse:
+    """A form page whose valid POST calls one service: refusals go back on the form (400);
+    success says ``done(result)``'s message and returns to the vendor it names."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = save(form.service_fields())  # type: ignore[attr-defined]
+        except ValidationError as exc:
+            _refused(form, exc)
+        else:
+            message, vendor_pk = done(result)
+            messages.success(request, message)
+            return redirect("vendor-detail", pk=vendor_pk)
+    context: dict[str, Any] = {"form": form, "title": title}
+    if back is not None:
+        context["back"] = back
+    return render_page(
+        request,
+        "scorecard/form_page.html",
+        context,
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @page(ADMIN)
@@ -100,23 +132,13 @@ def _vendor_initial(vendor: Vendor) -> dict[str, Any]:
 @page(ADMIN)
 def vendor_create(request: HttpRequest) -> HttpResponse:
     """Add a vendor."""
-    form = VendorForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            vendor = services.vendor_create(
-                organization=request.seat.organization,  # type: ignore[attr-defined]
-                **form.service_fields(),
-            )
-        except ValidationError as exc:
-            _refused(form, exc)
-        else:
-            messages.success(request, f"Vendor {vendor.name} added.")
-            return redirect("vendor-detail", pk=vendor.pk)
-    return render_page(
+    organization = request.seat.organization  # type: ignore[attr-defined]
+    return _service_form(
         request,
-        "scorecard/form_page.html",
-        {"form": form, "title": "Add a vendor"},
-        status=400 if request.method == "POST" else 200,
+        VendorForm(request.POST or None),
+        save=lambda fields: services.vendor_create(organization=organization, **fields),
+        done=lambda vendor: (f"Vendor {vendor.name} added.", vendor.pk),
+        title="Add a vendor",
     )
 
 
@@ -124,20 +146,13 @@ def vendor_create(request: HttpRequest) -> HttpResponse:
 def vendor_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a vendor's profile and compliance fields."""
     vendor = get_scoped(request, Vendor.objects.all(), pk=pk)
-    form = VendorForm(request.POST or None, initial=_vendor_initial(vendor))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.vendor_update(vendor=vendor, **form.service_fields())
-        except ValidationError as exc:
-            _refused(form, exc)
-        else:
-            messages.success(request, f"Vendor {vendor.name} saved.")
-            return redirect("vendor-detail", pk=vendor.pk)
-    return render_page(
+    return _service_form(
         request,
-        "scorecard/form_page.html",
-        {"form": form, "title": f"Edit {vendor.name}", "back": vendor},
-        status=400 if request.method == "POST" else 200,
+        VendorForm(request.POST or None, initial=_vendor_initial(vendor)),
+        save=lambda fields: services.vendor_update(vendor=vendor, **fields),
+        done=lambda saved: (f"Vendor {saved.name} saved.", saved.pk),
+        title=f"Edit {vendor.name}",
+        back=vendor,
     )
 
 
@@ -145,22 +160,15 @@ def vendor_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def contract_create(request: HttpRequest, pk: int) -> HttpResponse:
     """A new contract for a vendor on the default SLA template."""
     vendor = get_scoped(request, Vendor.objects.all(), pk=pk)
-    form = ContractForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            contract = services.contract_create(
-                organization=vendor.organization, vendor=vendor, **form.service_fields()
-            )
-        except ValidationError as exc:
-            _refused(form, exc)
-        else:
-            messages.success(request, f"Contract version {contract.version} created.")
-            return redirect("vendor-detail", pk=vendor.pk)
-    return render_page(
+    return _service_form(
         request,
-        "scorecard/form_page.html",
-        {"form": form, "title": f"New contract with {vendor.name}", "back": vendor},
-        status=400 if request.method == "POST" else 200,
+        ContractForm(request.POST or None),
+        save=lambda fields: services.contract_create(
+            organization=vendor.organization, vendor=vendor, **fields
+        ),
+        done=lambda contract: (f"Contract version {contract.version} created.", vendor.pk),
+        title=f"New contract with {vendor.name}",
+        back=vendor,
     )
 
 
@@ -170,20 +178,19 @@ def contract_amend(request: HttpRequest, pk: int) -> HttpResponse:
     contract = get_scoped(request, Contract.objects.select_related("vendor"), pk=pk)
     initial = {f: getattr(contract, f) for f in ContractForm.base_fields}
     initial["start_date"] = None
-    form = AmendForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        fields = form.service_fields()
+
+    def save(fields: dict[str, Any]) -> Any:
         effective = fields.pop("start_date")
-        try:
-            new = services.contract_amend(contract=contract, effective_date=effective, **fields)
-        except ValidationError as exc:
-            _refused(form, exc)
-        else:
-            messages.success(request, f"Contract version {new.version} takes effect {effective}.")
-            return redirect("vendor-detail", pk=contract.vendor_id)
-    return render_page(
+        return services.contract_amend(contract=contract, effective_date=effective, **fields)
+
+    return _service_form(
         request,
-        "scorecard/form_page.html",
-        {"form": form, "title": f"Amend {contract}", "back": contract.vendor},
-        status=400 if request.method == "POST" else 200,
+        AmendForm(request.POST or None, initial=initial),
+        save=save,
+        done=lambda new: (
+            f"Contract version {new.version} takes effect {new.start_date}.",
+            contract.vendor_id,
+        ),
+        title=f"Amend {contract}",
+        back=contract.vendor,
     )

@@ -468,6 +468,48 @@ def test_service_refusal_shows_on_the_form(world: World) -> None:
     assert "The per_claim pricing model needs fee_per_claim." in response.content.decode()
 
 
+def test_admin_edits_a_vendor_and_sees_a_refusal_on_the_form(world: World) -> None:
+    client = signed_in(world.users["admin"])
+    url = reverse("vendor-edit", args=[world.vendor.pk])
+    base = {"name": world.vendor.name, "slug": world.vendor.slug, "services": ["billing"]}
+    response = client.post(url, {**base, "certified_coders": "12"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("vendor-detail", args=[world.vendor.pk])
+    world.vendor.refresh_from_db()
+    assert (world.vendor.certified_coders, world.vendor.services) == (12, ["billing"])
+    refused = client.post(
+        url, {**base, "baa_signed_on": "2026-05-01", "baa_expires_on": "2026-01-01"}
+    )
+    assert refused.status_code == 400
+    assert "The BAA cannot expire before it was signed." in refused.content.decode()
+
+
+def test_admin_amends_a_contract_from_a_date(world: World) -> None:
+    client = signed_in(world.users["admin"])
+    response = client.post(
+        reverse("contract-amend", args=[world.contract.pk]),
+        {
+            "start_date": "2026-07-01",
+            "currency": "USD",
+            "pricing_model": "percent_of_collections",
+            "percent_of_collections": "5.5",
+            "at_risk_percent": "10",
+            "report_due_business_day": "10",
+            "cure_period_days": "60",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Contract version 2 takes effect 2026-07-01." in response.content.decode()
+    world.contract.refresh_from_db()
+    new = world.contract.amended_by
+    assert (world.contract.end_date, new.version, new.percent_of_collections) == (
+        dt.date(2026, 6, 30),
+        2,
+        Decimal("5.500"),
+    )
+
+
 def test_admin_creates_a_login_and_changes_a_role(world: World) -> None:
     from vendors.models import Membership
 
