@@ -57,3 +57,18 @@ class JobAdmin(admin.ModelAdmin):
 
     list_display = ("kind", "key", "status", "progress", "attempts", "created_at")
     list_filter = ("status", "kind")
+
+
+@admin.register(models.ScorecardKPI)
+class ScorecardKPIAdmin(admin.ModelAdmin):
+    """KPI rows of scorecards."""
+
+    list_display = ("scorecard", "kpi_code", "value", "status", "points")
+    list_filter = ("status",)
+
+
+@admin.register(models.RemediationEvent)
+class RemediationEventAdmin(admin.ModelAdmin):
+    """Transitions of remediation items."""
+
+    list_display = ("item", "from_status", "to_status", "actor", "at")

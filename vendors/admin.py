@@ -129,3 +129,19 @@ class DenialBreakdownAdmin(admin.ModelAdmin):
     """Denial breakdowns."""
 
     list_display = ("report", "payer", "denial_reason", "claims_denied", "amount_denied")
+
+
+@admin.register(models.ReportValue)
+class ReportValueAdmin(admin.ModelAdmin):
+    """Stated and recomputed values of reports."""
+
+    list_display = ("report", "field", "stated_value", "recomputed_value", "value")
+    search_fields = ("field",)
+
+
+@admin.register(models.ReportFinding)
+class ReportFindingAdmin(admin.ModelAdmin):
+    """Findings of reports."""
+
+    list_display = ("report", "code", "field", "message")
+    list_filter = ("code",)
