@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 
 from scorecard.models import (
     RemediationEvent,
@@ -45,6 +45,11 @@ def _scorecards() -> QuerySet[Scorecard]:
     )
 
 
+def _for_vendor[M: Model](qs: QuerySet[M], vendor: str) -> QuerySet[M]:
+    """Filter by a vendor named by id or by slug (the API accepts either)."""
+    return qs.filter(vendor__pk=int(vendor)) if vendor.isdigit() else qs.filter(vendor__slug=vendor)
+
+
 def scorecard_list(
     *,
     user: AnyUser,
@@ -60,11 +65,7 @@ def scorecard_list(
     if current_only:
         qs = qs.filter(is_current=True)
     if vendor:
-        qs = (
-            qs.filter(vendor__pk=int(vendor))
-            if vendor.isdigit()
-            else qs.filter(vendor__slug=vendor)
-        )
+        qs = _for_vendor(qs, vendor)
     if period:
         qs = qs.filter(period=period)
     return qs.order_by("-period", "vendor__name", "-revision")
@@ -165,11 +166,7 @@ def remediation_list(
     """Remediation items the user may see, with their events (who, when, why)."""
     qs = scope_for_user(_remediations(), user)
     if vendor:
-        qs = (
-            qs.filter(vendor__pk=int(vendor))
-            if vendor.isdigit()
-            else qs.filter(vendor__slug=vendor)
-        )
+        qs = _for_vendor(qs, vendor)
     if status:
         qs = qs.filter(status=status)
     if kind:
