@@ -6,7 +6,7 @@ from typing import Any, ClassVar, cast
 
 from rest_framework import serializers
 
-from vendors import selectors
+from vendors import selectors, services
 from vendors.models import Contract, KPIDefinition, SLATerm, Vendor
 
 
@@ -103,23 +103,7 @@ class ContractSerializer(serializers.ModelSerializer):
             "vendor_name",
             "version",
             "amends",
-            "start_date",
-            "end_date",
-            "currency",
-            "pricing_model",
-            "percent_of_collections",
-            "fee_per_claim",
-            "flat_monthly_fee",
-            "monthly_minimum",
-            "monthly_maximum",
-            "report_due_business_day",
-            "late_report_counts_as_breach",
-            "at_risk_percent",
-            "cure_period_days",
-            "verification_periods",
-            "termination_consecutive_breaches",
-            "standing_bands",
-            "notes",
+            *services.CONTRACT_FIELDS,
             "sla_terms",
         ]
         read_only_fields = ["id", "version", "amends"]

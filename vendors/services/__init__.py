@@ -36,7 +36,8 @@ PRICING_PARAMETER = {
     PricingModel.PER_CLAIM: "fee_per_claim",
     PricingModel.FLAT_MONTHLY: "flat_monthly_fee",
 }
-CONTRACT_FIELDS = {
+# Contract fields a caller may set, in the order the API shows them.
+CONTRACT_FIELDS = (
     "start_date",
     "end_date",
     "currency",
@@ -54,7 +55,7 @@ CONTRACT_FIELDS = {
     "termination_consecutive_breaches",
     "standing_bands",
     "notes",
-}
+)
 VENDOR_FIELDS = {f.name for f in Vendor._meta.get_fields() if getattr(f, "concrete", False)} - {
     "id",
     "organization",
@@ -310,7 +311,7 @@ def contract_create(
     **fields: Any,
 ) -> Contract:
     """Create a contract version 1 with its SLA terms (the default template when left out)."""
-    unknown = set(fields) - CONTRACT_FIELDS
+    unknown = set(fields).difference(CONTRACT_FIELDS)
     if unknown:
         raise ValidationError({f: "Unknown contract field." for f in unknown})
     if vendor.organization_id != organization.pk:
@@ -343,7 +344,7 @@ def contract_update(
     Issued scorecards are snapshots, so they never change with it. A change that takes effect
     from a date is an amendment: use ``contract_amend``.
     """
-    unknown = set(fields) - CONTRACT_FIELDS
+    unknown = set(fields).difference(CONTRACT_FIELDS)
     if unknown:
         raise ValidationError({f: "Unknown contract field." for f in unknown})
     merged = {f: getattr(contract, f) for f in CONTRACT_FIELDS}
@@ -378,7 +379,7 @@ def contract_amend(
 
     The new version copies every field and SLA term of the old one, then applies the changes.
     """
-    unknown = set(changes) - CONTRACT_FIELDS - {"start_date"}
+    unknown = set(changes).difference(CONTRACT_FIELDS, {"start_date"})
     if unknown:
         raise ValidationError({f: "Unknown contract field." for f in unknown})
     locked = Contract.objects.select_for_update().get(pk=contract.pk)
