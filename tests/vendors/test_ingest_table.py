@@ -1,0 +1,56 @@
+"""The wide layout read column by column (the fast path) against the cell-by-cell reading."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from vendors.ingest.headers import AliasSpec, HeaderMatcher, KPISpec
+from vendors.ingest.reading import Limits, read_sheet
+from vendors.ingest.table import parse_sheet
+from vendors.models import KPIDefinition
+
+HEADER = "vendor,period,first_pass_acceptance_rate,claims_submitted,claims_denied,fpar\n"
+ROWS = [
+    "acme,2026-09,95.25,4000,260,0.065",
+    "acme,Oct 2026,94,4100,287,0.07",
+    "beta,2026-09-30,93.125,900,,",
+    "beta,10/2026,100,0,0,1",
+]
+
+
+def _parse(lines: list[str]) -> list[tuple]:
+    kpis = [
+        KPISpec(k.code, k.name, k.unit, k.formula, k.volume_field, tuple(k.aliases or ()))
+        for k in KPIDefinition.objects.all()
+    ]
+    # "fpar" is an alias of the denial rate written as a fraction (0.065 = 6.5 %).
+    matcher = HeaderMatcher(kpis, [AliasSpec("fpar", "denial_rate", "fraction")])
+    content = (HEADER + "\n".join(lines) + "\n").encode()
+    sheet = read_sheet(content, file_name="r.csv", limits=Limits(), sheet=None)
+    parsed = parse_sheet(sheet, matcher)
+    assert parsed.errors == []
+    return [(r.vendor_key, r.period, r.row, r.values) for r in parsed.records]
+
+
+@pytest.mark.django_db
+def test_clean_wide_file_reads_the_same_column_wise_as_cell_by_cell():
+    fast = _parse(ROWS)
+    # "$4,000" is the same number but not a plain one: the whole file is read cell by cell.
+    slow = _parse([ROWS[0].replace(",4000,", ',"$4,000",'), *ROWS[1:]])
+    assert fast == slow
+    assert fast[0] == (
+        "acme",
+        "2026-09",
+        2,
+        {
+            "denial_rate": D("6.500"),
+            "first_pass_acceptance_rate": D("95.25"),
+            "claims_submitted": D("4000"),
+            "claims_denied": D("260"),
+        },
+    )
+    assert [r[1] for r in fast] == ["2026-09", "2026-10", "2026-09", "2026-10"]
+    assert fast[2][3] == {"first_pass_acceptance_rate": D("93.125"), "claims_submitted": D("900")}
+    assert fast[3][3]["denial_rate"] == D("100")
