@@ -27,7 +27,7 @@ from django.db.models import Max, Model, Prefetch
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from vendors.ingest.checks import Value, evaluate_records
+from vendors.ingest.checks import evaluate_records
 from vendors.ingest.errors import FileError, FileRefused
 from vendors.ingest.headers import AliasSpec, HeaderMatcher, KPISpec, normalize
 from vendors.ingest.reading import Limits, read_sheet
@@ -240,22 +240,6 @@ def _read(
 
 def _q(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(STORED_DECIMALS, rounding=ROUND_HALF_UP)
-
-
-def _value_row(report_id: int, v: Value, kpi_ids: dict[str, int]) -> tuple:
-    """A ReportValue row; recomputed values are rounded to six decimals, the rest as written
-    (the database keeps six decimals of them; rounding 190,000 values here costs a second)."""
-    recomputed = _q(v.recomputed)
-    return (
-        report_id,
-        v.field,
-        kpi_ids.get(v.field) if v.is_kpi else None,
-        v.stated,
-        recomputed,
-        recomputed if recomputed is not None else v.value,
-        v.insufficient_data,
-        v.volume,
-    )
 
 
 def _queue_evaluations(report_ids: list[int]) -> None:
@@ -523,24 +507,40 @@ def _store(
                     is_current=False, superseded_at=received_at
                 )
         stamp = connection.ops.adapt_datetimefield_value(received_at)
+        versions = [latest_version.get(key, 0) + 1 for key in keys]
         _insert(
             Report,
             ["organization", "vendor", "period", "version", "is_current", "upload", "received_at"],
             (
-                (
-                    organization.pk,
-                    vendor_id,
-                    period,
-                    latest_version.get((vendor_id, period), 0) + 1,
-                    True,
-                    upload.pk,
-                    stamp,
-                )
-                for vendor_id, period in keys
+                (organization.pk, vendor_id, period, version, True, upload.pk, stamp)
+                for (vendor_id, period), version in zip(keys, versions, strict=True)
             ),
         )
-        by_key = {(r.vendor_id, r.period): r for r in Report.objects.filter(upload=upload)}
-        reports = [by_key[key] for key in keys]
+        # The new rows' ids, then the instances built here as Django builds them from rows
+        # (reading 10,000 rows back as model instances costs a tenth of a second more).
+        ids = {
+            (vendor_id, period): pk
+            for pk, vendor_id, period in Report.objects.filter(upload=upload).values_list(
+                "pk", "vendor_id", "period"
+            )
+        }
+        attnames = [f.attname for f in Report._meta.concrete_fields]
+        reports = []
+        for key, version in zip(keys, versions, strict=True):
+            row = {
+                "id": ids[key],
+                "organization_id": organization.pk,
+                "vendor_id": key[0],
+                "period": key[1],
+                "version": version,
+                "is_current": True,
+                "upload_id": upload.pk,
+                "received_at": received_at,
+                "superseded_at": None,
+            }
+            report = Report.from_db(connection.alias, attnames, [row[a] for a in attnames])
+            Report.vendor.field.set_cached_value(report, vendor_by_id[key[0]])
+            reports.append(report)
         kpi_ids = dict(KPIDefinition.objects.values_list("code", "pk"))
         _insert(
             ReportValue,
@@ -555,9 +555,14 @@ def _store(
                 "volume",
             ],
             (
-                _value_row(report.pk, v, kpi_ids)
+                (report.pk, name, kpi_ids.get(name) if is_kpi else None, stated)
+                + (
+                    (None, value, insufficient, volume)
+                    if recomputed is None  # stated values are stored as written
+                    else (_q(recomputed), _q(recomputed), insufficient, volume)
+                )
                 for report, outcome in zip(reports, outcomes, strict=True)
-                for v in outcome.values
+                for name, is_kpi, stated, recomputed, value, insufficient, volume in outcome.values
             ),
         )
         _insert(
@@ -581,10 +586,8 @@ def _store(
     except BaseException:
         upload.file.delete(save=False)  # nothing of a refused or failed store is kept
         raise
-    for report in reports:
-        report.vendor = vendor_by_id[report.vendor_id]
-    ids = [r.pk for r in reports]
-    transaction.on_commit(lambda: _queue_evaluations(ids))
+    stored = [r.pk for r in reports]
+    transaction.on_commit(lambda: _queue_evaluations(stored))
     return IngestResult(upload, reports)
 
 
