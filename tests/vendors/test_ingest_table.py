@@ -54,3 +54,20 @@ def test_clean_wide_file_reads_the_same_column_wise_as_cell_by_cell():
     assert [r[1] for r in fast] == ["2026-09", "2026-10", "2026-09", "2026-10"]
     assert fast[2][3] == {"first_pass_acceptance_rate": D("93.125"), "claims_submitted": D("900")}
     assert fast[3][3]["denial_rate"] == D("100")
+
+
+@pytest.mark.django_db
+def test_an_empty_column_and_a_cell_with_a_line_break():
+    empty = _parse([row.rsplit(",", 1)[0] + "," for row in ROWS])
+    assert [("denial_rate" in r[3]) for r in empty] == [False, False, False, False]
+    assert empty[0][3]["claims_submitted"] == D("4000")
+    kpis = [
+        KPISpec(k.code, k.name, k.unit, k.formula, k.volume_field, tuple(k.aliases or ()))
+        for k in KPIDefinition.objects.all()
+    ]
+    content = b'period,claims_submitted\n2026-09,"12\n34"\n'
+    sheet = read_sheet(content, file_name="r.csv", limits=Limits(), sheet=None)
+    parsed = parse_sheet(sheet, HeaderMatcher(kpis, []))
+    assert [(e.row, e.column, e.message) for e in parsed.errors] == [
+        (3, "claims_submitted", "'12\n34' is not a number")  # the line the record ends on
+    ]

@@ -18,6 +18,7 @@ HEADER_SEARCH_ROWS = 30
 HUNDRED = Decimal(100)
 MAXIMUM = Decimal(10) ** 16  # stored with 6 decimals in 24 digits
 _SIMPLE = re.compile(r"\d{1,18}(?:\.\d{1,12})?")
+_SIMPLE_LINES = re.compile(r"(?:\d{1,18}(?:\.\d{1,12})?\n)*")
 NON_NEGATIVE_UNITS = {"percent", "days", "hours", "business_days", "count", "currency"}
 WHOLE_UNITS = {"count"}
 UNIT_WORDS = {
@@ -372,17 +373,16 @@ def _clean_column(reader: _Reader, body: list, j: int, target: Column) -> list |
     """A column's values, read column-wise, when every cell is blank or a plain number within
     its unit's range; None when any cell needs the cell-by-cell reading (which names it)."""
     unit = reader.matcher.units.get(target.target, "")
-    out: list[Decimal | None] = []
-    append = out.append
-    fullmatch = _SIMPLE.fullmatch
-    for _, row in body:
-        raw = row[j] if j < len(row) else None
-        if raw is None or raw == "":
-            append(None)
-        elif type(raw) is str and fullmatch(raw):  # digits and a point: never negative
-            append(Decimal(raw))
-        else:
-            return None
+    cells = [row[j] if j < len(row) else None for _, row in body]
+    given = [c for c in cells if c is not None and c != ""]
+    if not all(type(c) is str for c in given):
+        return None
+    # One match over the column's text (a cell holding a newline makes the count disagree).
+    text = "".join(f"{c}\n" for c in given)
+    if text.count("\n") != len(given) or not _SIMPLE_LINES.fullmatch(text):
+        return None
+    numbers = iter(map(Decimal, given))  # digits and a point only: never negative
+    out: list[Decimal | None] = [None if c is None or c == "" else next(numbers) for c in cells]
     if unit == "percent":
         percent_cells = reader.sheet.percent_cells
         if target.scale == FRACTION:
