@@ -17,7 +17,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib import rcParams
+from matplotlib import rc_context, rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.markers import TICKLEFT
@@ -267,8 +267,11 @@ def trend_chart_png(
     ax.set_ylim(bottom, top)
     ax.set_xlim(-0.5, max(len(points), 1) - 0.5)
     canvas.label_months([_month_label(p.period) for p in points])
-    canvas.label_y(bottom, top, unit_label, dpi)
     buffer = io.BytesIO()
-    # Fast PNG compression: the PDF compresses the image again anyway.
-    canvas.fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+    # Text is most of the drawing: unhinted glyphs are laid out and rendered about a third
+    # faster and look the same at these sizes. Labels are measured with the same setting.
+    with rc_context({"text.hinting": "no_hinting"}):
+        canvas.label_y(bottom, top, unit_label, dpi)
+        # Fast PNG compression: the PDF compresses the image again anyway.
+        canvas.fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
