@@ -14,11 +14,14 @@ from decimal import Decimal
 from typing import Any, cast
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 
 from matplotlib import rc_context, rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.cbook import pts_to_poststep
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.markers import TICKLEFT
 from matplotlib.text import Text
@@ -227,6 +230,23 @@ def _month_label(period: str) -> str:
     return f"{months[int(month) - 1]}\n{year[2:]}" if month == "01" else months[int(month) - 1]
 
 
+def _fill_steps(
+    band: PolyCollection, edges: list[float], upper: list[float], lower: list[float]
+) -> None:
+    """The polygon ``fill_between(edges, upper, lower, step="post")`` makes, set on ``band``.
+
+    As ``FillBetweenPolyCollection.set_data`` would, for data with no gaps, without its masked
+    arrays, units and data limits (the limits are set for every chart).
+    """
+    x, y1, y2 = pts_to_poststep(edges, upper, lower)
+    outline = np.empty((2 * len(x) + 2, 2))
+    outline[0] = x[0], y2[0]
+    outline[1 : len(x) + 1, 0], outline[1 : len(x) + 1, 1] = x, y1
+    outline[len(x) + 1] = x[-1], y2[-1]
+    outline[len(x) + 2 :, 0], outline[len(x) + 2 :, 1] = x[::-1], y2[::-1]
+    band.set_verts([outline])
+
+
 def trend_chart_png(
     points: Sequence[TrendPoint], *, direction: str, unit_label: str, dpi: int = 100
 ) -> bytes:
@@ -250,9 +270,9 @@ def trend_chart_png(
     step_w = [*warn, warn[-1]] if warn else []
     far_good = [top] * len(edges) if better_top else [bottom] * len(edges)
     far_bad = [bottom] * len(edges) if better_top else [top] * len(edges)
-    canvas.meets.set_data(edges, step_b, far_good)
-    canvas.watch.set_data(edges, step_w, step_b)
-    canvas.breach.set_data(edges, far_bad, step_w)
+    _fill_steps(canvas.meets, edges, step_b, far_good)
+    _fill_steps(canvas.watch, edges, step_w, step_b)
+    _fill_steps(canvas.breach, edges, far_bad, step_w)
     canvas.benchmark.set_data(edges, step_b)
     canvas.warning.set_data(edges, step_w)
     canvas.line.set_data(xs, [math.nan if v is None else v for v in values])
