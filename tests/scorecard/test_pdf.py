@@ -183,6 +183,24 @@ def test_trend_chart_does_not_depend_on_the_charts_drawn_before():
     assert trend_chart_png(_year_of_percent(), direction="higher", unit_label="percent") == year
 
 
+def test_trend_charts_drawn_together_are_the_charts_drawn_alone():
+    # Charts of the same periods share their month labels (copied from the first one drawn).
+    days = [
+        TrendPoint(p.period, Decimal(50) - p.value, Decimal(40), Decimal(55), "meets")
+        for p in _year_of_percent()
+        if p.value is not None
+    ]
+    trends = [
+        (_year_of_percent(), "higher", "percent"),
+        (days, "lower", "days"),
+        (_quarter_of_millions(), "lower", "amount"),
+        (days, "lower", "business days"),
+    ]
+    alone = [trend_chart_png(p, direction=d, unit_label=u) for p, d, u in trends]
+    assert len(set(alone)) == 4
+    assert charts.trend_chart_pngs(trends) == alone
+
+
 def test_formatting_rounds_half_up_with_units():
     assert document.money(Decimal("1234.565"), "USD") == "$1,234.57"
     assert document.money(Decimal("-5"), "EUR") == "\u2212\u20ac5.00"
