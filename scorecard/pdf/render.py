@@ -80,16 +80,23 @@ def _remediations(scorecard: Scorecard, kpis: list[Any]) -> list[dict[str, Any]]
 def _charts(scorecard: Scorecard, kpis: list[Any]) -> dict[str, str]:
     """One trend chart per KPI over the twelve periods ending with this one, as data URIs."""
     history = kpi_history(scorecard=scorecard, months=12)
-    out = {}
-    for kpi in kpis:
-        points = history.get(kpi.kpi_code, [])
-        if not any(p.value is not None for p in points):
-            continue
-        png = charts.trend_chart_png(
-            points, direction=kpi.direction, unit_label=document.UNIT_AXIS.get(kpi.unit, kpi.unit)
-        )
-        out[kpi.kpi_code] = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-    return out
+    charted = [
+        kpi for kpi in kpis if any(p.value is not None for p in history.get(kpi.kpi_code, []))
+    ]
+    pngs = charts.trend_chart_pngs(
+        [
+            (
+                history[kpi.kpi_code],
+                kpi.direction,
+                document.UNIT_AXIS.get(kpi.unit, kpi.unit),
+            )
+            for kpi in charted
+        ]
+    )
+    return {
+        kpi.kpi_code: "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        for kpi, png in zip(charted, pngs, strict=True)
+    }
 
 
 def scorecard_html(scorecard_id: int, *, generated_at: dt.datetime | None = None) -> str:

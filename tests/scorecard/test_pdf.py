@@ -9,10 +9,12 @@ import shutil
 import subprocess
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pypdf
 import pytest
 
+from scorecard import charts
 from scorecard.charts import TrendPoint, trend_chart_png
 from scorecard.pdf import document
 from scorecard.pdf.render import scorecard_pdf
@@ -123,6 +125,80 @@ def test_trend_chart_is_a_png():
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     # drawing again on the reused canvas gives the same picture
     assert trend_chart_png(points, direction="higher", unit_label="percent") == png
+
+
+def _year_of_percent() -> list[TrendPoint]:
+    return [
+        TrendPoint(f"2026-{m:02d}", Decimal(90 + m), Decimal(95), Decimal(90), "watch")
+        for m in range(1, 13)
+    ]
+
+
+def _quarter_of_millions() -> list[TrendPoint]:
+    return [
+        TrendPoint(
+            f"2025-{m:02d}",
+            Decimal(12_000_000 + m * 300_000) if m != 11 else None,
+            Decimal(13_000_000),
+            Decimal(15_000_000),
+            "meets",
+        )
+        for m in range(10, 13)
+    ]
+
+
+def test_trend_chart_labels_months_y_ticks_and_unit():
+    # The canvas draws its own labels (no tick objects): what it shows, chart after chart.
+    canvas = charts._canvas()
+
+    def shown(texts: list[Any]) -> list[str]:
+        return [t.get_text() for t in texts if t.get_visible()]
+
+    trend_chart_png(_year_of_percent(), direction="higher", unit_label="percent")
+    assert shown(canvas.months) == ["J\n26", "F", "M", "A", "M", "J", "J", "A", "S", "O", "N", "D"]
+    assert shown(canvas.y_labels) == ["90", "95", "100", "105"]
+    assert list(canvas.y_ticks.get_ydata()) == [90, 95, 100, 105]
+    assert (canvas.unit.get_text(), canvas.y_offset.get_text()) == ("percent", "")
+
+    trend_chart_png(_quarter_of_millions(), direction="lower", unit_label="amount", dpi=200)
+    assert shown(canvas.months) == ["O", "N", "D"]
+    assert shown(canvas.y_labels) == ["1.3", "1.4", "1.5", "1.6"]  # times the offset, 1e7
+    assert list(canvas.y_ticks.get_ydata()) == [13_000_000, 14_000_000, 15_000_000, 16_000_000]
+    assert (canvas.unit.get_text(), canvas.y_offset.get_text()) == ("amount", "1e7")
+
+
+def test_trend_chart_does_not_depend_on_the_charts_drawn_before():
+    charts._CANVAS.clear()  # a new process' canvas
+    year = trend_chart_png(_year_of_percent(), direction="higher", unit_label="percent")
+    charts._CANVAS.clear()
+    quarter = trend_chart_png(
+        _quarter_of_millions(), direction="lower", unit_label="amount", dpi=200
+    )
+    # the same canvas, now drawing one after the other
+    assert trend_chart_png(_year_of_percent(), direction="higher", unit_label="percent") == year
+    assert (
+        trend_chart_png(_quarter_of_millions(), direction="lower", unit_label="amount", dpi=200)
+        == quarter
+    )
+    assert trend_chart_png(_year_of_percent(), direction="higher", unit_label="percent") == year
+
+
+def test_trend_charts_drawn_together_are_the_charts_drawn_alone():
+    # Charts of the same periods share their month labels (copied from the first one drawn).
+    days = [
+        TrendPoint(p.period, Decimal(50) - p.value, Decimal(40), Decimal(55), "meets")
+        for p in _year_of_percent()
+        if p.value is not None
+    ]
+    trends = [
+        (_year_of_percent(), "higher", "percent"),
+        (days, "lower", "days"),
+        (_quarter_of_millions(), "lower", "amount"),
+        (days, "lower", "business days"),
+    ]
+    alone = [trend_chart_png(p, direction=d, unit_label=u) for p, d, u in trends]
+    assert len(set(alone)) == 4
+    assert charts.trend_chart_pngs(trends) == alone
 
 
 def test_formatting_rounds_half_up_with_units():
