@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Prefetch, QuerySet
 
 from .models import (
@@ -21,6 +23,8 @@ from .models import (
 
 if TYPE_CHECKING:
     from django.db.models import Model
+
+ROWS_PER_FETCH = 20000
 
 # A signed-in user or AnonymousUser (typed loosely: the stubs cannot see the concrete user model).
 AnyUser = Any
@@ -156,6 +160,44 @@ def contracts_for_vendors(*, vendor_ids: list[int] | None = None) -> list[Contra
     return list(qs)
 
 
+def _converted_rows(qs: QuerySet[Any, Any]) -> Iterator[tuple[Any, ...]]:
+    """The rows of a ``values_list`` queryset of plain fields, converted as Django converts them,
+    but each distinct stored value of a column only once.
+
+    Django runs the backend's converters on every value of every row (on SQLite, a Decimal built
+    from each stored number); a large read repeats the same few thousand numbers. Values that are
+    equal are converted alike: SQLite stores any number that equals an integer as that integer
+    (so no -0.0 comes back to be taken for 0), and PostgreSQL needs no converter for these.
+    """
+    compiler = qs.query.get_compiler(using=qs.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return
+    connection = compiler.connection
+    converted: list[tuple[int, list[Any], Any, dict[Any, Any]]] = [
+        (i, converters, expression, {})
+        for i, (converters, expression) in compiler.get_converters(
+            [expression for expression, _, _ in compiler.select]
+        ).items()
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(ROWS_PER_FETCH):
+            if not converted:
+                yield from rows
+                continue
+            columns: list[Any] = list(zip(*rows, strict=True))
+            for i, converters, expression, seen in converted:
+                for raw in set(columns[i]).difference(seen):
+                    value = raw
+                    for converter in converters:
+                        value = converter(value, expression, connection)
+                    seen[raw] = value
+                columns[i] = map(seen.__getitem__, columns[i])
+            yield from zip(*columns, strict=True)
+
+
 def current_report_data(
     *, vendor_ids: list[int] | None = None, periods: list[str] | None = None
 ) -> list[dict[str, Any]]:
@@ -196,9 +238,7 @@ def current_report_data(
         "insufficient_data",
         "volume",
     )
-    for rid, field, value, stated, recomputed, insufficient, volume in values.iterator(
-        chunk_size=20000
-    ):
+    for rid, field, value, stated, recomputed, insufficient, volume in _converted_rows(values):
         out[rid]["values"][field] = {
             "value": value,
             "stated_value": stated,
