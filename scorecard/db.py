@@ -5,7 +5,8 @@ and compiles every value of every row, which costs more than the database's own 
 helpers send the values as they are, prepared per column only where the backend needs it
 (datetimes, dates, JSON). Decimals, booleans, integers and text adapt natively on SQLite and
 PostgreSQL. Values must already be what the field would store (validated, rounded); defaults and
-``auto_now_add`` are not applied: pass every column.
+``auto_now_add`` are not applied: pass every column. Each call is atomic, like ``bulk_create``
+(outside a transaction, one commit instead of one per row).
 
 (The ingestion's ``vendors.services.reports._insert`` does the same as ``insert_rows``; the two
 could share this module.)
@@ -17,14 +18,23 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.constants import OnConflict
 
 BATCH_ROWS = 5000  # rows per executemany call
 RETURNING_BATCH_ROWS = 500  # rows per multi-row INSERT ... RETURNING statement
 
 
-def _preparers(fields: Sequence[Any]) -> list[tuple[int, Callable[[Any], Any]]]:
+def _connection() -> BaseDatabaseWrapper:
+    # The wrapper itself: every attribute read through ``django.db.connection`` (a proxy) looks
+    # the connection up again, which counts when a value is prepared per row.
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _preparers(
+    connection: BaseDatabaseWrapper, fields: Sequence[Any]
+) -> list[tuple[int, Callable[[Any], Any]]]:
     """(column index, function) for the columns whose values the backend needs prepared."""
     ops = connection.ops
     prepare: list[tuple[int, Callable[[Any], Any]]] = []
@@ -40,9 +50,11 @@ def _preparers(fields: Sequence[Any]) -> list[tuple[int, Callable[[Any], Any]]]:
     return prepare
 
 
-def _prepared(rows: Sequence[Sequence[Any]], fields: Sequence[Any]) -> Sequence[Sequence[Any]]:
+def _prepared(
+    connection: BaseDatabaseWrapper, rows: Sequence[Sequence[Any]], fields: Sequence[Any]
+) -> Sequence[Sequence[Any]]:
     """The rows with the values of ``fields`` (the leading values of each row) prepared."""
-    prepare = _preparers(fields)
+    prepare = _preparers(connection, fields)
     if not prepare:
         return rows
     out = []
@@ -59,7 +71,11 @@ def _fields(model: type[models.Model], columns: Sequence[str]) -> list[Any]:
 
 
 def _insert_head(
-    model: type[models.Model], fields: Sequence[Any], *, ignore_conflicts: bool = False
+    connection: BaseDatabaseWrapper,
+    model: type[models.Model],
+    fields: Sequence[Any],
+    *,
+    ignore_conflicts: bool = False,
 ) -> str:
     ops = connection.ops
     names = ", ".join(ops.quote_name(f.column) for f in fields)
@@ -79,15 +95,17 @@ def insert_rows(
     as ``bulk_create(ignore_conflicts=True)`` does. Primary keys are not returned."""
     if not rows:
         return
+    connection = _connection()
     fields = _fields(model, columns)
     marks = ", ".join(["%s"] * len(fields))
-    sql = f"{_insert_head(model, fields, ignore_conflicts=ignore_conflicts)} VALUES ({marks})"
+    head = _insert_head(connection, model, fields, ignore_conflicts=ignore_conflicts)
+    sql = f"{head} VALUES ({marks})"
     if ignore_conflicts:
         suffix = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
         if suffix:
             sql = f"{sql} {suffix}"
-    prepared = _prepared(rows, fields)
-    with connection.cursor() as cursor:
+    prepared = _prepared(connection, rows, fields)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         for start in range(0, len(prepared), BATCH_ROWS):
             cursor.executemany(sql, prepared[start : start + BATCH_ROWS])
 
@@ -102,18 +120,19 @@ def insert_rows_returning_ids(
     """
     if not rows:
         return []
+    connection = _connection()
     fields = _fields(model, columns)
     ops = connection.ops
-    head = _insert_head(model, fields)
+    head = _insert_head(connection, model, fields)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     pk = ops.quote_name(str(model._meta.pk.column))  # type: ignore[union-attr]
     limit = connection.features.max_query_params
     size = RETURNING_BATCH_ROWS
     if limit:
         size = max(1, min(size, limit // len(fields)))
-    prepared = _prepared(rows, fields)
+    prepared = _prepared(connection, rows, fields)
     ids: list[int] = []
-    with connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         for start in range(0, len(prepared), size):
             batch = prepared[start : start + size]
             sql = f"{head} VALUES {', '.join([one] * len(batch))} RETURNING {pk}"
@@ -131,10 +150,11 @@ def update_rows(
     statement; Django's ``bulk_update`` builds a large CASE per column instead."""
     if not rows:
         return
+    connection = _connection()
     ops = connection.ops
     fields = _fields(model, columns)
     sets = ", ".join(f"{ops.quote_name(f.column)} = %s" for f in fields)
     pk = ops.quote_name(str(model._meta.pk.column))  # type: ignore[union-attr]
     sql = f"UPDATE {ops.quote_name(model._meta.db_table)} SET {sets} WHERE {pk} = %s"
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, _prepared(rows, fields))
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.executemany(sql, _prepared(connection, rows, fields))

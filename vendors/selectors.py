@@ -152,12 +152,42 @@ def vendor_by_slug(*, slug: str, organization_slug: str | None = None) -> Vendor
 
 # --- Reads for the evaluation (scorecards engineer) ------------------------------------------
 def contracts_for_vendors(*, vendor_ids: list[int] | None = None) -> list[Contract]:
-    """Every contract version of the given vendors (all vendors when None), terms and KPIs loaded,
-    ordered by vendor and start date; an internal read for the evaluation, not scoped."""
-    qs = _contracts_with_terms().order_by("vendor_id", "start_date", "version")
+    """Every contract version of the given vendors (all vendors when None) with its vendor,
+    ordered by vendor and start date; an internal read for the evaluation, not scoped. Their SLA
+    terms come from ``sla_term_data``."""
+    qs = Contract.objects.select_related("vendor").order_by("vendor_id", "start_date", "version")
     if vendor_ids is not None:
         qs = qs.filter(vendor_id__in=vendor_ids)
     return list(qs)
+
+
+SLA_TERM_DATA_FIELDS = (
+    "benchmark",
+    "warning",
+    "weight",
+    "minimum_volume",
+    "kpi__code",
+    "kpi__name",
+    "kpi__unit",
+    "kpi__direction",
+    "kpi__volume_field",
+    "kpi__formula",
+    "kpi__source",
+    "kpi__display_order",
+)
+
+
+def sla_term_data(*, vendor_ids: list[int] | None = None) -> dict[int, list[dict[str, Any]]]:
+    """The SLA terms of the given vendors' contract versions (all when None) with their KPI
+    definitions, as plain data by contract id, each contract's in the terms' order (KPI display
+    order, then code); an internal read for the evaluation, not scoped."""
+    qs = SLATerm.objects.order_by("contract_id", "kpi__display_order", "kpi__code")
+    if vendor_ids is not None:
+        qs = qs.filter(contract__vendor_id__in=vendor_ids)
+    out: dict[int, list[dict[str, Any]]] = {}
+    for row in qs.values("contract_id", *SLA_TERM_DATA_FIELDS):
+        out.setdefault(row["contract_id"], []).append(row)
+    return out
 
 
 def _converted_rows(qs: QuerySet[Any, Any]) -> Iterator[tuple[Any, ...]]:

@@ -130,24 +130,24 @@ def pricing_terms(contract: Contract) -> pricing.PricingTerms:
     )
 
 
-def contract_terms(contract: Contract) -> list[ev.Term]:
-    """A contract's SLA terms with their KPI definitions copied (prefetched by the selector)."""
+def contract_terms(rows: list[dict[str, Any]]) -> list[ev.Term]:
+    """A contract's SLA terms with their KPI definitions copied (``sla_term_data``'s rows)."""
     return [
         ev.Term(
-            code=t.kpi.code,
-            name=t.kpi.name,
-            unit=t.kpi.unit,
-            direction=t.kpi.direction,
-            benchmark=t.benchmark,
-            warning=t.warning,
-            weight=t.weight,
-            minimum_volume=t.minimum_volume,
-            volume_field=t.kpi.volume_field,
-            formula=t.kpi.formula,
-            source=t.kpi.source,
-            display_order=t.kpi.display_order,
+            code=t["kpi__code"],
+            name=t["kpi__name"],
+            unit=t["kpi__unit"],
+            direction=t["kpi__direction"],
+            benchmark=t["benchmark"],
+            warning=t["warning"],
+            weight=t["weight"],
+            minimum_volume=t["minimum_volume"],
+            volume_field=t["kpi__volume_field"],
+            formula=t["kpi__formula"],
+            source=t["kpi__source"],
+            display_order=t["kpi__display_order"],
         )
-        for t in contract.sla_terms.all()
+        for t in rows
     ]
 
 
@@ -279,6 +279,7 @@ def _evaluate_and_write(
     if not contracts_by_vendor:
         return None
     vids = list(contracts_by_vendor)
+    terms_by_contract = vendor_selectors.sla_term_data(vendor_ids=vendor_ids)
     reports_by_vendor: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
     for r in vendor_selectors.current_report_data(vendor_ids=vendor_ids):
         reports_by_vendor[r["vendor_id"]][r["period"]] = r
@@ -361,7 +362,7 @@ def _evaluate_and_write(
                 continue
             ctx = contexts.get(contract.pk)
             if ctx is None:
-                terms = contract_terms(contract)
+                terms = contract_terms(terms_by_contract.get(contract.pk, []))
                 ctx = contexts[contract.pk] = _Context(
                     contract=contract,
                     terms=terms,
