@@ -6,6 +6,7 @@ as exact decimals (never rounded before comparing); points and scores are exact 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -105,6 +106,13 @@ def kpi_points(direction: str, value: Decimal, benchmark: Decimal, warning: Deci
     """Points 0..100: 100 at or better than the benchmark, 0 at or worse than the warning,
     linear in between (exact, unrounded)."""
     status = kpi_status(direction, value, benchmark, warning)
+    return _points(status, direction, value, benchmark, warning)
+
+
+def _points(
+    status: str, direction: str, value: Decimal, benchmark: Decimal, warning: Decimal
+) -> Decimal:
+    """``kpi_points`` of a value whose ``kpi_status`` is known."""
     if status == MEETS:
         return HUNDRED
     if status == BREACH or value == warning:
@@ -114,23 +122,50 @@ def kpi_points(direction: str, value: Decimal, benchmark: Decimal, warning: Deci
     return (warning - value) / (warning - benchmark) * HUNDRED
 
 
+def _code(contribution: tuple[str, Decimal, Decimal | None]) -> str:
+    return contribution[0]
+
+
 def overall_score(contributions: Iterable[tuple[str, Decimal, Decimal | None]]) -> Decimal | None:
     """sum(weight x points) / sum(weights of KPIs with points), to 0.01 half-up; None if none.
 
     ``contributions`` are (code, weight, points); summed in code order so the result never
     depends on the order of the rows.
     """
-    scored = sorted((c for c in contributions if c[2] is not None), key=lambda c: c[0])
-    weights = sum((w for _, w, _ in scored), ZERO)
-    if not scored or weights == 0:
+    scored = [c for c in contributions if c[2] is not None]
+    if not scored:
         return None
-    total = sum((w * p for _, w, p in scored if p is not None), ZERO)
+    scored.sort(key=_code)
+    weights = ZERO
+    for _, w, _ in scored:
+        weights += w
+    if weights == 0:
+        return None
+    total = ZERO
+    for _, w, p in scored:
+        total += w * p  # type: ignore[operator]  # p is not None: filtered above
     return to_hundredths(total / weights)
+
+
+HUNDREDTH = Decimal("0.01")
 
 
 def to_hundredths(value: Decimal) -> Decimal:
     """Round half-up to two decimals (how points and scores are stored and shown)."""
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return value.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+def _edges(bands: Mapping[str, str | int | Decimal]) -> list[tuple[Decimal, str]]:
+    """(lower edge, label) of every band, highest edge first (equal edges in the bands' order)."""
+    return [
+        (Decimal(str(edge)), name.replace("_", " ").capitalize())
+        for name, edge in sorted(bands.items(), key=lambda b: Decimal(str(b[1])), reverse=True)
+    ]
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_edges(items: tuple[tuple[str, str | int | Decimal], ...]) -> list[tuple[Decimal, str]]:
+    return _edges(dict(items))
 
 
 def standing(score: Decimal | None, bands: Mapping[str, str | int | Decimal]) -> str:
@@ -141,9 +176,13 @@ def standing(score: Decimal | None, bands: Mapping[str, str | int | Decimal]) ->
     """
     if score is None:
         return ""
-    for name, edge in sorted(bands.items(), key=lambda b: Decimal(str(b[1])), reverse=True):
-        if score >= Decimal(str(edge)):
-            return name.replace("_", " ").capitalize()
+    try:
+        edges = _cached_edges(tuple(bands.items()))  # a contract's bands, parsed once
+    except TypeError:  # an edge that cannot be a key
+        edges = _edges(bands)
+    for edge, label in edges:
+        if score >= edge:
+            return label
     return UNSATISFACTORY
 
 
@@ -183,6 +222,10 @@ def _trend(
     return previous, change, average
 
 
+def _display_order(term: Term) -> tuple[int, str]:
+    return term.display_order, term.code
+
+
 def evaluate_period(
     terms: Iterable[Term],
     readings: Mapping[str, Reading],
@@ -201,11 +244,15 @@ def evaluate_period(
     raw = raw or {}
     history = history or {}
     results: list[KPIResult] = []
-    for term in sorted(terms, key=lambda t: (t.display_order, t.code)):
+    contributions: list[tuple[str, Decimal, Decimal | None]] = []
+    for term in sorted(terms, key=_display_order):
         reading = readings.get(term.code)
         status, value = classify(term, reading, raw, missing_is_breach=missing_is_breach)
         if value is not None:
-            points: Decimal | None = kpi_points(term.direction, value, term.benchmark, term.warning)
+            # classify gave the value's kpi_status: its points without judging it again.
+            points: Decimal | None = _points(
+                status, term.direction, value, term.benchmark, term.warning
+            )
         elif status == BREACH:
             points = ZERO  # a missing KPI of a late report counts as a breach, with no points
         else:
@@ -224,5 +271,6 @@ def evaluate_period(
                 trailing_3m_average=average,
             )
         )
-    score = overall_score((r.term.code, r.term.weight, r.points) for r in results)
+        contributions.append((term.code, term.weight, points))
+    score = overall_score(contributions)
     return PeriodResult(kpis=results, overall_score=score, standing=standing(score, bands))

@@ -173,6 +173,11 @@ def _bounds(period: str) -> tuple[dt.date, dt.date]:
     return bd.period_start(period), bd.period_end(period)
 
 
+@functools.cache
+def _periods_between(first: str, last: str) -> tuple[str, ...]:
+    return tuple(bd.periods_between(first, last))
+
+
 def _contract_for(contracts: list[Contract], period: str) -> Contract | None:
     """The version in force at the period's end (or its last day in force within the period)."""
     start, end = _bounds(period)
@@ -181,13 +186,6 @@ def _contract_for(contracts: list[Contract], period: str) -> Contract | None:
         if c.start_date <= end and (c.end_date is None or c.end_date >= start):
             found = c
     return found
-
-
-def _raw_number(values: dict[str, dict[str, Any]], name: str) -> Decimal | None:
-    row = values.get(name)
-    if row is None:
-        return None
-    return row["value"] if row["value"] is not None else row["stated_value"]
 
 
 @dataclass
@@ -355,7 +353,7 @@ def _evaluate_and_write(
         period_values: list[dict[str, Decimal | None]] = []
         previous_statuses: dict[str, str] | None = None
         runs: dict[str, list[str]] = {}
-        for p in bd.periods_between(reported[0], reported[-1]):
+        for p in _periods_between(reported[0], reported[-1]):
             contract = _contract_for(vcontracts, p)
             if contract is None:
                 period_values, previous_statuses, runs = [], None, {}
@@ -399,17 +397,21 @@ def _evaluate_and_write(
                 late = bd.is_late(received_on, due)
             else:
                 late = bd.is_late(today, due)
-            readings = {
-                code: ev.Reading(
-                    value=row["value"],
-                    stated_value=row["stated_value"],
-                    recomputed_value=row["recomputed_value"],
-                    insufficient_data=row["insufficient_data"],
-                    volume=row["volume"],
-                )
-                for code, row in values.items()
+            readings: dict[str, ev.Reading] = {}
+            for t in ctx.terms:  # the contract's KPIs: evaluate_period reads no other
+                given = values.get(t.code)
+                if given is not None:
+                    readings[t.code] = ev.Reading(
+                        value=given["value"],
+                        stated_value=given["stated_value"],
+                        recomputed_value=given["recomputed_value"],
+                        insufficient_data=given["insufficient_data"],
+                        volume=given["volume"],
+                    )
+            raw = {
+                name: row["stated_value"] if row["value"] is None else row["value"]
+                for name, row in values.items()
             }
-            raw = {name: _raw_number(values, name) for name in values}
             history = {t.code: [pv.get(t.code) for pv in period_values[-2:]] for t in ctx.terms}
             result = ev.evaluate_period(
                 ctx.terms,
@@ -420,8 +422,8 @@ def _evaluate_and_write(
                 history=history,
             )
             statuses = result.statuses()
-            payments = _raw_number(values, "payments")
-            claims = _raw_number(values, "claims_submitted")
+            payments = raw.get("payments")
+            claims = raw.get("claims_submitted")
             fee = pricing.period_fee(ctx.pricing, payments=payments, claims_submitted=claims)
             credit = pricing.service_credit(fee, contract.at_risk_percent, result.breached_weight)
             report_info = (
@@ -465,7 +467,7 @@ def _evaluate_and_write(
                 if vendor_id not in through or p > through[vendor_id]:
                     step = rm.step(
                         period=p,
-                        period_end=bd.period_end(p),
+                        period_end=_bounds(p)[1],
                         statuses=statuses,
                         previous_statuses=previous_statuses,
                         breach_runs=runs,
