@@ -228,15 +228,19 @@ def _converted_rows(qs: QuerySet[Any, Any]) -> Iterator[tuple[Any, ...]]:
             yield from zip(*columns, strict=True)
 
 
+# What ``current_report_data`` gives of each report value, in this order.
+REPORT_VALUE_FIELDS = ("value", "stated_value", "recomputed_value", "insufficient_data", "volume")
+
+
 def current_report_data(
     *, vendor_ids: list[int] | None = None, periods: list[str] | None = None
 ) -> list[dict[str, Any]]:
     """Current report versions as plain data, with values and findings, in three queries.
 
     Each item: ``id``, ``vendor_id``, ``organization_id``, ``period``, ``version``,
-    ``received_at``, ``values`` (field -> dict of value, stated_value, recomputed_value,
-    insufficient_data, volume) and ``findings`` (list of dicts of code, field, message, stated,
-    expected). Plain data keeps a large evaluation fast.
+    ``received_at``, ``values`` (field -> tuple of the ``REPORT_VALUE_FIELDS``: value,
+    stated_value, recomputed_value, insufficient_data, volume) and ``findings`` (list of dicts of
+    code, field, message, stated, expected). Plain data keeps a large evaluation fast.
     """
     from .models import Report, ReportFinding, ReportValue
 
@@ -260,22 +264,11 @@ def current_report_data(
             "findings": [],
         }
     values = ReportValue.objects.filter(report__in=reports).values_list(
-        "report_id",
-        "field",
-        "value",
-        "stated_value",
-        "recomputed_value",
-        "insufficient_data",
-        "volume",
+        "report_id", "field", *REPORT_VALUE_FIELDS
     )
-    for rid, field, value, stated, recomputed, insufficient, volume in _converted_rows(values):
-        out[rid]["values"][field] = {
-            "value": value,
-            "stated_value": stated,
-            "recomputed_value": recomputed,
-            "insufficient_data": insufficient,
-            "volume": volume,
-        }
+    values_of = {rid: report["values"] for rid, report in out.items()}
+    for row in _converted_rows(values):
+        values_of[row[0]][row[1]] = row[2:]
     findings = (
         ReportFinding.objects.filter(report__in=reports)
         .order_by("report_id", "id")

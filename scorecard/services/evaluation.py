@@ -385,7 +385,8 @@ def _evaluate_and_write(
                     ).encode()
                 ).digest()
             report = reports.get(p)
-            values: dict[str, dict[str, Any]] = report["values"] if report else {}
+            # field -> (value, stated_value, recomputed_value, insufficient_data, volume)
+            values: dict[str, tuple[Any, ...]] = report["values"] if report else {}
             due_key = (p, contract.report_due_business_day)
             due = due_dates.get(due_key)
             if due is None:
@@ -401,17 +402,9 @@ def _evaluate_and_write(
             for t in ctx.terms:  # the contract's KPIs: evaluate_period reads no other
                 given = values.get(t.code)
                 if given is not None:
-                    readings[t.code] = ev.Reading(
-                        value=given["value"],
-                        stated_value=given["stated_value"],
-                        recomputed_value=given["recomputed_value"],
-                        insufficient_data=given["insufficient_data"],
-                        volume=given["volume"],
-                    )
-            raw = {
-                name: row["stated_value"] if row["value"] is None else row["value"]
-                for name, row in values.items()
-            }
+                    value, stated, recomputed, insufficient, volume = given
+                    readings[t.code] = ev.Reading(value, stated, recomputed, insufficient, volume)
+            raw = {name: v[1] if v[0] is None else v[0] for name, v in values.items()}
             history = {t.code: [pv.get(t.code) for pv in period_values[-2:]] for t in ctx.terms}
             result = ev.evaluate_period(
                 ctx.terms,
@@ -446,7 +439,7 @@ def _evaluate_and_write(
                 repr(
                     (
                         report_info,
-                        sorted((name, tuple(row.values())) for name, row in values.items()),
+                        sorted(values.items()),
                         findings,
                         late,
                         due,
