@@ -70,6 +70,34 @@ class KPIResult:
     trailing_3m_average: Decimal | None
 
 
+def _kpi_result(
+    term: Term,
+    status: str,
+    value: Decimal | None,
+    stated_value: Decimal | None,
+    recomputed_value: Decimal | None,
+    points: Decimal | None,
+    previous_value: Decimal | None,
+    change: Decimal | None,
+    trailing_3m_average: Decimal | None,
+) -> KPIResult:
+    """``KPIResult(...)`` without the frozen dataclass's ``object.__setattr__`` per field, which
+    costs more than the rest of a KPI's evaluation (an evaluation builds one per KPI and period).
+    """
+    result = object.__new__(KPIResult)
+    fields = result.__dict__
+    fields["term"] = term
+    fields["status"] = status
+    fields["value"] = value
+    fields["stated_value"] = stated_value
+    fields["recomputed_value"] = recomputed_value
+    fields["points"] = points
+    fields["previous_value"] = previous_value
+    fields["change"] = change
+    fields["trailing_3m_average"] = trailing_3m_average
+    return result
+
+
 @dataclass(frozen=True)
 class PeriodResult:
     """The outcome for one contract in one period."""
@@ -259,16 +287,16 @@ def evaluate_period(
             points = None
         previous, change, average = _trend(value, history.get(term.code, ()))
         results.append(
-            KPIResult(
-                term=term,
-                status=status,
-                value=value,
-                stated_value=reading.stated_value if reading else None,
-                recomputed_value=reading.recomputed_value if reading else None,
-                points=points,
-                previous_value=previous,
-                change=change,
-                trailing_3m_average=average,
+            _kpi_result(
+                term,
+                status,
+                value,
+                reading.stated_value if reading else None,
+                reading.recomputed_value if reading else None,
+                points,
+                previous,
+                change,
+                average,
             )
         )
         contributions.append((term.code, term.weight, points))

@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -672,16 +673,10 @@ def _write(
         ]
     if cards:
         columns = list(cards[0])
-        db.insert_rows(Scorecard, columns, [tuple(c[k] for k in columns) for c in cards])
-        # The rows were inserted without RETURNING (fast on every backend); find their ids.
-        ids = {
-            (contract_id, period, revision): pk
-            for pk, contract_id, period, revision in Scorecard.objects.filter(
-                issued_at=now, is_current=True
-            ).values_list("id", "contract_id", "period", "revision")
-        }
-        for card in cards:
-            card["id"] = ids[(card["contract_id"], card["period"], card["revision"])]
+        row_of = operator.itemgetter(*columns)
+        ids = db.insert_rows_returning_ids(Scorecard, columns, [row_of(c) for c in cards])
+        for card, pk in zip(cards, ids, strict=True):
+            card["id"] = pk
         db.insert_rows(
             ScorecardKPI,
             ["scorecard_id", *KPI_COLUMNS],
