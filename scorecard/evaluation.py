@@ -116,18 +116,16 @@ class PeriodResult:
         return {k.term.code: k.status for k in self.kpis}
 
 
-def _better_or_equal(direction: str, value: Decimal, threshold: Decimal) -> bool:
-    return value >= threshold if direction == HIGHER else value <= threshold
-
-
 def kpi_status(direction: str, value: Decimal, benchmark: Decimal, warning: Decimal) -> str:
     """``meets`` at or better than the benchmark, ``breach`` strictly worse than the warning,
     else ``watch``."""
-    if _better_or_equal(direction, value, benchmark):
+    if direction == HIGHER:
+        if value >= benchmark:
+            return MEETS
+        return WATCH if value >= warning else BREACH
+    if value <= benchmark:
         return MEETS
-    if _better_or_equal(direction, value, warning):
-        return WATCH
-    return BREACH
+    return WATCH if value <= warning else BREACH
 
 
 def kpi_points(direction: str, value: Decimal, benchmark: Decimal, warning: Decimal) -> Decimal:
@@ -176,10 +174,17 @@ def overall_score(contributions: Iterable[tuple[str, Decimal, Decimal | None]]) 
 
 
 HUNDREDTH = Decimal("0.01")
+# Most points are these very objects (a KPI that meets, one in breach): rounded once, here.
+_HUNDRED_ROUNDED = HUNDRED.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+_ZERO_ROUNDED = ZERO.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
 
 
 def to_hundredths(value: Decimal) -> Decimal:
     """Round half-up to two decimals (how points and scores are stored and shown)."""
+    if value is HUNDRED:
+        return _HUNDRED_ROUNDED
+    if value is ZERO:
+        return _ZERO_ROUNDED
     return value.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
 
 
@@ -245,7 +250,9 @@ def _trend(
     """(previous value, change against it, trailing three-month average including this one)."""
     previous = history[-1] if history else None
     change = value - previous if value is not None and previous is not None else None
-    window = [v for v in [*history[-(TRAILING_PERIODS - 1) :], value] if v is not None]
+    window = [v for v in history[-(TRAILING_PERIODS - 1) :] if v is not None]
+    if value is not None:
+        window.append(value)
     average = sum(window, ZERO) / len(window) if window else None
     return previous, change, average
 

@@ -250,9 +250,11 @@ def current_report_data(
     if periods is not None:
         reports = reports.filter(period__in=periods)
     out: dict[int, dict[str, Any]] = {}
-    for rid, vendor_id, org_id, period, version, received_at in reports.order_by(
-        "vendor_id", "period"
-    ).values_list("id", "vendor_id", "organization_id", "period", "version", "received_at"):
+    for rid, vendor_id, org_id, period, version, received_at in _converted_rows(
+        reports.order_by("vendor_id", "period").values_list(
+            "id", "vendor_id", "organization_id", "period", "version", "received_at"
+        )
+    ):
         out[rid] = {
             "id": rid,
             "vendor_id": vendor_id,
