@@ -15,6 +15,7 @@ could share this module.)
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,7 +23,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.constants import OnConflict
 
-BATCH_ROWS = 5000  # rows per executemany call
+ROWS_PER_STATEMENT = 100  # rows per multi-row INSERT statement (fewer if the backend's limit)
+BATCH_ROWS = 5000  # rows per executemany call, about
 RETURNING_BATCH_ROWS = 500  # rows per multi-row INSERT ... RETURNING statement
 
 
@@ -83,6 +85,11 @@ def _insert_head(
     return f"{insert} {ops.quote_name(model._meta.db_table)} ({names})"
 
 
+def _rows_per_statement(connection: BaseDatabaseWrapper, columns: int, most: int) -> int:
+    limit = connection.features.max_query_params
+    return max(1, min(most, limit // columns)) if limit else most
+
+
 def insert_rows(
     model: type[models.Model],
     columns: Sequence[str],
@@ -90,24 +97,42 @@ def insert_rows(
     *,
     ignore_conflicts: bool = False,
 ) -> None:
-    """Insert many rows (values in the order of ``columns``) with one prepared statement
-    (``executemany``); with ``ignore_conflicts`` a row that breaks a unique constraint is skipped,
-    as ``bulk_create(ignore_conflicts=True)`` does. Primary keys are not returned."""
+    """Insert many rows (values in the order of ``columns``); with ``ignore_conflicts`` a row
+    that breaks a unique constraint is skipped, as ``bulk_create(ignore_conflicts=True)`` does.
+    Primary keys are not returned.
+
+    One multi-row ``INSERT ... VALUES (...), (...)`` statement prepared once and executed for
+    every ``ROWS_PER_STATEMENT`` rows (``executemany``), then one for the rows left over: fewer
+    statements for the database to step through than one per row.
+    """
     if not rows:
         return
     connection = _connection()
     fields = _fields(model, columns)
-    marks = ", ".join(["%s"] * len(fields))
     head = _insert_head(connection, model, fields, ignore_conflicts=ignore_conflicts)
-    sql = f"{head} VALUES ({marks})"
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    suffix = ""
     if ignore_conflicts:
         suffix = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
-        if suffix:
-            sql = f"{sql} {suffix}"
+
+    def statement(count: int) -> str:
+        return f"{head} VALUES {', '.join([one] * count)} {suffix}".rstrip()
+
+    per = _rows_per_statement(connection, len(fields), ROWS_PER_STATEMENT)
     prepared = _prepared(connection, rows, fields)
+    whole = len(prepared) - len(prepared) % per  # rows in full statements
+    batch = per * max(1, BATCH_ROWS // per)
+    flat = itertools.chain.from_iterable
+    full = statement(per)
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        for start in range(0, len(prepared), BATCH_ROWS):
-            cursor.executemany(sql, prepared[start : start + BATCH_ROWS])
+        for start in range(0, whole, batch):
+            stop = min(start + batch, whole)
+            cursor.executemany(
+                full,
+                [list(flat(prepared[i : i + per])) for i in range(start, stop, per)],
+            )
+        if whole < len(prepared):
+            cursor.execute(statement(len(prepared) - whole), list(flat(prepared[whole:])))
 
 
 def insert_rows_returning_ids(
@@ -126,10 +151,7 @@ def insert_rows_returning_ids(
     head = _insert_head(connection, model, fields)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     pk = ops.quote_name(str(model._meta.pk.column))  # type: ignore[union-attr]
-    limit = connection.features.max_query_params
-    size = RETURNING_BATCH_ROWS
-    if limit:
-        size = max(1, min(size, limit // len(fields)))
+    size = _rows_per_statement(connection, len(fields), RETURNING_BATCH_ROWS)
     prepared = _prepared(connection, rows, fields)
     ids: list[int] = []
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:

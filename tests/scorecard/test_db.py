@@ -43,3 +43,14 @@ def test_insert_rows_ignoring_conflicts_and_update_rows(org):
     db.update_rows(Notification, ["subject", "recipients", "sent_at"], [("B2", ["x"], later, b.pk)])
     b.refresh_from_db()
     assert (b.subject, b.recipients, b.sent_at) == ("B2", ["x"], later)
+
+
+def test_insert_rows_in_full_statements_batches_and_the_rest(org):
+    # Two executemany batches of full multi-row statements, one more full one, then the rest.
+    count = db.BATCH_ROWS + 2 * db.ROWS_PER_STATEMENT + 7
+    rows = [(org.pk, f"k{i}", "breach", f"Subject {i}", [i], AT) for i in range(count)]
+    db.insert_rows(Notification, COLUMNS, rows)
+    stored = Notification.objects.order_by("id").values_list(
+        "organization_id", "key", "kind", "subject", "recipients", "sent_at"
+    )
+    assert list(stored) == rows
