@@ -185,8 +185,8 @@ def sla_term_data(*, vendor_ids: list[int] | None = None) -> dict[int, list[dict
     if vendor_ids is not None:
         qs = qs.filter(contract__vendor_id__in=vendor_ids)
     out: dict[int, list[dict[str, Any]]] = {}
-    for row in qs.values("contract_id", *SLA_TERM_DATA_FIELDS):
-        out.setdefault(row["contract_id"], []).append(row)
+    for contract_id, *row in _converted_rows(qs.values_list("contract_id", *SLA_TERM_DATA_FIELDS)):
+        out.setdefault(contract_id, []).append(dict(zip(SLA_TERM_DATA_FIELDS, row, strict=True)))
     return out
 
 
