@@ -6,6 +6,7 @@ as exact decimals (never rounded before comparing); points and scores are exact 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -69,6 +70,34 @@ class KPIResult:
     trailing_3m_average: Decimal | None
 
 
+def _kpi_result(
+    term: Term,
+    status: str,
+    value: Decimal | None,
+    stated_value: Decimal | None,
+    recomputed_value: Decimal | None,
+    points: Decimal | None,
+    previous_value: Decimal | None,
+    change: Decimal | None,
+    trailing_3m_average: Decimal | None,
+) -> KPIResult:
+    """``KPIResult(...)`` without the frozen dataclass's ``object.__setattr__`` per field, which
+    costs more than the rest of a KPI's evaluation (an evaluation builds one per KPI and period).
+    """
+    result = object.__new__(KPIResult)
+    fields = result.__dict__
+    fields["term"] = term
+    fields["status"] = status
+    fields["value"] = value
+    fields["stated_value"] = stated_value
+    fields["recomputed_value"] = recomputed_value
+    fields["points"] = points
+    fields["previous_value"] = previous_value
+    fields["change"] = change
+    fields["trailing_3m_average"] = trailing_3m_average
+    return result
+
+
 @dataclass(frozen=True)
 class PeriodResult:
     """The outcome for one contract in one period."""
@@ -87,24 +116,29 @@ class PeriodResult:
         return {k.term.code: k.status for k in self.kpis}
 
 
-def _better_or_equal(direction: str, value: Decimal, threshold: Decimal) -> bool:
-    return value >= threshold if direction == HIGHER else value <= threshold
-
-
 def kpi_status(direction: str, value: Decimal, benchmark: Decimal, warning: Decimal) -> str:
     """``meets`` at or better than the benchmark, ``breach`` strictly worse than the warning,
     else ``watch``."""
-    if _better_or_equal(direction, value, benchmark):
+    if direction == HIGHER:
+        if value >= benchmark:
+            return MEETS
+        return WATCH if value >= warning else BREACH
+    if value <= benchmark:
         return MEETS
-    if _better_or_equal(direction, value, warning):
-        return WATCH
-    return BREACH
+    return WATCH if value <= warning else BREACH
 
 
 def kpi_points(direction: str, value: Decimal, benchmark: Decimal, warning: Decimal) -> Decimal:
     """Points 0..100: 100 at or better than the benchmark, 0 at or worse than the warning,
     linear in between (exact, unrounded)."""
     status = kpi_status(direction, value, benchmark, warning)
+    return _points(status, direction, value, benchmark, warning)
+
+
+def _points(
+    status: str, direction: str, value: Decimal, benchmark: Decimal, warning: Decimal
+) -> Decimal:
+    """``kpi_points`` of a value whose ``kpi_status`` is known."""
     if status == MEETS:
         return HUNDRED
     if status == BREACH or value == warning:
@@ -114,23 +148,57 @@ def kpi_points(direction: str, value: Decimal, benchmark: Decimal, warning: Deci
     return (warning - value) / (warning - benchmark) * HUNDRED
 
 
+def _code(contribution: tuple[str, Decimal, Decimal | None]) -> str:
+    return contribution[0]
+
+
 def overall_score(contributions: Iterable[tuple[str, Decimal, Decimal | None]]) -> Decimal | None:
     """sum(weight x points) / sum(weights of KPIs with points), to 0.01 half-up; None if none.
 
     ``contributions`` are (code, weight, points); summed in code order so the result never
     depends on the order of the rows.
     """
-    scored = sorted((c for c in contributions if c[2] is not None), key=lambda c: c[0])
-    weights = sum((w for _, w, _ in scored), ZERO)
-    if not scored or weights == 0:
+    scored = [c for c in contributions if c[2] is not None]
+    if not scored:
         return None
-    total = sum((w * p for _, w, p in scored if p is not None), ZERO)
+    scored.sort(key=_code)
+    weights = ZERO
+    for _, w, _ in scored:
+        weights += w
+    if weights == 0:
+        return None
+    total = ZERO
+    for _, w, p in scored:
+        total += w * p  # type: ignore[operator]  # p is not None: filtered above
     return to_hundredths(total / weights)
+
+
+HUNDREDTH = Decimal("0.01")
+# Most points are these very objects (a KPI that meets, one in breach): rounded once, here.
+_HUNDRED_ROUNDED = HUNDRED.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+_ZERO_ROUNDED = ZERO.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
 
 
 def to_hundredths(value: Decimal) -> Decimal:
     """Round half-up to two decimals (how points and scores are stored and shown)."""
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if value is HUNDRED:
+        return _HUNDRED_ROUNDED
+    if value is ZERO:
+        return _ZERO_ROUNDED
+    return value.quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+def _edges(bands: Mapping[str, str | int | Decimal]) -> list[tuple[Decimal, str]]:
+    """(lower edge, label) of every band, highest edge first (equal edges in the bands' order)."""
+    return [
+        (Decimal(str(edge)), name.replace("_", " ").capitalize())
+        for name, edge in sorted(bands.items(), key=lambda b: Decimal(str(b[1])), reverse=True)
+    ]
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_edges(items: tuple[tuple[str, str | int | Decimal], ...]) -> list[tuple[Decimal, str]]:
+    return _edges(dict(items))
 
 
 def standing(score: Decimal | None, bands: Mapping[str, str | int | Decimal]) -> str:
@@ -141,9 +209,13 @@ def standing(score: Decimal | None, bands: Mapping[str, str | int | Decimal]) ->
     """
     if score is None:
         return ""
-    for name, edge in sorted(bands.items(), key=lambda b: Decimal(str(b[1])), reverse=True):
-        if score >= Decimal(str(edge)):
-            return name.replace("_", " ").capitalize()
+    try:
+        edges = _cached_edges(tuple(bands.items()))  # a contract's bands, parsed once
+    except TypeError:  # an edge that cannot be a key
+        edges = _edges(bands)
+    for edge, label in edges:
+        if score >= edge:
+            return label
     return UNSATISFACTORY
 
 
@@ -178,9 +250,15 @@ def _trend(
     """(previous value, change against it, trailing three-month average including this one)."""
     previous = history[-1] if history else None
     change = value - previous if value is not None and previous is not None else None
-    window = [v for v in [*history[-(TRAILING_PERIODS - 1) :], value] if v is not None]
+    window = [v for v in history[-(TRAILING_PERIODS - 1) :] if v is not None]
+    if value is not None:
+        window.append(value)
     average = sum(window, ZERO) / len(window) if window else None
     return previous, change, average
+
+
+def _display_order(term: Term) -> tuple[int, str]:
+    return term.display_order, term.code
 
 
 def evaluate_period(
@@ -201,28 +279,33 @@ def evaluate_period(
     raw = raw or {}
     history = history or {}
     results: list[KPIResult] = []
-    for term in sorted(terms, key=lambda t: (t.display_order, t.code)):
+    contributions: list[tuple[str, Decimal, Decimal | None]] = []
+    for term in sorted(terms, key=_display_order):
         reading = readings.get(term.code)
         status, value = classify(term, reading, raw, missing_is_breach=missing_is_breach)
         if value is not None:
-            points: Decimal | None = kpi_points(term.direction, value, term.benchmark, term.warning)
+            # classify gave the value's kpi_status: its points without judging it again.
+            points: Decimal | None = _points(
+                status, term.direction, value, term.benchmark, term.warning
+            )
         elif status == BREACH:
             points = ZERO  # a missing KPI of a late report counts as a breach, with no points
         else:
             points = None
         previous, change, average = _trend(value, history.get(term.code, ()))
         results.append(
-            KPIResult(
-                term=term,
-                status=status,
-                value=value,
-                stated_value=reading.stated_value if reading else None,
-                recomputed_value=reading.recomputed_value if reading else None,
-                points=points,
-                previous_value=previous,
-                change=change,
-                trailing_3m_average=average,
+            _kpi_result(
+                term,
+                status,
+                value,
+                reading.stated_value if reading else None,
+                reading.recomputed_value if reading else None,
+                points,
+                previous,
+                change,
+                average,
             )
         )
-    score = overall_score((r.term.code, r.term.weight, r.points) for r in results)
+        contributions.append((term.code, term.weight, points))
+    score = overall_score(contributions)
     return PeriodResult(kpis=results, overall_score=score, standing=standing(score, bands))

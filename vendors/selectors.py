@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Prefetch, QuerySet
 
 from .models import (
@@ -21,6 +23,8 @@ from .models import (
 
 if TYPE_CHECKING:
     from django.db.models import Model
+
+ROWS_PER_FETCH = 20000
 
 # A signed-in user or AnonymousUser (typed loosely: the stubs cannot see the concrete user model).
 AnyUser = Any
@@ -148,12 +152,84 @@ def vendor_by_slug(*, slug: str, organization_slug: str | None = None) -> Vendor
 
 # --- Reads for the evaluation (scorecards engineer) ------------------------------------------
 def contracts_for_vendors(*, vendor_ids: list[int] | None = None) -> list[Contract]:
-    """Every contract version of the given vendors (all vendors when None), terms and KPIs loaded,
-    ordered by vendor and start date; an internal read for the evaluation, not scoped."""
-    qs = _contracts_with_terms().order_by("vendor_id", "start_date", "version")
+    """Every contract version of the given vendors (all vendors when None) with its vendor,
+    ordered by vendor and start date; an internal read for the evaluation, not scoped. Their SLA
+    terms come from ``sla_term_data``."""
+    qs = Contract.objects.select_related("vendor").order_by("vendor_id", "start_date", "version")
     if vendor_ids is not None:
         qs = qs.filter(vendor_id__in=vendor_ids)
     return list(qs)
+
+
+SLA_TERM_DATA_FIELDS = (
+    "benchmark",
+    "warning",
+    "weight",
+    "minimum_volume",
+    "kpi__code",
+    "kpi__name",
+    "kpi__unit",
+    "kpi__direction",
+    "kpi__volume_field",
+    "kpi__formula",
+    "kpi__source",
+    "kpi__display_order",
+)
+
+
+def sla_term_data(*, vendor_ids: list[int] | None = None) -> dict[int, list[dict[str, Any]]]:
+    """The SLA terms of the given vendors' contract versions (all when None) with their KPI
+    definitions, as plain data by contract id, each contract's in the terms' order (KPI display
+    order, then code); an internal read for the evaluation, not scoped."""
+    qs = SLATerm.objects.order_by("contract_id", "kpi__display_order", "kpi__code")
+    if vendor_ids is not None:
+        qs = qs.filter(contract__vendor_id__in=vendor_ids)
+    out: dict[int, list[dict[str, Any]]] = {}
+    for contract_id, *row in _converted_rows(qs.values_list("contract_id", *SLA_TERM_DATA_FIELDS)):
+        out.setdefault(contract_id, []).append(dict(zip(SLA_TERM_DATA_FIELDS, row, strict=True)))
+    return out
+
+
+def _converted_rows(qs: QuerySet[Any, Any]) -> Iterator[tuple[Any, ...]]:
+    """The rows of a ``values_list`` queryset of plain fields, converted as Django converts them,
+    but each distinct stored value of a column only once.
+
+    Django runs the backend's converters on every value of every row (on SQLite, a Decimal built
+    from each stored number); a large read repeats the same few thousand numbers. Values that are
+    equal are converted alike: SQLite stores any number that equals an integer as that integer
+    (so no -0.0 comes back to be taken for 0), and PostgreSQL needs no converter for these.
+    """
+    compiler = qs.query.get_compiler(using=qs.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return
+    connection = compiler.connection
+    converted: list[tuple[int, list[Any], Any, dict[Any, Any]]] = [
+        (i, converters, expression, {})
+        for i, (converters, expression) in compiler.get_converters(
+            [expression for expression, _, _ in compiler.select]
+        ).items()
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(ROWS_PER_FETCH):
+            if not converted:
+                yield from rows
+                continue
+            columns: list[Any] = list(zip(*rows, strict=True))
+            for i, converters, expression, seen in converted:
+                for raw in set(columns[i]).difference(seen):
+                    value = raw
+                    for converter in converters:
+                        value = converter(value, expression, connection)
+                    seen[raw] = value
+                columns[i] = map(seen.__getitem__, columns[i])
+            yield from zip(*columns, strict=True)
+
+
+# What ``current_report_data`` gives of each report value, in this order.
+REPORT_VALUE_FIELDS = ("value", "stated_value", "recomputed_value", "insufficient_data", "volume")
 
 
 def current_report_data(
@@ -162,9 +238,9 @@ def current_report_data(
     """Current report versions as plain data, with values and findings, in three queries.
 
     Each item: ``id``, ``vendor_id``, ``organization_id``, ``period``, ``version``,
-    ``received_at``, ``values`` (field -> dict of value, stated_value, recomputed_value,
-    insufficient_data, volume) and ``findings`` (list of dicts of code, field, message, stated,
-    expected). Plain data keeps a large evaluation fast.
+    ``received_at``, ``values`` (field -> tuple of the ``REPORT_VALUE_FIELDS``: value,
+    stated_value, recomputed_value, insufficient_data, volume) and ``findings`` (list of dicts of
+    code, field, message, stated, expected). Plain data keeps a large evaluation fast.
     """
     from .models import Report, ReportFinding, ReportValue
 
@@ -174,9 +250,11 @@ def current_report_data(
     if periods is not None:
         reports = reports.filter(period__in=periods)
     out: dict[int, dict[str, Any]] = {}
-    for rid, vendor_id, org_id, period, version, received_at in reports.order_by(
-        "vendor_id", "period"
-    ).values_list("id", "vendor_id", "organization_id", "period", "version", "received_at"):
+    for rid, vendor_id, org_id, period, version, received_at in _converted_rows(
+        reports.order_by("vendor_id", "period").values_list(
+            "id", "vendor_id", "organization_id", "period", "version", "received_at"
+        )
+    ):
         out[rid] = {
             "id": rid,
             "vendor_id": vendor_id,
@@ -188,24 +266,11 @@ def current_report_data(
             "findings": [],
         }
     values = ReportValue.objects.filter(report__in=reports).values_list(
-        "report_id",
-        "field",
-        "value",
-        "stated_value",
-        "recomputed_value",
-        "insufficient_data",
-        "volume",
+        "report_id", "field", *REPORT_VALUE_FIELDS
     )
-    for rid, field, value, stated, recomputed, insufficient, volume in values.iterator(
-        chunk_size=20000
-    ):
-        out[rid]["values"][field] = {
-            "value": value,
-            "stated_value": stated,
-            "recomputed_value": recomputed,
-            "insufficient_data": insufficient,
-            "volume": volume,
-        }
+    values_of = {rid: report["values"] for rid, report in out.items()}
+    for row in _converted_rows(values):
+        values_of[row[0]][row[1]] = row[2:]
     findings = (
         ReportFinding.objects.filter(report__in=reports)
         .order_by("report_id", "id")

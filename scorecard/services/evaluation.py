@@ -11,19 +11,20 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from scorecard import business_days as bd
+from scorecard import db, pricing
 from scorecard import evaluation as ev
-from scorecard import pricing
 from scorecard import remediation as rm
 from scorecard.models import (
     RemediationEvent,
@@ -35,7 +36,7 @@ from scorecard.models import (
 )
 from scorecard.selectors import number
 from vendors import selectors as vendor_selectors
-from vendors.models import Contract, KPIDefinition, Report, Vendor
+from vendors.models import Contract, KPIDefinition, Report
 
 from . import notifications
 
@@ -61,65 +62,6 @@ KPI_COLUMNS = [
     "trailing_3m_average",
     "display_order",
 ]
-
-
-def _preparers(fields: list[Any]) -> list[tuple[int, Any]]:
-    ops = connection.ops
-    prepare: list[tuple[int, Any]] = []
-    for i, f in enumerate(fields):
-        kind = f.get_internal_type()
-        if kind == "DateTimeField":
-            prepare.append((i, ops.adapt_datetimefield_value))
-        elif kind == "DateField":
-            prepare.append((i, ops.adapt_datefield_value))
-        elif kind == "JSONField":
-            prepare.append((i, lambda v, f=f: f.get_db_prep_save(v, connection)))
-    return prepare
-
-
-def _prepared(rows: list[tuple], prepare: list[tuple[int, Any]]) -> list[Any]:
-    if not prepare:
-        return rows
-    out = []
-    for row in rows:
-        values = list(row)
-        for i, fn in prepare:
-            values[i] = fn(values[i])
-        out.append(values)
-    return out
-
-
-def bulk_update_rows(model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
-    """Update many rows by primary key (the last value of each row) with one prepared
-    statement; Django's ``bulk_update`` builds a large CASE per column instead."""
-    if not rows:
-        return
-    ops = connection.ops
-    fields = [model._meta.get_field(c) for c in columns]
-    sets = ", ".join(f"{ops.quote_name(f.column)} = %s" for f in fields)  # type: ignore[union-attr,arg-type]
-    sql = f"UPDATE {ops.quote_name(model._meta.db_table)} SET {sets} WHERE id = %s"
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, _prepared(rows, _preparers(fields)))
-
-
-def bulk_insert(model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
-    """Insert many rows with one prepared statement (``executemany``), without building model
-    instances: the evaluation writes tens of thousands of snapshot rows at once.
-
-    Values are prepared per column only where the backend needs it (datetimes, dates, JSON).
-    """
-    if not rows:
-        return
-    fields = [model._meta.get_field(c) for c in columns]
-    ops = connection.ops
-    rows = _prepared(rows, _preparers(fields))
-    table = ops.quote_name(model._meta.db_table)
-    names = ", ".join(ops.quote_name(f.column) for f in fields)  # type: ignore[union-attr,arg-type]
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[start : start + 5000])
 
 
 @dataclass
@@ -189,24 +131,24 @@ def pricing_terms(contract: Contract) -> pricing.PricingTerms:
     )
 
 
-def contract_terms(contract: Contract) -> list[ev.Term]:
-    """A contract's SLA terms with their KPI definitions copied (prefetched by the selector)."""
+def contract_terms(rows: list[dict[str, Any]]) -> list[ev.Term]:
+    """A contract's SLA terms with their KPI definitions copied (``sla_term_data``'s rows)."""
     return [
         ev.Term(
-            code=t.kpi.code,
-            name=t.kpi.name,
-            unit=t.kpi.unit,
-            direction=t.kpi.direction,
-            benchmark=t.benchmark,
-            warning=t.warning,
-            weight=t.weight,
-            minimum_volume=t.minimum_volume,
-            volume_field=t.kpi.volume_field,
-            formula=t.kpi.formula,
-            source=t.kpi.source,
-            display_order=t.kpi.display_order,
+            code=t["kpi__code"],
+            name=t["kpi__name"],
+            unit=t["kpi__unit"],
+            direction=t["kpi__direction"],
+            benchmark=t["benchmark"],
+            warning=t["warning"],
+            weight=t["weight"],
+            minimum_volume=t["minimum_volume"],
+            volume_field=t["kpi__volume_field"],
+            formula=t["kpi__formula"],
+            source=t["kpi__source"],
+            display_order=t["kpi__display_order"],
         )
-        for t in contract.sla_terms.all()
+        for t in rows
     ]
 
 
@@ -232,6 +174,11 @@ def _bounds(period: str) -> tuple[dt.date, dt.date]:
     return bd.period_start(period), bd.period_end(period)
 
 
+@functools.cache
+def _periods_between(first: str, last: str) -> tuple[str, ...]:
+    return tuple(bd.periods_between(first, last))
+
+
 def _contract_for(contracts: list[Contract], period: str) -> Contract | None:
     """The version in force at the period's end (or its last day in force within the period)."""
     start, end = _bounds(period)
@@ -240,13 +187,6 @@ def _contract_for(contracts: list[Contract], period: str) -> Contract | None:
         if c.start_date <= end and (c.end_date is None or c.end_date >= start):
             found = c
     return found
-
-
-def _raw_number(values: dict[str, dict[str, Any]], name: str) -> Decimal | None:
-    row = values.get(name)
-    if row is None:
-        return None
-    return row["value"] if row["value"] is not None else row["stated_value"]
 
 
 @dataclass
@@ -273,8 +213,10 @@ class _Pending:
     new_items: list[tuple[rm.Item, Contract, int, int]] = field(default_factory=list)
     events: list[rm.Change] = field(default_factory=list)
     rights: list[tuple[Contract, str, list[str]]] = field(default_factory=list)
-    event_rows: list[RemediationEvent] = field(default_factory=list)
-    right_rows: list[TerminationRight] = field(default_factory=list)
+    # Organization id and vendor name of every item an event moved (for the messages).
+    owners: dict[int, tuple[int, str]] = field(default_factory=dict)
+    event_ids: list[int] = field(default_factory=list)
+    right_ids: list[int] = field(default_factory=list)
 
 
 def _item_state(item: rm.Item) -> dict[str, Any]:
@@ -336,6 +278,7 @@ def _evaluate_and_write(
     if not contracts_by_vendor:
         return None
     vids = list(contracts_by_vendor)
+    terms_by_contract = vendor_selectors.sla_term_data(vendor_ids=vendor_ids)
     reports_by_vendor: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
     for r in vendor_selectors.current_report_data(vendor_ids=vendor_ids):
         reports_by_vendor[r["vendor_id"]][r["period"]] = r
@@ -358,12 +301,14 @@ def _evaluate_and_write(
     }
 
     items_by_vendor: dict[int, list[rm.Item]] = defaultdict(list)
+    item_orgs: dict[int, int] = {}  # id(item) -> its row's organization id
     item_rows = RemediationItem.objects.exclude(status__in=list(rm.TERMINAL))
     if vendor_ids is not None:
         item_rows = item_rows.filter(vendor_id__in=vids)
     for row in item_rows.values(
         "id",
         "vendor_id",
+        "organization_id",
         "kpi__code",
         "kind",
         "status",
@@ -372,18 +317,18 @@ def _evaluate_and_write(
         "meeting_streak",
         "verified",
     ):
-        items_by_vendor[row["vendor_id"]].append(
-            rm.Item(
-                kpi_code=row["kpi__code"],
-                kind=row["kind"],
-                status=row["status"],
-                opened_period=row["opened_period"],
-                cure_deadline=row["cure_deadline"],
-                meeting_streak=row["meeting_streak"],
-                verified=row["verified"],
-                ref=row["id"],
-            )
+        loaded = rm.Item(
+            kpi_code=row["kpi__code"],
+            kind=row["kind"],
+            status=row["status"],
+            opened_period=row["opened_period"],
+            cure_deadline=row["cure_deadline"],
+            meeting_streak=row["meeting_streak"],
+            verified=row["verified"],
+            ref=row["id"],
         )
+        items_by_vendor[row["vendor_id"]].append(loaded)
+        item_orgs[id(loaded)] = row["organization_id"]
     rights_by_vendor: dict[int, list[dict[str, Any]]] = defaultdict(list)
     right_rows = TerminationRight.objects.all()
     if vendor_ids is not None:
@@ -409,14 +354,14 @@ def _evaluate_and_write(
         period_values: list[dict[str, Decimal | None]] = []
         previous_statuses: dict[str, str] | None = None
         runs: dict[str, list[str]] = {}
-        for p in bd.periods_between(reported[0], reported[-1]):
+        for p in _periods_between(reported[0], reported[-1]):
             contract = _contract_for(vcontracts, p)
             if contract is None:
                 period_values, previous_statuses, runs = [], None, {}
                 continue
             ctx = contexts.get(contract.pk)
             if ctx is None:
-                terms = contract_terms(contract)
+                terms = contract_terms(terms_by_contract.get(contract.pk, []))
                 ctx = contexts[contract.pk] = _Context(
                     contract=contract,
                     terms=terms,
@@ -441,7 +386,8 @@ def _evaluate_and_write(
                     ).encode()
                 ).digest()
             report = reports.get(p)
-            values: dict[str, dict[str, Any]] = report["values"] if report else {}
+            # field -> (value, stated_value, recomputed_value, insufficient_data, volume)
+            values: dict[str, tuple[Any, ...]] = report["values"] if report else {}
             due_key = (p, contract.report_due_business_day)
             due = due_dates.get(due_key)
             if due is None:
@@ -453,17 +399,13 @@ def _evaluate_and_write(
                 late = bd.is_late(received_on, due)
             else:
                 late = bd.is_late(today, due)
-            readings = {
-                code: ev.Reading(
-                    value=row["value"],
-                    stated_value=row["stated_value"],
-                    recomputed_value=row["recomputed_value"],
-                    insufficient_data=row["insufficient_data"],
-                    volume=row["volume"],
-                )
-                for code, row in values.items()
-            }
-            raw = {name: _raw_number(values, name) for name in values}
+            readings: dict[str, ev.Reading] = {}
+            for t in ctx.terms:  # the contract's KPIs: evaluate_period reads no other
+                given = values.get(t.code)
+                if given is not None:
+                    value, stated, recomputed, insufficient, volume = given
+                    readings[t.code] = ev.Reading(value, stated, recomputed, insufficient, volume)
+            raw = {name: v[1] if v[0] is None else v[0] for name, v in values.items()}
             history = {t.code: [pv.get(t.code) for pv in period_values[-2:]] for t in ctx.terms}
             result = ev.evaluate_period(
                 ctx.terms,
@@ -474,8 +416,8 @@ def _evaluate_and_write(
                 history=history,
             )
             statuses = result.statuses()
-            payments = _raw_number(values, "payments")
-            claims = _raw_number(values, "claims_submitted")
+            payments = raw.get("payments")
+            claims = raw.get("claims_submitted")
             fee = pricing.period_fee(ctx.pricing, payments=payments, claims_submitted=claims)
             credit = pricing.service_credit(fee, contract.at_risk_percent, result.breached_weight)
             report_info = (
@@ -498,7 +440,7 @@ def _evaluate_and_write(
                 repr(
                     (
                         report_info,
-                        sorted((name, tuple(row.values())) for name, row in values.items()),
+                        sorted(values.items()),
                         findings,
                         late,
                         due,
@@ -519,7 +461,7 @@ def _evaluate_and_write(
                 if vendor_id not in through or p > through[vendor_id]:
                     step = rm.step(
                         period=p,
-                        period_end=bd.period_end(p),
+                        period_end=_bounds(p)[1],
                         statuses=statuses,
                         previous_statuses=previous_statuses,
                         breach_runs=runs,
@@ -531,6 +473,12 @@ def _evaluate_and_write(
                             (item, contract, vendor.organization_id, catalog[item.kpi_code].pk)
                         )
                     pending.events.extend(step.changes)
+                    for change in step.changes:
+                        if change.to_status == rm.ESCALATED:
+                            pending.owners[id(change.item)] = (
+                                item_orgs.get(id(change.item), vendor.organization_id),
+                                vendor.name,
+                            )
                     changed = {id(c.item) for c in step.changes}
                     for code, run in step.terminations:
                         pending.rights.append((contract, code, run))
@@ -638,32 +586,50 @@ def _write(
         Scorecard.objects.filter(pk__in=pending.superseded).update(
             is_current=False, superseded_at=now
         )
-    new_rows = [
-        RemediationItem(
-            organization_id=org_id,
-            contract=contract,
-            vendor_id=contract.vendor_id,
-            kpi_id=kpi_id,
-            kind=item.kind,
-            status=item.status,
-            opened_period=item.opened_period,
-            cure_deadline=item.cure_deadline,
-            meeting_streak=item.meeting_streak,
-            verified=item.verified,
-            closed_at=now if item.status == rm.CLOSED else None,
-        )
-        for item, contract, org_id, kpi_id in pending.new_items
-    ]
-    RemediationItem.objects.bulk_create(new_rows)
-    for (item, *_), row in zip(pending.new_items, new_rows, strict=True):
-        item.ref = row.pk
-    new_ids = {id(item) for item, *_ in pending.new_items}
-    touched = {id(c.item): c.item for c in pending.events if id(c.item) not in new_ids}
+    created_at = timezone.now()  # what auto_now_add would set
+    new_ids = db.insert_rows_returning_ids(
+        RemediationItem,
+        [
+            "organization_id",
+            "contract_id",
+            "vendor_id",
+            "kpi_id",
+            "kind",
+            "status",
+            "opened_period",
+            "cure_deadline",
+            "meeting_streak",
+            "verified",
+            "closed_at",
+            "created_at",
+        ],
+        [
+            (
+                org_id,
+                contract.pk,
+                contract.vendor_id,
+                kpi_id,
+                item.kind,
+                item.status,
+                item.opened_period,
+                item.cure_deadline,
+                item.meeting_streak,
+                item.verified,
+                now if item.status == rm.CLOSED else None,
+                created_at,
+            )
+            for item, contract, org_id, kpi_id in pending.new_items
+        ],
+    )
+    for (item, *_), pk in zip(pending.new_items, new_ids, strict=True):
+        item.ref = pk
+    new_items = {id(item) for item, *_ in pending.new_items}
+    touched = {id(c.item): c.item for c in pending.events if id(c.item) not in new_items}
     for _, _, remediation_rows in pending.scorecards:
         for item, _state in remediation_rows:
-            if item.touched and id(item) not in new_ids:
+            if item.touched and id(item) not in new_items:
                 touched[id(item)] = item
-    bulk_update_rows(
+    db.update_rows(
         RemediationItem,
         ["status", "meeting_streak", "verified", "closed_at"],
         [
@@ -677,32 +643,28 @@ def _write(
             for item in touched.values()
         ],
     )
-    pending.event_rows = RemediationEvent.objects.bulk_create(
+    pending.event_ids = db.insert_rows_returning_ids(
+        RemediationEvent,
+        ["item_id", "from_status", "to_status", "actor_id", "at", "reason", "period"],
         [
-            RemediationEvent(
-                item_id=cast(int, c.item.ref),
-                from_status=c.from_status,
-                to_status=c.to_status,
-                actor=None,
-                at=now,
-                reason=c.reason,
-                period=c.period,
-            )
+            (c.item.ref, c.from_status, c.to_status, None, now, c.reason, c.period)
             for c in pending.events
-        ]
+        ],
     )
-    pending.right_rows = TerminationRight.objects.bulk_create(
+    pending.right_ids = db.insert_rows_returning_ids(
+        TerminationRight,
+        ["organization_id", "contract_id", "vendor_id", "kpi_id", "periods", "raised_at"],
         [
-            TerminationRight(
-                organization_id=contract.organization_id,
-                contract=contract,
-                vendor_id=contract.vendor_id,
-                kpi_id=catalog[code].pk,
-                periods=periods,
-                raised_at=now,
+            (
+                contract.organization_id,
+                contract.pk,
+                contract.vendor_id,
+                catalog[code].pk,
+                periods,
+                now,
             )
             for contract, code, periods in pending.rights
-        ]
+        ],
     )
     cards = [card for card, _, _ in pending.scorecards]
     for card, _, remediation_rows in pending.scorecards:
@@ -711,27 +673,21 @@ def _write(
         ]
     if cards:
         columns = list(cards[0])
-        bulk_insert(Scorecard, columns, [tuple(c[k] for k in columns) for c in cards])
-        # The rows were inserted without RETURNING (fast on every backend); find their ids.
-        ids = {
-            (contract_id, period, revision): pk
-            for pk, contract_id, period, revision in Scorecard.objects.filter(
-                issued_at=now, is_current=True
-            ).values_list("id", "contract_id", "period", "revision")
-        }
-        for card in cards:
-            card["id"] = ids[(card["contract_id"], card["period"], card["revision"])]
-        bulk_insert(
+        row_of = operator.itemgetter(*columns)
+        ids = db.insert_rows_returning_ids(Scorecard, columns, [row_of(c) for c in cards])
+        for card, pk in zip(cards, ids, strict=True):
+            card["id"] = pk
+        db.insert_rows(
             ScorecardKPI,
             ["scorecard_id", *KPI_COLUMNS],
             [(card["id"], *row) for card, rows, _ in pending.scorecards for row in rows],
         )
     summary.issued += len(cards)
     summary.scorecard_ids.extend(card["id"] for card in cards)
-    summary.opened += len(new_rows)
+    summary.opened += len(new_ids)
     summary.escalated += sum(1 for c in pending.events if c.to_status == rm.ESCALATED)
     summary.closed += sum(1 for c in pending.events if c.to_status == rm.CLOSED)
-    summary.termination_rights += len(pending.right_rows)
+    summary.termination_rights += len(pending.right_ids)
 
 
 def _notify(
@@ -741,38 +697,48 @@ def _notify(
     today: dt.date,
     catalog: dict[str, KPIDefinition],
 ) -> None:
-    """After the commit: mail breaches, escalations and termination rights, then reminders."""
-    events = pending.event_rows
-    kpi_names = {k.pk: k.name for k in catalog.values()}
-    breach_ids = [
-        item.ref for item, *_ in pending.new_items if item.kind == RemediationKind.BREACH.value
+    """After the commit: mail breaches, escalations and termination rights, then reminders.
+
+    The messages are written from what the run knows and stored (items, vendors, KPIs), without
+    reading the rows back.
+    """
+
+    def facts(item: rm.Item, organization_id: int, vendor_name: str) -> notifications.ItemFacts:
+        kpi = catalog[item.kpi_code]
+        return notifications.ItemFacts(
+            id=cast(int, item.ref),
+            organization_id=organization_id,
+            vendor_name=vendor_name,
+            kpi_name=kpi.name,
+            kpi_code=kpi.code,
+            opened_period=item.opened_period,
+            cure_deadline=item.cure_deadline,
+            status=item.status,
+        )
+
+    messages = [
+        notifications.breach_message(facts(item, org_id, contract.vendor.name))
+        for item, contract, org_id, _ in pending.new_items
+        if item.kind == RemediationKind.BREACH.value
     ]
-    escalations = [
-        (c.item.ref, row.pk, c.reason)
-        for c, row in zip(pending.events, events, strict=True)
+    messages += [
+        notifications.escalation_message(
+            facts(c.item, *pending.owners[id(c.item)]), event_id=event_id, reason=c.reason
+        )
+        for c, event_id in zip(pending.events, pending.event_ids, strict=True)
         if c.to_status == rm.ESCALATED
     ]
-    wanted = set(breach_ids) | {ref for ref, _, _ in escalations}
-    by_id = RemediationItem.objects.select_related("vendor", "kpi").in_bulk(list(wanted))
-    messages = [notifications.breach_message(by_id[ref]) for ref in breach_ids]
-    messages += [
-        notifications.escalation_message(by_id[ref], event_id=event_id, reason=reason)
-        for ref, event_id, reason in escalations
-    ]
-    vendor_names = dict(
-        Vendor.objects.filter(pk__in={r.vendor_id for r in pending.right_rows}).values_list(
-            "id", "name"
-        )
-    )
     messages += [
         notifications.termination_right_message(
-            organization_id=right.organization_id,
-            right_id=right.pk,
-            vendor_name=vendor_names[right.vendor_id],
-            kpi_name=kpi_names[right.kpi_id],
-            periods=right.periods,
+            organization_id=contract.organization_id,
+            right_id=right_id,
+            vendor_name=contract.vendor.name,
+            kpi_name=catalog[code].name,
+            periods=periods,
         )
-        for right in pending.right_rows
+        for (contract, code, periods), right_id in zip(
+            pending.rights, pending.right_ids, strict=True
+        )
     ]
     sent = notifications.messages_send(messages)
     sent += notifications.cure_reminders_send(today=today)

@@ -16,6 +16,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from scorecard import db
 from scorecard.models import Notification, RemediationItem, RemediationStatus
 from vendors import selectors as vendor_selectors
 from vendors.models import Role
@@ -81,21 +82,15 @@ def messages_send(messages: Iterable[Message]) -> int:
         organization_ids=sorted({m.organization_id for m in messages}), roles=RECIPIENT_ROLES
     )
     now = timezone.now()
-    Notification.objects.bulk_create(
+    db.insert_rows(
+        Notification,
+        ["organization_id", "key", "kind", "subject", "recipients", "sent_at"],
         [
-            Notification(
-                organization_id=m.organization_id,
-                key=m.key,
-                kind=m.kind,
-                subject=m.subject[:300],
-                recipients=[],
-                sent_at=now,
-            )
+            (m.organization_id, m.key, m.kind, m.subject[:300], [], now)
             for m in messages
             if not recipients[m.organization_id]
         ],
         ignore_conflicts=True,
-        batch_size=2000,
     )
     return sum(
         notification_send_once(m, recipients=recipients[m.organization_id])
@@ -104,35 +99,69 @@ def messages_send(messages: Iterable[Message]) -> int:
     )
 
 
-def _item_line(item: RemediationItem) -> str:
+@dataclass(frozen=True)
+class ItemFacts:
+    """What a message tells of a remediation item (read from a row, or known by the caller)."""
+
+    id: int
+    organization_id: int
+    vendor_name: str
+    kpi_name: str
+    kpi_code: str
+    opened_period: str
+    cure_deadline: dt.date | None
+    status: str
+
+    @classmethod
+    def of(cls, item: RemediationItem) -> ItemFacts:
+        """The facts of a stored item (its vendor and KPI loaded)."""
+        return cls(
+            id=item.pk,
+            organization_id=item.organization_id,
+            vendor_name=item.vendor.name,
+            kpi_name=item.kpi.name,
+            kpi_code=item.kpi.code,
+            opened_period=item.opened_period,
+            cure_deadline=item.cure_deadline,
+            status=item.status,
+        )
+
+
+def _facts(item: RemediationItem | ItemFacts) -> ItemFacts:
+    return item if isinstance(item, ItemFacts) else ItemFacts.of(item)
+
+
+def _item_line(item: ItemFacts) -> str:
     deadline = item.cure_deadline.isoformat() if item.cure_deadline else "none"
     return (
-        f"Vendor: {item.vendor.name}\nKPI: {item.kpi.name} ({item.kpi.code})\n"
+        f"Vendor: {item.vendor_name}\nKPI: {item.kpi_name} ({item.kpi_code})\n"
         f"Opened for period: {item.opened_period}\nCure deadline: {deadline}\n"
         f"Status: {item.status}\n"
     )
 
 
-def breach_message(item: RemediationItem) -> Message:
+def breach_message(item: RemediationItem | ItemFacts) -> Message:
     """A KPI breached and a remediation item was opened (once per item)."""
+    facts = _facts(item)
     return Message(
-        organization_id=item.organization_id,
-        key=f"breach:{item.pk}",
+        organization_id=facts.organization_id,
+        key=f"breach:{facts.id}",
         kind="breach",
-        subject=f"SLA breach: {item.vendor.name} {item.kpi.name} ({item.opened_period})",
+        subject=f"SLA breach: {facts.vendor_name} {facts.kpi_name} ({facts.opened_period})",
         body="A KPI breached its warning threshold; a remediation item is open.\n\n"
-        + _item_line(item),
+        + _item_line(facts),
     )
 
 
-def escalation_message(item: RemediationItem, *, event_id: int, reason: str) -> Message:
+def escalation_message(item: RemediationItem | ItemFacts, *, event_id: int, reason: str) -> Message:
     """A remediation item was escalated (once per escalation event)."""
+    facts = _facts(item)
     return Message(
-        organization_id=item.organization_id,
-        key=f"escalation:{item.pk}:{event_id}",
+        organization_id=facts.organization_id,
+        key=f"escalation:{facts.id}:{event_id}",
         kind="escalation",
-        subject=f"Remediation escalated: {item.vendor.name} {item.kpi.name}",
-        body=f"{reason}\n\n" + _item_line(item),
+        subject=f"Remediation escalated: {facts.vendor_name} {facts.kpi_name}",
+        body=f"{reason}\n\n" + _item_line(facts),
     )
 
 
@@ -183,7 +212,8 @@ def cure_reminders_send(*, today: dt.date) -> int:
                     f"Cure deadline in {days} day(s): {item.vendor.name} {item.kpi.name} "
                     f"({item.cure_deadline.isoformat()})"
                 ),
-                body="A remediation item's cure deadline is near.\n\n" + _item_line(item),
+                body="A remediation item's cure deadline is near.\n\n"
+                + _item_line(ItemFacts.of(item)),
             )
         )
     return messages_send(messages)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import inspect
 from decimal import Decimal as D
 
 import pytest
@@ -195,6 +197,33 @@ def test_change_and_trailing_three_month_average():
         history={"days_in_ar": [D(50), None]},
     ).kpis[0]
     assert (gap.previous_value, gap.change, gap.trailing_3m_average) == (None, None, D(46))
+
+
+def test_a_kpi_result_is_the_frozen_dataclass_whichever_way_it_is_built():
+    # evaluate_period builds its rows without the dataclass's __init__ (speed); same rows.
+    ar = term("days_in_ar", "lower", "40", "55", "20")
+    row = ev.evaluate_period(
+        [ar],
+        {"days_in_ar": ev.Reading(D("47.5"), stated_value=D("47.5"), recomputed_value=D("47"))},
+        bands=BANDS,
+        history={"days_in_ar": [D("50")]},
+    ).kpis[0]
+    assert row == ev.KPIResult(
+        term=ar,
+        status="watch",
+        value=D("47.5"),
+        stated_value=D("47.5"),
+        recomputed_value=D("47"),
+        points=D("50"),
+        previous_value=D("50"),
+        change=D("-2.5"),
+        trailing_3m_average=D("48.75"),
+    )
+    assert [f.name for f in dataclasses.fields(ev.KPIResult)] == list(
+        inspect.signature(ev._kpi_result).parameters
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        row.status = "meets"  # type: ignore[misc]
 
 
 # --- Properties -----------------------------------------------------------------------------

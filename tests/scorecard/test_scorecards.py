@@ -236,3 +236,53 @@ def test_manual_escalation_notifies(org, contract, mailoutbox, django_capture_on
         "Remediation escalated: Acme Days in accounts receivable"
     ]
     assert "No action plan after two reminders" in mailoutbox[0].body
+
+
+def test_notification_bodies_tell_the_items_as_stored(org, contract, mailoutbox):
+    # The evaluation writes its messages from what it stored, without reading the rows back.
+    member(org, Role.ADMIN, user__email="boss@example.test")
+    for period, days in [
+        ("2026-01", "60"),
+        ("2026-02", "58"),
+        ("2026-03", "57"),
+        ("2026-04", "56"),
+    ]:
+        report(contract.vendor, period, days_in_ar=D(days))
+    evaluate()
+    item = RemediationItem.objects.get()
+    assert (item.status, item.cure_deadline) == ("escalated", dt.date(2026, 4, 1))
+    line = (
+        "Vendor: Acme\nKPI: Days in accounts receivable (days_in_ar)\n"
+        "Opened for period: 2026-01\nCure deadline: 2026-04-01\nStatus: escalated\n"
+    )
+    bodies = {m.subject: m.body for m in mailoutbox}
+    assert bodies == {
+        "SLA breach: Acme Days in accounts receivable (2026-01)": (
+            "A KPI breached its warning threshold; a remediation item is open.\n\n" + line
+        ),
+        "Remediation escalated: Acme Days in accounts receivable": (
+            "Cure deadline 2026-04-01 passed and the KPI is still breach in 2026-04.\n\n" + line
+        ),
+        "Termination right raised: Acme Days in accounts receivable": (
+            "Acme breached Days in accounts receivable in 3 consecutive periods "
+            "(2026-01, 2026-02, 2026-03). The contract's termination right is raised; this is an "
+            "alert for a person to act on, nothing has been terminated."
+        ),
+    }
+    event = item.events.get(to_status="escalated")
+    right = contract.termination_rights.get()
+    assert sorted(Notification.objects.values_list("key", flat=True)) == sorted(
+        [f"breach:{item.pk}", f"escalation:{item.pk}:{event.pk}", f"termination:{right.pk}"]
+    )
+
+
+def test_organizations_with_nobody_to_tell_get_their_rows_once(org, mailoutbox):
+    message = notifications.Message(
+        organization_id=org.pk, key="breach:1", kind="breach", subject="SLA breach", body="..."
+    )
+    assert notifications.messages_send([message]) == 0
+    assert notifications.messages_send([message]) == 0  # recorded once, the second skipped
+    assert list(Notification.objects.values_list("key", "recipients")) == [("breach:1", [])]
+    member(org, Role.ADMIN, user__email="boss@example.test")
+    assert notifications.messages_send([message]) == 0  # a member added later is not flooded
+    assert mailoutbox == []

@@ -1,0 +1,182 @@
+"""Bulk writes of plain tuples, without model instances or Django's per-value SQL compiler.
+
+The evaluation writes tens of thousands of rows at once; ``bulk_create`` builds a model instance
+and compiles every value of every row, which costs more than the database's own work. These
+helpers send the values as they are, prepared per column only where the backend needs it
+(datetimes, dates, JSON). Decimals, booleans, integers and text adapt natively on SQLite and
+PostgreSQL. Values must already be what the field would store (validated, rounded); defaults and
+``auto_now_add`` are not applied: pass every column. Each call is atomic, like ``bulk_create``
+(outside a transaction, one commit instead of one per row).
+
+(The ingestion's ``vendors.services.reports._insert`` does the same as ``insert_rows``; the two
+could share this module.)
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.constants import OnConflict
+
+ROWS_PER_STATEMENT = 100  # rows per multi-row INSERT statement (fewer if the backend's limit)
+BATCH_ROWS = 5000  # rows per executemany call, about
+RETURNING_BATCH_ROWS = 500  # rows per multi-row INSERT ... RETURNING statement
+
+
+def _connection() -> BaseDatabaseWrapper:
+    # The wrapper itself: every attribute read through ``django.db.connection`` (a proxy) looks
+    # the connection up again, which counts when a value is prepared per row.
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _preparers(
+    connection: BaseDatabaseWrapper, fields: Sequence[Any]
+) -> list[tuple[int, Callable[[Any], Any]]]:
+    """(column index, function) for the columns whose values the backend needs prepared."""
+    ops = connection.ops
+    prepare: list[tuple[int, Callable[[Any], Any]]] = []
+    for i, f in enumerate(fields):
+        kind = f.get_internal_type()
+        if kind == "DateTimeField":
+            # A run writes the same few datetimes (its ``now``, None) many times: adapt once each.
+            prepare.append((i, functools.lru_cache(maxsize=64)(ops.adapt_datetimefield_value)))
+        elif kind == "DateField":
+            prepare.append((i, functools.lru_cache(maxsize=1024)(ops.adapt_datefield_value)))
+        elif kind == "JSONField":
+            prepare.append((i, functools.partial(f.get_db_prep_save, connection=connection)))
+    return prepare
+
+
+def _prepared(
+    connection: BaseDatabaseWrapper, rows: Sequence[Sequence[Any]], fields: Sequence[Any]
+) -> Sequence[Sequence[Any]]:
+    """The rows with the values of ``fields`` (the leading values of each row) prepared."""
+    prepare = _preparers(connection, fields)
+    if not prepare:
+        return rows
+    out = []
+    for row in rows:
+        values = list(row)
+        for i, fn in prepare:
+            values[i] = fn(values[i])
+        out.append(values)
+    return out
+
+
+def _fields(model: type[models.Model], columns: Sequence[str]) -> list[Any]:
+    return [model._meta.get_field(c) for c in columns]
+
+
+def _insert_head(
+    connection: BaseDatabaseWrapper,
+    model: type[models.Model],
+    fields: Sequence[Any],
+    *,
+    ignore_conflicts: bool = False,
+) -> str:
+    ops = connection.ops
+    names = ", ".join(ops.quote_name(f.column) for f in fields)
+    insert = ops.insert_statement(on_conflict=OnConflict.IGNORE if ignore_conflicts else None)
+    return f"{insert} {ops.quote_name(model._meta.db_table)} ({names})"
+
+
+def _rows_per_statement(connection: BaseDatabaseWrapper, columns: int, most: int) -> int:
+    limit = connection.features.max_query_params
+    return max(1, min(most, limit // columns)) if limit else most
+
+
+def insert_rows(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    ignore_conflicts: bool = False,
+) -> None:
+    """Insert many rows (values in the order of ``columns``); with ``ignore_conflicts`` a row
+    that breaks a unique constraint is skipped, as ``bulk_create(ignore_conflicts=True)`` does.
+    Primary keys are not returned.
+
+    One multi-row ``INSERT ... VALUES (...), (...)`` statement prepared once and executed for
+    every ``ROWS_PER_STATEMENT`` rows (``executemany``), then one for the rows left over: fewer
+    statements for the database to step through than one per row.
+    """
+    if not rows:
+        return
+    connection = _connection()
+    fields = _fields(model, columns)
+    head = _insert_head(connection, model, fields, ignore_conflicts=ignore_conflicts)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    suffix = ""
+    if ignore_conflicts:
+        suffix = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, None, None)
+
+    def statement(count: int) -> str:
+        return f"{head} VALUES {', '.join([one] * count)} {suffix}".rstrip()
+
+    per = _rows_per_statement(connection, len(fields), ROWS_PER_STATEMENT)
+    prepared = _prepared(connection, rows, fields)
+    whole = len(prepared) - len(prepared) % per  # rows in full statements
+    batch = per * max(1, BATCH_ROWS // per)
+    flat = itertools.chain.from_iterable
+    full = statement(per)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        for start in range(0, whole, batch):
+            stop = min(start + batch, whole)
+            cursor.executemany(
+                full,
+                [list(flat(prepared[i : i + per])) for i in range(start, stop, per)],
+            )
+        if whole < len(prepared):
+            cursor.execute(statement(len(prepared) - whole), list(flat(prepared[whole:])))
+
+
+def insert_rows_returning_ids(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[int]:
+    """Insert many rows and return their primary keys in the order of ``rows``.
+
+    Multi-row ``INSERT ... VALUES (...), (...) RETURNING id`` statements, as ``bulk_create`` sends
+    on SQLite and PostgreSQL (and relying, as it does, on the ids coming back in row order).
+    """
+    if not rows:
+        return []
+    connection = _connection()
+    fields = _fields(model, columns)
+    ops = connection.ops
+    head = _insert_head(connection, model, fields)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    pk = ops.quote_name(str(model._meta.pk.column))  # type: ignore[union-attr]
+    size = _rows_per_statement(connection, len(fields), RETURNING_BATCH_ROWS)
+    prepared = _prepared(connection, rows, fields)
+    ids: list[int] = []
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        for start in range(0, len(prepared), size):
+            batch = prepared[start : start + size]
+            sql = f"{head} VALUES {', '.join([one] * len(batch))} RETURNING {pk}"
+            cursor.execute(sql, [v for row in batch for v in row])
+            ids.extend(row[0] for row in cursor.fetchall())
+    if len(ids) != len(rows):  # pragma: no cover - a backend that returns fewer rows
+        raise RuntimeError(f"Inserted {len(rows)} rows but {len(ids)} ids came back.")
+    return ids
+
+
+def update_rows(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Update many rows by primary key (the last value of each row) with one prepared
+    statement; Django's ``bulk_update`` builds a large CASE per column instead."""
+    if not rows:
+        return
+    connection = _connection()
+    ops = connection.ops
+    fields = _fields(model, columns)
+    sets = ", ".join(f"{ops.quote_name(f.column)} = %s" for f in fields)
+    pk = ops.quote_name(str(model._meta.pk.column))  # type: ignore[union-attr]
+    sql = f"UPDATE {ops.quote_name(model._meta.db_table)} SET {sets} WHERE {pk} = %s"
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.executemany(sql, _prepared(connection, rows, fields))
