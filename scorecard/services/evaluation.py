@@ -23,8 +23,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from scorecard import business_days as bd
-from scorecard import db, pricing
 from scorecard import evaluation as ev
+from scorecard import pricing
 from scorecard import remediation as rm
 from scorecard.models import (
     RemediationEvent,
@@ -35,6 +35,7 @@ from scorecard.models import (
     TerminationRight,
 )
 from scorecard.selectors import number
+from vendors import bulk as db
 from vendors import selectors as vendor_selectors
 from vendors.models import Contract, KPIDefinition, Report
 

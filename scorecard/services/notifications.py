@@ -16,8 +16,8 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from scorecard import db
 from scorecard.models import Notification, RemediationItem, RemediationStatus
+from vendors import bulk as db
 from vendors import selectors as vendor_selectors
 from vendors.models import Role
 

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import posixpath
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import batched
@@ -23,10 +23,11 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Model, Prefetch
+from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from vendors import bulk
 from vendors.ingest.checks import evaluate_records
 from vendors.ingest.errors import FileError, FileRefused
 from vendors.ingest.headers import AliasSpec, HeaderMatcher, KPISpec, normalize
@@ -506,32 +507,25 @@ def _store(
                 Report.objects.filter(pk__in=chunk).update(
                     is_current=False, superseded_at=received_at
                 )
-        stamp = connection.ops.adapt_datetimefield_value(received_at)
         versions = [latest_version.get(key, 0) + 1 for key in keys]
-        _insert(
+        ids = bulk.insert_rows_returning_ids(
             Report,
             ["organization", "vendor", "period", "version", "is_current", "upload", "received_at"],
-            (
-                (organization.pk, vendor_id, period, version, True, upload.pk, stamp)
+            [
+                (organization.pk, vendor_id, period, version, True, upload.pk, received_at)
                 for (vendor_id, period), version in zip(keys, versions, strict=True)
-            ),
+            ],
         )
-        # The new rows' ids, then the instances built here as Django builds them from rows
-        # (reading 10,000 rows back as model instances costs a tenth of a second more).
-        ids = {
-            (vendor_id, period): pk
-            for pk, vendor_id, period in Report.objects.filter(upload=upload).values_list(
-                "pk", "vendor_id", "period"
-            )
-        }
+        # The instances built as Django builds them from rows (reading 10,000 rows back as
+        # model instances costs a tenth of a second more).
         attnames = [f.attname for f in Report._meta.concrete_fields]
         reports = []
-        for key, version in zip(keys, versions, strict=True):
+        for pk, (vendor_id, period), version in zip(ids, keys, versions, strict=True):
             row = {
-                "id": ids[key],
+                "id": pk,
                 "organization_id": organization.pk,
-                "vendor_id": key[0],
-                "period": key[1],
+                "vendor_id": vendor_id,
+                "period": period,
                 "version": version,
                 "is_current": True,
                 "upload_id": upload.pk,
@@ -539,10 +533,10 @@ def _store(
                 "superseded_at": None,
             }
             report = Report.from_db(connection.alias, attnames, [row[a] for a in attnames])
-            Report.vendor.field.set_cached_value(report, vendor_by_id[key[0]])
+            Report.vendor.field.set_cached_value(report, vendor_by_id[vendor_id])
             reports.append(report)
         kpi_ids = dict(KPIDefinition.objects.values_list("code", "pk"))
-        _insert(
+        bulk.insert_rows(
             ReportValue,
             [
                 "report",
@@ -554,34 +548,34 @@ def _store(
                 "insufficient_data",
                 "volume",
             ],
-            (
-                (report.pk, name, kpi_ids.get(name) if is_kpi else None, stated)
+            [
+                (report_id, name, kpi_ids.get(name) if is_kpi else None, stated)
                 + (
                     (None, value, insufficient, volume)
                     if recomputed is None  # stated values are stored as written
                     else (_q(recomputed), _q(recomputed), insufficient, volume)
                 )
-                for report, outcome in zip(reports, outcomes, strict=True)
+                for report_id, outcome in zip(ids, outcomes, strict=True)
                 for name, is_kpi, stated, recomputed, value, insufficient, volume in outcome.values
-            ),
+            ],
         )
-        _insert(
+        bulk.insert_rows(
             ReportFinding,
             ["report", "code", "field", "message", "stated", "expected"],
-            (
-                (report.pk, f.code, f.field, f.message, _q(f.stated), _q(f.expected))
-                for report, outcome in zip(reports, outcomes, strict=True)
+            [
+                (report_id, f.code, f.field, f.message, _q(f.stated), _q(f.expected))
+                for report_id, outcome in zip(ids, outcomes, strict=True)
                 for f in outcome.findings
-            ),
+            ],
         )
-        _insert(
+        bulk.insert_rows(
             DenialBreakdown,
             ["report", "payer", "denial_reason", "claims_denied", "amount_denied"],
-            (
-                (report.pk, d.payer, d.denial_reason, d.claims_denied, d.amount_denied)
-                for report, lines in zip(reports, denials, strict=True)
+            [
+                (report_id, d.payer, d.denial_reason, d.claims_denied, d.amount_denied)
+                for report_id, lines in zip(ids, denials, strict=True)
                 for d in lines
-            ),
+            ],
         )
     except BaseException:
         upload.file.delete(save=False)  # nothing of a refused or failed store is kept
@@ -589,22 +583,3 @@ def _store(
     stored = [r.pk for r in reports]
     transaction.on_commit(lambda: _queue_evaluations(stored))
     return IngestResult(upload, reports)
-
-
-def _insert(model: type[Model], fields: list[str], rows: Iterable[tuple]) -> None:
-    """Insert plain tuples in batches with ``executemany``.
-
-    A network file holds ~20 values per report and 10,000 reports: building a model instance
-    and compiling SQL per row (``bulk_create``) costs ~30 s there; this costs well under one.
-    The values are already validated and rounded; Decimal, bool and datetime adapt natively.
-    """
-    meta = model._meta
-    quote = connection.ops.quote_name
-    columns = [str(meta.get_field(name).column) for name in fields]  # type: ignore[union-attr]
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
-    with connection.cursor() as cursor:
-        for batch in batched(rows, BATCH_SIZE):
-            cursor.executemany(sql, batch)

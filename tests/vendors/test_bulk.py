@@ -1,4 +1,4 @@
-"""Bulk writes of plain tuples (scorecard.db): ids in row order across batches, prepared values."""
+"""Bulk writes of plain tuples (vendors.bulk): ids in row order across batches, prepared values."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from scorecard import db
 from scorecard.models import Notification
+from vendors import bulk as db
 
 pytestmark = pytest.mark.django_db
 

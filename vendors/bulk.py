@@ -8,8 +8,8 @@ PostgreSQL. Values must already be what the field would store (validated, rounde
 ``auto_now_add`` are not applied: pass every column. Each call is atomic, like ``bulk_create``
 (outside a transaction, one commit instead of one per row).
 
-(The ingestion's ``vendors.services.reports._insert`` does the same as ``insert_rows``; the two
-could share this module.)
+Used by the ingestion (``vendors.services.reports``) and the evaluation (``scorecard``); it lives
+in ``vendors`` because ``vendors`` never imports ``scorecard``.
 """
 
 from __future__ import annotations
