@@ -175,11 +175,8 @@ def test_commands_evaluate_and_show_scorecard(contract, api):
 
 
 # --- Notifications ---------------------------------------------------------------------------
-def test_notifications_go_to_admin_and_compliance_once_each(org, contract, mailoutbox):
-    member(org, Role.ADMIN, user__email="boss@example.test")
-    member(org, Role.COMPLIANCE, user__email="audit@example.test")
-    member(org, Role.FINANCE, user__email="money@example.test")
-    member(org, Role.VIEWER, user__email="look@example.test")
+def _days_in_ar_breached_four_months(contract) -> None:
+    """Days in A/R of 60, 58, 57 and 56 (warning 55) from January to April 2026, evaluated."""
     for period, days in [
         ("2026-01", "60"),
         ("2026-02", "58"),
@@ -188,6 +185,14 @@ def test_notifications_go_to_admin_and_compliance_once_each(org, contract, mailo
     ]:
         report(contract.vendor, period, days_in_ar=D(days))
     evaluate()
+
+
+def test_notifications_go_to_admin_and_compliance_once_each(org, contract, mailoutbox):
+    member(org, Role.ADMIN, user__email="boss@example.test")
+    member(org, Role.COMPLIANCE, user__email="audit@example.test")
+    member(org, Role.FINANCE, user__email="money@example.test")
+    member(org, Role.VIEWER, user__email="look@example.test")
+    _days_in_ar_breached_four_months(contract)
     subjects = sorted(m.subject for m in mailoutbox)
     assert subjects == [
         "Remediation escalated: Acme Days in accounts receivable",
@@ -241,14 +246,7 @@ def test_manual_escalation_notifies(org, contract, mailoutbox, django_capture_on
 def test_notification_bodies_tell_the_items_as_stored(org, contract, mailoutbox):
     # The evaluation writes its messages from what it stored, without reading the rows back.
     member(org, Role.ADMIN, user__email="boss@example.test")
-    for period, days in [
-        ("2026-01", "60"),
-        ("2026-02", "58"),
-        ("2026-03", "57"),
-        ("2026-04", "56"),
-    ]:
-        report(contract.vendor, period, days_in_ar=D(days))
-    evaluate()
+    _days_in_ar_breached_four_months(contract)
     item = RemediationItem.objects.get()
     assert (item.status, item.cure_deadline) == ("escalated", dt.date(2026, 4, 1))
     line = (
