@@ -549,11 +549,15 @@ def _store(
                 "volume",
             ],
             [
-                (report_id, name, kpi_ids.get(name) if is_kpi else None, stated)
-                + (
-                    (None, value, insufficient, volume)
-                    if recomputed is None  # stated values are stored as written
-                    else (_q(recomputed), _q(recomputed), insufficient, volume)
+                (
+                    report_id,
+                    name,
+                    kpi_ids.get(name) if is_kpi else None,
+                    stated,  # stated values are stored as written
+                    rounded := _q(recomputed),
+                    value if rounded is None else rounded,
+                    insufficient,
+                    volume,
                 )
                 for report_id, outcome in zip(ids, outcomes, strict=True)
                 for name, is_kpi, stated, recomputed, value, insufficient, volume in outcome.values
