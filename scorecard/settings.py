@@ -223,9 +223,14 @@ if CELERY_EMBEDDED:
         "store_processed": False,
     }
 else:
+    _visibility = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # A task whose worker died is handed to another worker after this many seconds.
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        "visibility_timeout": _visibility,
+        # kombu looks for such tasks only every interval x throttle seconds (10 x 10 by default,
+        # so a short visibility timeout waited ~100 s); look every interval, at most 10 s.
+        "unacked_restore_interval": max(1, min(10, _visibility)),
+        "unacked_restore_throttle": 1,
     }
 CELERY_RESULT_BACKEND = None  # job rows in the database own results and progress
 CELERY_TASK_IGNORE_RESULT = True
