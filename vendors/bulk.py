@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
@@ -26,6 +26,7 @@ from django.db.models.constants import OnConflict
 ROWS_PER_STATEMENT = 100  # rows per multi-row INSERT statement (fewer if the backend's limit)
 BATCH_ROWS = 5000  # rows per executemany call, about
 RETURNING_BATCH_ROWS = 500  # rows per multi-row INSERT ... RETURNING statement
+UNPIVOT_KEYS = 40  # keys per statement of insert_unpivoted (fewer if the backend's limit)
 
 
 def _connection() -> BaseDatabaseWrapper:
@@ -133,6 +134,76 @@ def insert_rows(
             )
         if whole < len(prepared):
             cursor.execute(statement(len(prepared) - whole), list(flat(prepared[whole:])))
+
+
+class Param(int):
+    """In ``insert_unpivoted``: the index of the per-key value column a model column takes."""
+
+
+def insert_unpivoted(
+    model: type[models.Model],
+    key: str,
+    keys: Sequence[Any],
+    columns: Sequence[Sequence[Any]],
+    groups: Sequence[tuple[Mapping[str, Any], int]],
+) -> None:
+    """Insert, for each key, one row per group whose presence column holds a value.
+
+    The shape of wide data stored long: ``keys`` (say, report ids) and ``columns``, value lists
+    as long as ``keys``. Each group maps every other model column to ``Param(i)``, the key's
+    value in ``columns[i]``, or to a constant; its second item is the index of the column whose
+    None means "no row for this key". Rows come out key block by key block, group by group
+    within a block (so, per key, in group order).
+
+    The database turns the rows round itself: ``INSERT ... WITH u (k, c0, c1, ...) AS
+    (VALUES ...) SELECT k, ... FROM u WHERE ci IS NOT NULL UNION ALL SELECT ...``, so each value
+    crosses to it once however many rows use it, instead of once per row and column. That
+    halves the cost of storing a 10,000-row network file on SQLite.
+    """
+    if not keys or not groups:
+        return
+    connection = _connection()
+    names = list(groups[0][0])
+    fields = _fields(model, [key, *names])
+    for mapping, _ in groups:
+        if list(mapping) != names:
+            raise ValueError(f"every group maps the same columns, in order: {names}")
+    width = 1 + len(columns)
+    cte = ", ".join(["k", *(f"c{i}" for i in range(len(columns)))])
+    # Typed on the database's side: a column of NULLs (or of bare literals) would otherwise be
+    # text to PostgreSQL.
+    casts = [f"CAST({{}} AS {f.cast_db_type(connection)})" for f in fields[1:]]
+    selects: list[str] = []
+    constants: list[Any] = []
+    for mapping, present in groups:
+        terms = []
+        for cast, field, value in zip(casts, fields[1:], mapping.values(), strict=True):
+            if isinstance(value, Param):
+                terms.append(cast.format(f"c{int(value)}"))
+            else:
+                terms.append(cast.format("%s"))
+                constants.append(field.get_db_prep_save(value, connection=connection))
+        selects.append(f"SELECT k, {', '.join(terms)} FROM u WHERE c{present} IS NOT NULL")
+    limit = connection.features.max_query_params or 10_000
+    per = max(1, min(UNPIVOT_KEYS, (limit - len(constants)) // width))
+    head = _insert_head(connection, model, fields)
+    one = "(" + ", ".join(["%s"] * width) + ")"
+    union = " UNION ALL ".join(selects)
+
+    def statement(count: int) -> str:
+        return f"{head} WITH u ({cte}) AS (VALUES {', '.join([one] * count)}) {union}"
+
+    rows = list(zip(keys, *columns, strict=True))
+    flat = itertools.chain.from_iterable
+    whole = len(rows) - len(rows) % per
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if whole:
+            cursor.executemany(
+                statement(per),
+                [[*flat(rows[i : i + per]), *constants] for i in range(0, whole, per)],
+            )
+        if whole < len(rows):
+            cursor.execute(statement(len(rows) - whole), [*flat(rows[whole:]), *constants])
 
 
 def insert_rows_returning_ids(

@@ -54,3 +54,128 @@ def test_insert_rows_in_full_statements_batches_and_the_rest(org):
         "organization_id", "key", "kind", "subject", "recipients", "sent_at"
     )
     assert list(stored) == rows
+
+
+def _reports(vendor, count):
+    """``count`` stored reports of one vendor (one a month from 2020-01), with no values."""
+    from tests.factories import make_report
+
+    periods = [f"{2020 + i // 12}-{i % 12 + 1:02d}" for i in range(count)]
+    return [make_report(vendor, period, {}).pk for period in periods]
+
+
+def test_insert_unpivoted_stores_one_row_per_key_and_present_group_in_order(org):
+    from decimal import Decimal as D
+
+    from tests.factories import VendorFactory
+    from vendors.models import KPIDefinition, ReportValue
+
+    denial = KPIDefinition.objects.get(code="denial_rate")
+    keys = _reports(VendorFactory(organization=org), 3)
+    # Per key: denial rate (stated, recomputed, insufficient) and one raw count.
+    stated = [D("7.25"), None, D("9")]
+    recomputed = [D("7.123456"), None, None]
+    insufficient = [False, None, True]  # None: the second report has no denial rate
+    claims = [D(4000), D(12), None]  # the third has no claims_submitted
+    at = db.Param
+    groups = [
+        (
+            {
+                "field": "denial_rate",
+                "kpi": denial.pk,
+                "stated_value": at(0),
+                "recomputed_value": at(1),
+                "value": at(1),
+                "insufficient_data": at(2),
+                "volume": at(3),
+            },
+            2,
+        ),
+        (
+            {
+                "field": "claims_submitted",
+                "kpi": None,
+                "stated_value": at(3),
+                "recomputed_value": None,
+                "value": at(3),
+                "insufficient_data": False,
+                "volume": None,
+            },
+            3,
+        ),
+    ]
+    db.insert_unpivoted(
+        ReportValue, "report", keys, [stated, recomputed, insufficient, claims], groups
+    )
+    stored = list(  # each key's rows in group order (ids rise within a key)
+        ReportValue.objects.order_by("report_id", "id").values_list(
+            "report_id",
+            "field",
+            "kpi_id",
+            "stated_value",
+            "recomputed_value",
+            "value",
+            "insufficient_data",
+            "volume",
+        )
+    )
+    assert stored == [
+        (
+            keys[0],
+            "denial_rate",
+            denial.pk,
+            D("7.25"),
+            D("7.123456"),
+            D("7.123456"),
+            False,
+            D(4000),
+        ),
+        (keys[0], "claims_submitted", None, D(4000), None, D(4000), False, None),
+        (keys[1], "claims_submitted", None, D(12), None, D(12), False, None),
+        (keys[2], "denial_rate", denial.pk, D(9), None, None, True, None),
+    ]
+
+
+def test_insert_unpivoted_in_full_statements_and_the_rest(org, monkeypatch):
+    from decimal import Decimal as D
+
+    from tests.factories import VendorFactory
+    from vendors.models import ReportValue
+
+    monkeypatch.setattr(db, "UNPIVOT_KEYS", 2)
+    keys = _reports(VendorFactory(organization=org), 5)  # two full statements, then one key
+    payments = [D(100 + i) for i in range(5)]
+    totals = [D(1000 + i) if i != 3 else None for i in range(5)]
+    groups = [
+        (
+            {
+                "field": name,
+                "kpi": None,
+                "stated_value": db.Param(i),
+                "recomputed_value": None,
+                "value": db.Param(i),
+                "insufficient_data": False,
+                "volume": None,
+            },
+            i,
+        )
+        for i, name in enumerate(["payments", "total_ar"])
+    ]
+    db.insert_unpivoted(ReportValue, "report", keys, [payments, totals], groups)
+    stored = list(
+        ReportValue.objects.order_by("report_id", "id").values_list("report_id", "field", "value")
+    )
+    expected = []
+    for key, paid, total in zip(keys, payments, totals, strict=True):
+        expected.append((key, "payments", paid))
+        if total is not None:
+            expected.append((key, "total_ar", total))
+    assert stored == expected
+
+
+def test_insert_unpivoted_refuses_groups_of_different_columns(org):
+    from vendors.models import ReportValue
+
+    groups = [({"field": "a", "value": db.Param(0)}, 0), ({"value": db.Param(0), "field": "b"}, 0)]
+    with pytest.raises(ValueError, match="every group maps the same columns"):
+        db.insert_unpivoted(ReportValue, "report", [1], [[1]], groups)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from .formulas import ZERO_DENOMINATOR, Formula, compile_formula, ratio_parts
+from .formulas import ZERO_DENOMINATOR, compile_formula, ratio_parts
 from .headers import AGING_BUCKETS, RAW_FIELDS, KPISpec
 from .table import Denial, Record
 from .values import period_days
@@ -61,6 +61,58 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
 
 
+class KPIColumn(NamedTuple):
+    """One KPI over every record of a file: each list holds one entry per record.
+
+    ``insufficient`` is None where the record has no value for the KPI (nothing to store), else
+    whether its denominator was zero or below the minimum volume.
+    """
+
+    code: str
+    stated: list[Decimal | None]
+    recomputed: list[Decimal | None]
+    value: list[Decimal | None]
+    insufficient: list[bool | None]
+    volume: list[Decimal | None]
+
+
+@dataclass
+class Evaluation:
+    """A file's values and findings, column by column (as the store writes them).
+
+    ``kpis`` in catalog order, then ``raw``: the raw fields any record holds, each with one
+    value (or None) per record. ``findings[i]`` are record ``i``'s.
+    """
+
+    kpis: list[KPIColumn]
+    raw: list[tuple[str, list[Decimal | None]]]
+    findings: list[list[Finding]]
+
+    def outcomes(self) -> list[Outcome]:
+        """The same, record by record: KPI values in catalog order, then raw fields."""
+        outcomes = [Outcome(findings=found) for found in self.findings]
+        for column in self.kpis:
+            rows = zip(
+                outcomes,
+                column.stated,
+                column.recomputed,
+                column.value,
+                column.insufficient,
+                column.volume,
+                strict=True,
+            )
+            for outcome, stated, recomputed, value, insufficient, volume in rows:
+                if insufficient is not None:
+                    outcome.values.append(
+                        Value(column.code, True, stated, recomputed, value, insufficient, volume)
+                    )
+        for name, values in self.raw:
+            for outcome, value in zip(outcomes, values, strict=True):
+                if value is not None:
+                    outcome.values.append(Value(name, False, value, None, value))
+        return outcomes
+
+
 def _fmt(value: Decimal) -> str:
     """A number for a message: as written, or to two decimals when it has more."""
     exponent = value.as_tuple().exponent
@@ -79,79 +131,109 @@ def evaluate_records(
     """Recompute every KPI whose raw counts are present and run the consistency checks.
 
     ``minimum_volumes[i]`` maps KPI codes to the minimum volume of record ``i`` (default 30);
-    ``denials[i]`` is the denial breakdown of record ``i``.
+    ``denials[i]`` is the denial breakdown of record ``i``. Record by record; see
+    ``evaluate_columns`` for the same by column.
     """
+    return evaluate_columns(
+        records, kpis, minimum_volumes=minimum_volumes, denials=denials
+    ).outcomes()
+
+
+def evaluate_columns(
+    records: Sequence[Record],
+    kpis: Sequence[KPISpec],
+    *,
+    minimum_volumes: Sequence[Mapping[str, int]] | None = None,
+    denials: Mapping[int, Sequence[Denial]] | None = None,
+) -> Evaluation:
+    """``evaluate_records``, column by column: each KPI is worked out over every record in one
+    pass (a network file holds 10,000 records)."""
     n = len(records)
     columns: dict[str, list] = {f: [r.values.get(f) for r in records] for f in RAW_FIELDS}
-    columns["period_days"] = [Decimal(period_days(r.period)) for r in records]
-    outcomes = [Outcome() for _ in records]
-    compiled: list[tuple[KPISpec, Formula | None, list | None]] = []
+    days = {p: Decimal(period_days(p)) for p in {r.period for r in records}}
+    columns["period_days"] = [days[r.period] for r in records]
+    findings: list[list[Finding]] = [[] for _ in records]
+    kpi_columns: list[KPIColumn] = []
+    ratios: dict[tuple[tuple[str, ...], str], None] = {}
     for kpi in kpis:
         formula = compile_formula(kpi.formula) if kpi.formula else None
-        results = None
-        if formula is not None and any(
-            any(v is not None for v in columns.get(name, ())) for name in formula.names
-        ):
-            results = formula.evaluate_columns(columns, n)
-        compiled.append((kpi, formula, results))
-    # Shares of the form count / denominator * 100: no count may exceed its denominator.
-    ratios = list(
-        dict.fromkeys(
-            parts
-            for _, formula, _ in compiled
-            if formula is not None and (parts := ratio_parts(formula)) is not None
-        )
-    )
-    # Per KPI, once: what the loop below needs (it runs ~70,000 times for a network file).
-    plan = [
-        (
-            kpi,
-            kpi.code,
-            kpi.volume_field,
-            results,
-            DISCREPANCY_TOLERANCE.get(kpi.unit),
-            kpi.unit == "percent",
-        )
-        for kpi, _formula, results in compiled
+        results: list | None = None
+        if formula is not None:
+            if (parts := ratio_parts(formula)) is not None:
+                ratios[parts] = None
+            if any(any(v is not None for v in columns.get(name, ())) for name in formula.names):
+                results = formula.evaluate_columns(columns, n)
+        column = _kpi_column(records, kpi, results, columns, minimum_volumes, findings)
+        if column is not None:
+            kpi_columns.append(column)
+    raw = [
+        (name, columns[name]) for name in RAW_FIELDS if any(v is not None for v in columns[name])
     ]
-    for i, record in enumerate(records):
-        values = record.values
-        out = outcomes[i].values
-        findings = outcomes[i].findings
-        minimums = minimum_volumes[i] if minimum_volumes is not None else {}
-        for kpi, code, volume_field, results, tolerance, is_percent in plan:
-            stated = values.get(code)
-            recomputed = results[i] if results is not None else None
-            if stated is None and recomputed is None:
-                continue
-            volume = values.get(volume_field) if volume_field else None
-            if recomputed is ZERO_DENOMINATOR or (
-                volume is not None and volume < minimums.get(code, DEFAULT_MINIMUM_VOLUME)
-            ):
-                out.append(Value(code, True, stated, None, None, True, volume))
-                continue
-            if recomputed is None:
-                out.append(Value(code, True, stated, None, stated, False, volume))
-                continue
-            out.append(Value(code, True, stated, recomputed, recomputed, False, volume))
+    # Shares of the form count / denominator * 100: no count may exceed its denominator.
+    for counts, denominator in ratios:
+        _check_counts(columns, counts, denominator, findings)
+    _check_aging(columns, findings)
+    if denials:
+        for i, lines in denials.items():
+            _check_breakdown(records[i], lines, findings[i])
+    return Evaluation(kpi_columns, raw, findings)
+
+
+def _kpi_column(
+    records: Sequence[Record],
+    kpi: KPISpec,
+    results: list | None,
+    columns: Mapping[str, list],
+    minimum_volumes: Sequence[Mapping[str, int]] | None,
+    findings: list[list[Finding]],
+) -> KPIColumn | None:
+    """One KPI over every record: stated, recomputed, evaluated value, insufficiency, volume;
+    None when no record has it."""
+    code = kpi.code
+    n = len(records)
+    stated_values = [r.values.get(code) for r in records]
+    if results is None:
+        if all(v is None for v in stated_values):
+            return None
+        results = [None] * n
+    volume_field = kpi.volume_field
+    if not volume_field:
+        volumes: list = [None] * n
+    elif volume_field in columns:
+        volumes = columns[volume_field]
+    else:
+        volumes = [r.values.get(volume_field) for r in records]
+    if minimum_volumes is None:
+        minimums: list[int] | Sequence[int] = [DEFAULT_MINIMUM_VOLUME] * n
+    else:
+        minimums = [m.get(code, DEFAULT_MINIMUM_VOLUME) for m in minimum_volumes]
+    tolerance = DISCREPANCY_TOLERANCE.get(kpi.unit)
+    is_percent = kpi.unit == "percent"
+    absent: tuple[Any, ...] = (None, None, None, None, None)
+    rows: list[tuple[Any, ...]] = []
+    for i, (stated, recomputed, volume, minimum) in enumerate(
+        zip(stated_values, results, volumes, minimums, strict=True)
+    ):
+        if stated is None and recomputed is None:
+            rows.append(absent)
+        elif recomputed is ZERO_DENOMINATOR or (volume is not None and volume < minimum):
+            rows.append((stated, None, None, True, volume))
+        elif recomputed is None:
+            rows.append((stated, None, stated, False, volume))
+        else:
+            rows.append((stated, recomputed, recomputed, False, volume))
             if (
                 stated is not None
                 and tolerance is not None
                 and abs(stated - recomputed) > tolerance
             ) or (is_percent and not (0 <= recomputed <= HUNDRED)):
-                _check_recomputed(kpi, stated, recomputed, findings)
-        out.extend(
-            [
-                Value(raw, False, values[raw], None, values[raw])
-                for raw in RAW_FIELDS
-                if raw in values
-            ]
-        )
-        _check_counts(record, ratios, findings)
-        _check_aging(record, findings)
-        if denials is not None and i in denials:
-            _check_breakdown(record, denials[i], findings)
-    return outcomes
+                _check_recomputed(kpi, stated, recomputed, findings[i])
+    if not rows:
+        return None
+    stated_out, recomputed_out, value_out, insufficient_out, volume_out = map(
+        list, zip(*rows, strict=True)
+    )
+    return KPIColumn(code, stated_out, recomputed_out, value_out, insufficient_out, volume_out)
 
 
 def _check_recomputed(
@@ -184,18 +266,29 @@ def _check_recomputed(
         )
 
 
+def _given(values: list[Decimal | None]) -> bool:
+    """Whether every value is there (``None in values`` would compare each Decimal to None,
+    which costs Decimal an abstract-class check each time)."""
+    return all(value is not None for value in values)
+
+
 def _check_counts(
-    record: Record, ratios: Sequence[tuple[tuple[str, ...], str]], findings: list[Finding]
+    columns: Mapping[str, list],
+    counts: tuple[str, ...],
+    denominator: str,
+    findings: list[list[Finding]],
 ) -> None:
-    for counts, denominator in ratios:
-        total = record.values.get(denominator)
-        values = [record.values[c] for c in counts if c in record.values]
-        if total is None or len(values) != len(counts):
+    label = " + ".join(counts)
+    blank = [None] * len(findings)  # a name the file cannot hold: never checked
+    parts = zip(
+        columns.get(denominator, blank), *(columns.get(c, blank) for c in counts), strict=True
+    )
+    for i, (total, *values) in enumerate(parts):
+        if total is None or not _given(values):
             continue
         part = sum(values, Decimal(0))
         if part > total:
-            label = " + ".join(counts)
-            findings.append(
+            findings[i].append(
                 Finding(
                     "count_exceeds_denominator",
                     counts[0],
@@ -206,23 +299,23 @@ def _check_counts(
             )
 
 
-def _check_aging(record: Record, findings: list[Finding]) -> None:
-    total = record.values.get("total_ar")
-    buckets = [record.values[b] for b in AGING_BUCKETS if b in record.values]
-    if total is None or len(buckets) != len(AGING_BUCKETS):
-        return
-    summed = sum(buckets, Decimal(0))
-    if abs(summed - total) > abs(total) * AGING_TOLERANCE:
-        findings.append(
-            Finding(
-                "aging_sum",
-                "total_ar",
-                f"The A/R aging buckets add up to {_fmt(summed)}, not the total A/R of "
-                f"{_fmt(total)} (more than 0.5 % apart).",
-                total,
-                summed,
+def _check_aging(columns: Mapping[str, list], findings: list[list[Finding]]) -> None:
+    rows = zip(columns["total_ar"], *(columns[b] for b in AGING_BUCKETS), strict=True)
+    for i, (total, *buckets) in enumerate(rows):
+        if total is None or not _given(buckets):
+            continue
+        summed = sum(buckets, Decimal(0))
+        if abs(summed - total) > abs(total) * AGING_TOLERANCE:
+            findings[i].append(
+                Finding(
+                    "aging_sum",
+                    "total_ar",
+                    f"The A/R aging buckets add up to {_fmt(summed)}, not the total A/R of "
+                    f"{_fmt(total)} (more than 0.5 % apart).",
+                    total,
+                    summed,
+                )
             )
-        )
 
 
 def _check_breakdown(record: Record, lines: Sequence[Denial], findings: list[Finding]) -> None:

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from vendors import bulk
-from vendors.ingest.checks import evaluate_records
+from vendors.ingest.checks import Evaluation, evaluate_columns, evaluate_records
 from vendors.ingest.errors import FileError, FileRefused
 from vendors.ingest.headers import AliasSpec, HeaderMatcher, KPISpec, normalize
 from vendors.ingest.reading import Limits, read_sheet
@@ -241,6 +241,47 @@ def _read(
 
 def _q(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(STORED_DECIMALS, rounding=ROUND_HALF_UP)
+
+
+def _insert_values(report_ids: list[int], evaluation: Evaluation) -> None:
+    """Store every report's values: per report, its KPIs in catalog order, then its raw counts.
+
+    A recomputed value is stored rounded to six decimals, and evaluated as stored; stated values
+    are stored as written.
+    """
+    kpi_ids = dict(KPIDefinition.objects.values_list("code", "pk"))
+    columns: list[list[Any]] = []
+    groups: list[tuple[dict[str, Any], int]] = []
+    at = bulk.Param
+    for kpi in evaluation.kpis:
+        recomputed = [_q(v) for v in kpi.recomputed]
+        value = [v if r is None else r for r, v in zip(recomputed, kpi.value, strict=True)]
+        i = len(columns)
+        columns += [kpi.stated, recomputed, value, kpi.insufficient, kpi.volume]
+        mapping = {
+            "field": kpi.code,
+            "kpi": kpi_ids.get(kpi.code),
+            "stated_value": at(i),
+            "recomputed_value": at(i + 1),
+            "value": at(i + 2),
+            "insufficient_data": at(i + 3),
+            "volume": at(i + 4),
+        }
+        groups.append((mapping, i + 3))  # no row where insufficient is None: no value
+    for name, values in evaluation.raw:
+        i = len(columns)
+        columns.append(values)
+        mapping = {
+            "field": name,
+            "kpi": None,
+            "stated_value": at(i),
+            "recomputed_value": None,
+            "value": at(i),
+            "insufficient_data": False,
+            "volume": None,
+        }
+        groups.append((mapping, i))
+    bulk.insert_unpivoted(ReportValue, "report", report_ids, columns, groups)
 
 
 def _queue_evaluations(report_ids: list[int]) -> None:
@@ -483,7 +524,7 @@ def _store(
         records.append(record)
         denials.append(lines or [])
 
-    outcomes = evaluate_records(
+    evaluation = evaluate_columns(
         records,
         kpis,
         minimum_volumes=_minimum_volumes([(vendor_by_id[v], p) for v, p in keys]),
@@ -535,41 +576,14 @@ def _store(
             report = Report.from_db(connection.alias, attnames, [row[a] for a in attnames])
             Report.vendor.field.set_cached_value(report, vendor_by_id[vendor_id])
             reports.append(report)
-        kpi_ids = dict(KPIDefinition.objects.values_list("code", "pk"))
-        bulk.insert_rows(
-            ReportValue,
-            [
-                "report",
-                "field",
-                "kpi",
-                "stated_value",
-                "recomputed_value",
-                "value",
-                "insufficient_data",
-                "volume",
-            ],
-            [
-                (
-                    report_id,
-                    name,
-                    kpi_ids.get(name) if is_kpi else None,
-                    stated,  # stated values are stored as written
-                    rounded := _q(recomputed),
-                    value if rounded is None else rounded,
-                    insufficient,
-                    volume,
-                )
-                for report_id, outcome in zip(ids, outcomes, strict=True)
-                for name, is_kpi, stated, recomputed, value, insufficient, volume in outcome.values
-            ],
-        )
+        _insert_values(ids, evaluation)
         bulk.insert_rows(
             ReportFinding,
             ["report", "code", "field", "message", "stated", "expected"],
             [
                 (report_id, f.code, f.field, f.message, _q(f.stated), _q(f.expected))
-                for report_id, outcome in zip(ids, outcomes, strict=True)
-                for f in outcome.findings
+                for report_id, found in zip(ids, evaluation.findings, strict=True)
+                for f in found
             ],
         )
         bulk.insert_rows(
