@@ -179,3 +179,25 @@ def test_insert_unpivoted_refuses_groups_of_different_columns(org):
     groups = [({"field": "a", "value": db.Param(0)}, 0), ({"value": db.Param(0), "field": "b"}, 0)]
     with pytest.raises(ValueError, match="every group maps the same columns"):
         db.insert_unpivoted(ReportValue, "report", [1], [[1]], groups)
+
+
+def test_collector_paused_restores_the_collector_as_it_was():
+    import gc
+
+    assert gc.isenabled()
+    with db.collector_paused():
+        assert not gc.isenabled()
+        with db.collector_paused():  # nested: the inner one leaves it off
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), db.collector_paused():
+        raise RuntimeError("refused")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with db.collector_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()

@@ -407,6 +407,34 @@ def report_ingest(
     existing = ReportUpload.objects.filter(organization=organization, sha256=sha256).first()
     if existing is not None:
         return IngestResult(existing, list(existing.reports.select_related("vendor")), True)
+    with bulk.collector_paused():
+        return _read_and_store(
+            organization=organization,
+            content=content,
+            file_name=file_name,
+            vendor=vendor,
+            period=period,
+            sheet=sheet,
+            sha256=sha256,
+            received_at=received_at,
+            uploaded_by=uploaded_by,
+            source=source,
+        )
+
+
+def _read_and_store(
+    *,
+    organization: Organization,
+    content: bytes,
+    file_name: str,
+    vendor: Vendor | None,
+    period: str | None,
+    sheet: str | None,
+    sha256: str,
+    received_at: dt.datetime,
+    uploaded_by: Any,
+    source: str | None,
+) -> IngestResult:
     kpis = kpi_specs()
     parsed, vendors = _read(
         content=content,
