@@ -71,3 +71,42 @@ def test_an_empty_column_and_a_cell_with_a_line_break():
     assert [(e.row, e.column, e.message) for e in parsed.errors] == [
         (3, "claims_submitted", "'12\n34' is not a number")  # the line the record ends on
     ]
+
+
+@pytest.mark.django_db
+def test_whole_counts_and_plain_numbers_read_column_wise_as_cell_by_cell():
+    # "4000.00" claims is a whole number: the same on both readings.
+    lines = [ROWS[0].replace(",4000,", ",4000.00,"), *ROWS[1:]]
+    fast = _parse(lines)
+    slow = _parse(
+        [lines[0].replace(",260,", ',"260",').replace(",95.25,", ',"95.25 %",'), *lines[1:]]
+    )
+    assert fast == slow
+    assert fast[0][3]["claims_submitted"] == D("4000.00")
+
+
+@pytest.mark.parametrize(
+    ("cell", "column", "message"),
+    [
+        ("4000.5", "claims_submitted", "4000.5 is not a whole number of claims"),
+        ("12345678901234567", "claims_submitted", "12345678901234567 is too large to be a count"),
+        ("100.5", "first_pass_acceptance_rate", "100.5 % is not a percentage between 0 and 100"),
+    ],
+)
+@pytest.mark.django_db
+def test_a_column_the_fast_reading_cannot_take_is_read_cell_by_cell_and_named(
+    cell, column, message
+):
+    kpis = [
+        KPISpec(k.code, k.name, k.unit, k.formula, k.volume_field, tuple(k.aliases or ()))
+        for k in KPIDefinition.objects.all()
+    ]
+    content = (
+        "period,first_pass_acceptance_rate,claims_submitted\n"
+        "2026-09,95,4000\n"
+        f"2026-10,{cell if column == 'first_pass_acceptance_rate' else '95'},"
+        f"{cell if column == 'claims_submitted' else '4000'}\n"
+    ).encode()
+    sheet = read_sheet(content, file_name="r.csv", limits=Limits(), sheet=None)
+    parsed = parse_sheet(sheet, HeaderMatcher(kpis, []))
+    assert [(e.row, e.column, e.message) for e in parsed.errors] == [(3, column, message)]

@@ -18,7 +18,9 @@ HEADER_SEARCH_ROWS = 30
 HUNDRED = Decimal(100)
 MAXIMUM = Decimal(10) ** 16  # stored with 6 decimals in 24 digits
 _SIMPLE = re.compile(r"\d{1,18}(?:\.\d{1,12})?")
-_SIMPLE_LINES = re.compile(r"(?:\d{1,18}(?:\.\d{1,12})?\n)*")
+# Whole columns of plain numbers (one per line), read at once: below MAXIMUM by their digits.
+_PLAIN_LINES = re.compile(r"(?:\d{1,16}(?:\.\d{1,12})?\n)+")
+_WHOLE_LINES = re.compile(r"(?:\d{1,16}(?:\.0{1,12})?\n)+")
 NON_NEGATIVE_UNITS = {"percent", "days", "hours", "business_days", "count", "currency"}
 WHOLE_UNITS = {"count"}
 UNIT_WORDS = {
@@ -374,15 +376,24 @@ def _clean_column(reader: _Reader, body: list, j: int, target: Column) -> list |
     its unit's range; None when any cell needs the cell-by-cell reading (which names it)."""
     unit = reader.matcher.units.get(target.target, "")
     cells = [row[j] if j < len(row) else None for _, row in body]
-    given = [c for c in cells if c is not None and c != ""]
-    if not all(type(c) is str for c in given):
+    complete = None not in cells and "" not in cells
+    given = cells if complete else [c for c in cells if c is not None and c != ""]
+    if not given:
+        return [None] * len(cells)
+    try:
+        text = "\n".join(given) + "\n"  # TypeError: a cell that is not text (an XLSX number)
+    except TypeError:
         return None
     # One match over the column's text (a cell holding a newline makes the count disagree).
-    text = "".join(f"{c}\n" for c in given)
-    if text.count("\n") != len(given) or not _SIMPLE_LINES.fullmatch(text):
+    # The pattern itself keeps values below MAXIMUM (16 digits before the point), never
+    # negative, and, for counts, whole.
+    pattern = _WHOLE_LINES if unit in WHOLE_UNITS else _PLAIN_LINES
+    if text.count("\n") != len(given) or not pattern.fullmatch(text):
         return None
-    numbers = iter(map(Decimal, given))  # digits and a point only: never negative
-    out: list[Decimal | None] = [None if c is None or c == "" else next(numbers) for c in cells]
+    out: list[Decimal | None] = list(map(Decimal, given))
+    if not complete:
+        numbers = iter(out)
+        out = [None if c is None or c == "" else next(numbers) for c in cells]
     if unit == "percent":
         percent_cells = reader.sheet.percent_cells
         if target.scale == FRACTION:
@@ -392,15 +403,8 @@ def _clean_column(reader: _Reader, body: list, j: int, target: Column) -> list |
                 v if v is None or (n, j) not in percent_cells else v * HUNDRED
                 for (n, _), v in zip(body, out, strict=True)
             ]
-    present = [v for v in out if v is not None]
-    if not present:
-        return out
-    if max(present) >= MAXIMUM:
-        return None
-    if unit == "percent" and max(present) > HUNDRED:
-        return None
-    if unit in WHOLE_UNITS and any(v != v.to_integral_value() for v in present):
-        return None
+        if max(v for v in out if v is not None) > HUNDRED:
+            return None
     return out
 
 
@@ -443,15 +447,21 @@ def _wide_clean(reader: _Reader, body: list, by_target: dict, value_columns: lis
         keys.append((vendor_key, found))
     if len(set(keys)) != len(keys):
         return False
-    names = [name for name, _ in columns]
-    by_row = list(zip(*(values for _, values in columns), strict=True)) or [()] * len(keys)
-    reader.out.records.extend(
-        Record(
-            vendor_key,
-            period,
-            n,
-            {name: v for name, v in zip(names, values, strict=True) if v is not None},
-        )
+    # Each row's values: a column with a blank cell is left out of that row's values.
+    # (``None in values`` would compare each Decimal to None, which is slow for Decimal.)
+    gapless = [all(v is not None for v in values) for _, values in columns]
+    full = [name for (name, _), ok in zip(columns, gapless, strict=True) if ok]
+    gaps = [column for column, ok in zip(columns, gapless, strict=True) if not ok]
+    by_row = list(zip(*(v for (_, v), ok in zip(columns, gapless, strict=True) if ok), strict=True))
+    if not by_row:
+        by_row = [()] * len(keys)
+    records = [
+        Record(vendor_key, period, n, dict(zip(full, values, strict=True)))
         for (n, _), (vendor_key, period), values in zip(body, keys, by_row, strict=True)
-    )
+    ]
+    for name, values in gaps:
+        for record, value in zip(records, values, strict=True):
+            if value is not None:
+                record.values[name] = value
+    reader.out.records.extend(records)
     return True
