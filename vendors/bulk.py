@@ -172,10 +172,11 @@ def insert_unpivoted(
     """Insert, for each key, one row per group whose presence column holds a value.
 
     The shape of wide data stored long: ``keys`` (say, report ids) and ``columns``, value lists
-    as long as ``keys``. Each group maps every other model column to ``Param(i)``, the key's
-    value in ``columns[i]``, or to a constant; its second item is the index of the column whose
-    None means "no row for this key". Rows come out key block by key block, group by group
-    within a block (so, per key, in group order).
+    as long as ``keys`` (a list given twice, the same object, is sent once). Each group maps
+    every other model column to ``Param(i)``, the key's value in ``columns[i]``, or to a
+    constant; its second item is the index of the column whose None means "no row for this
+    key". Rows come out key block by key block, group by group within a block (so, per key, in
+    group order).
 
     The database turns the rows round itself: ``INSERT ... WITH u (k, c0, c1, ...) AS
     (VALUES ...) SELECT k, ... FROM u WHERE ci IS NOT NULL UNION ALL SELECT ...``, so each value
@@ -190,8 +191,15 @@ def insert_unpivoted(
     for mapping, _ in groups:
         if list(mapping) != names:
             raise ValueError(f"every group maps the same columns, in order: {names}")
-    width = 1 + len(columns)
-    cte = ", ".join(["k", *(f"c{i}" for i in range(len(columns)))])
+    # A list given more than once (the very same object) is sent once: where[i] is the place
+    # of columns[i] among those sent.
+    position: dict[int, int] = {}
+    for column in columns:
+        position.setdefault(id(column), len(position))
+    where = [position[id(column)] for column in columns]
+    sent = list({id(column): column for column in columns}.values())
+    width = 1 + len(sent)
+    cte = ", ".join(["k", *(f"c{i}" for i in range(len(sent)))])
     # Typed on the database's side: a column of NULLs (or of bare literals) would otherwise be
     # text to PostgreSQL.
     casts = [f"CAST({{}} AS {f.cast_db_type(connection)})" for f in fields[1:]]
@@ -201,11 +209,11 @@ def insert_unpivoted(
         terms = []
         for cast, field, value in zip(casts, fields[1:], mapping.values(), strict=True):
             if isinstance(value, Param):
-                terms.append(cast.format(f"c{int(value)}"))
+                terms.append(cast.format(f"c{where[value]}"))
             else:
                 terms.append(cast.format("%s"))
                 constants.append(field.get_db_prep_save(value, connection=connection))
-        selects.append(f"SELECT k, {', '.join(terms)} FROM u WHERE c{present} IS NOT NULL")
+        selects.append(f"SELECT k, {', '.join(terms)} FROM u WHERE c{where[present]} IS NOT NULL")
     limit = connection.features.max_query_params or 10_000
     per = max(1, min(UNPIVOT_KEYS, (limit - len(constants)) // width))
     head = _insert_head(connection, model, fields)
@@ -215,7 +223,7 @@ def insert_unpivoted(
     def statement(count: int) -> str:
         return f"{head} WITH u ({cte}) AS (VALUES {', '.join([one] * count)}) {union}"
 
-    rows = list(zip(keys, *columns, strict=True))
+    rows = list(zip(keys, *sent, strict=True))
     flat = itertools.chain.from_iterable
     whole = len(rows) - len(rows) % per
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:

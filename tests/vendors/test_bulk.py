@@ -201,3 +201,37 @@ def test_collector_paused_restores_the_collector_as_it_was():
         assert not gc.isenabled()  # it was off before: it stays off
     finally:
         gc.enable()
+
+
+def test_insert_unpivoted_sends_a_list_given_twice_once(org):
+    from decimal import Decimal as D
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import VendorFactory
+    from vendors.models import ReportValue
+
+    keys = _reports(VendorFactory(organization=org), 2)
+    payments = [D(100), D(200)]
+    other = [D(7), None]
+    mapping = {
+        "field": "payments",
+        "kpi": None,
+        "stated_value": db.Param(0),
+        "recomputed_value": db.Param(2),
+        "value": db.Param(1),  # the same list as Param(0)
+        "insufficient_data": False,
+        "volume": None,
+    }
+    with CaptureQueriesContext(connection) as queries:
+        db.insert_unpivoted(
+            ReportValue, "report", keys, [payments, payments, other], [(mapping, 1)]
+        )
+    [insert] = [q["sql"] for q in queries if "INSERT" in q["sql"]]
+    assert "u (k, c0, c1) AS" in insert  # two value columns sent, not three
+    assert list(
+        ReportValue.objects.order_by("report_id").values_list(
+            "report_id", "stated_value", "value", "recomputed_value"
+        )
+    ) == [(keys[0], D(100), D(100), D(7)), (keys[1], D(200), D(200), None)]

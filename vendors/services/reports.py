@@ -256,6 +256,8 @@ def _insert_values(report_ids: list[int], evaluation: Evaluation) -> None:
     for kpi in evaluation.kpis:
         recomputed = [_q(v) for v in kpi.recomputed]
         value = [v if r is None else r for r, v in zip(recomputed, kpi.value, strict=True)]
+        if value == recomputed:  # every value recomputed (the same objects): sent once
+            value = recomputed
         i = len(columns)
         columns += [kpi.stated, recomputed, value, kpi.insufficient, kpi.volume]
         mapping = {
