@@ -252,14 +252,19 @@ def _insert_values(report_ids: list[int], evaluation: Evaluation) -> None:
     kpi_ids = dict(KPIDefinition.objects.values_list("code", "pk"))
     columns: list[list[Any]] = []
     groups: list[tuple[dict[str, Any], int]] = []
+    flags: list[list[bool | None]] = []
     at = bulk.Param
     for kpi in evaluation.kpis:
         recomputed = [_q(v) for v in kpi.recomputed]
         value = [v if r is None else r for r, v in zip(recomputed, kpi.value, strict=True)]
         if value == recomputed:  # every value recomputed (the same objects): sent once
             value = recomputed
+        # KPIs mostly share one pattern of flags (all False, say): that list is sent once.
+        insufficient = next((f for f in flags if f == kpi.insufficient), kpi.insufficient)
+        if insufficient is kpi.insufficient:
+            flags.append(insufficient)
         i = len(columns)
-        columns += [kpi.stated, recomputed, value, kpi.insufficient, kpi.volume]
+        columns += [kpi.stated, recomputed, value, insufficient, kpi.volume]
         mapping = {
             "field": kpi.code,
             "kpi": kpi_ids.get(kpi.code),
