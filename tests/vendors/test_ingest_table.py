@@ -110,3 +110,12 @@ def test_a_column_the_fast_reading_cannot_take_is_read_cell_by_cell_and_named(
     sheet = read_sheet(content, file_name="r.csv", limits=Limits(), sheet=None)
     parsed = parse_sheet(sheet, HeaderMatcher(kpis, []))
     assert [(e.row, e.column, e.message) for e in parsed.errors] == [(3, column, message)]
+
+
+@pytest.mark.django_db
+def test_a_short_row_reads_as_blank_cells_on_both_readings():
+    short = [*ROWS[:2], "beta,2026-09-30,93.125,900", ROWS[3]]  # no trailing empty cells
+    fast = _parse(short)
+    slow = _parse([ROWS[0].replace(",4000,", ',"$4,000",'), *short[1:]])
+    assert fast == slow == _parse(ROWS)
+    assert fast[2][3] == {"first_pass_acceptance_rate": D("93.125"), "claims_submitted": D("900")}

@@ -6,6 +6,7 @@ Every unreadable cell becomes an error naming its row and column; nothing is gue
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -371,18 +372,20 @@ def _breakdown(reader: _Reader, body: list, by_target: dict) -> None:
             )
 
 
-def _clean_column(reader: _Reader, body: list, j: int, target: Column) -> list | None:
-    """A column's values, read column-wise, when every cell is blank or a plain number within
-    its unit's range; None when any cell needs the cell-by-cell reading (which names it)."""
+def _clean_column(
+    reader: _Reader, body: list, cells: Sequence[object], j: int, target: Column
+) -> tuple[list, bool] | None:
+    """A column's values (and whether none is blank), read column-wise, when every cell is
+    blank or a plain number within its unit's range; None when any cell needs the cell-by-cell
+    reading (which names it)."""
     unit = reader.matcher.units.get(target.target, "")
-    cells = [row[j] if j < len(row) else None for _, row in body]
     complete = None not in cells and "" not in cells
     given = cells if complete else [c for c in cells if c is not None and c != ""]
     if not given:
-        return [None] * len(cells)
+        return [None] * len(cells), False
     try:
-        text = "\n".join(given) + "\n"  # TypeError: a cell that is not text (an XLSX number)
-    except TypeError:
+        text = "\n".join(given) + "\n"  # type: ignore[arg-type]  # TypeError: not text
+    except TypeError:  # a cell that is not text (an XLSX number)
         return None
     # One match over the column's text (a cell holding a newline makes the count disagree).
     # The pattern itself keeps values below MAXIMUM (16 digits before the point), never
@@ -390,7 +393,7 @@ def _clean_column(reader: _Reader, body: list, j: int, target: Column) -> list |
     pattern = _WHOLE_LINES if unit in WHOLE_UNITS else _PLAIN_LINES
     if text.count("\n") != len(given) or not pattern.fullmatch(text):
         return None
-    out: list[Decimal | None] = list(map(Decimal, given))
+    out: list[Decimal | None] = list(map(Decimal, given))  # type: ignore[arg-type]
     if not complete:
         numbers = iter(out)
         out = [None if c is None or c == "" else next(numbers) for c in cells]
@@ -405,7 +408,7 @@ def _clean_column(reader: _Reader, body: list, j: int, target: Column) -> list |
             ]
         if max(v for v in out if v is not None) > HUNDRED:
             return None
-    return out
+    return out, complete
 
 
 def _wide_clean(reader: _Reader, body: list, by_target: dict, value_columns: list) -> bool:
@@ -413,50 +416,29 @@ def _wide_clean(reader: _Reader, body: list, by_target: dict, value_columns: lis
     within range, every vendor and period readable, no vendor-period twice. Gives the same
     records as the row-by-row reading; returns False (having stored nothing) for any file that
     needs that reading to name what is wrong."""
-    columns = []
+    if not body:
+        return False
+    used = [at for at, _, _ in by_target.values()]
+    width = max(max(len(row) for _, row in body), max(used, default=0) + 1)
+    # The body turned into columns at once (short rows padded with blanks).
+    padded = (row if len(row) == width else [*row, *[None] * (width - len(row))] for _, row in body)
+    table = list(zip(*padded, strict=True))
+    full: list[tuple[str, list]] = []  # columns without a blank cell
+    gaps: list[tuple[str, list]] = []
     for j, _name, target in value_columns:
-        values = _clean_column(reader, body, j, target)
-        if values is None:
+        read = _clean_column(reader, body, table[j], j, target)
+        if read is None:
             return False
-        columns.append((target.target, values))
-    vendor_at = by_target["vendor"][0] if "vendor" in by_target else None
-    period_at = by_target["period"][0] if "period" in by_target else None
-    periods: dict[object, str] = {}
-    keys: list[tuple[str | None, str]] = []
-    for _, row in body:
-        vendor_key = None
-        if vendor_at is not None:
-            text = row[vendor_at] if vendor_at < len(row) else None
-            vendor_key = "" if text is None else str(text).strip()
-            if not vendor_key:
-                return False
-        if period_at is None:
-            found = reader.period
-        else:
-            raw = row[period_at] if period_at < len(row) else None
-            found = periods.get(raw)  # a file holds a few distinct periods, read once each
-            if found is None:
-                try:
-                    found = periods[raw] = parse_period(raw)
-                except CellError:
-                    return False
-                if reader.period and found != reader.period:
-                    return False
-        if found is None:
-            return False
-        keys.append((vendor_key, found))
-    if len(set(keys)) != len(keys):
+        values, complete = read
+        (full if complete else gaps).append((target.target, values))
+    keys = _wide_keys(reader, table, by_target, len(body))
+    if keys is None or len(set(keys)) != len(keys):
         return False
     # Each row's values: a column with a blank cell is left out of that row's values.
-    # (``None in values`` would compare each Decimal to None, which is slow for Decimal.)
-    gapless = [all(v is not None for v in values) for _, values in columns]
-    full = [name for (name, _), ok in zip(columns, gapless, strict=True) if ok]
-    gaps = [column for column, ok in zip(columns, gapless, strict=True) if not ok]
-    by_row = list(zip(*(v for (_, v), ok in zip(columns, gapless, strict=True) if ok), strict=True))
-    if not by_row:
-        by_row = [()] * len(keys)
+    names = [name for name, _ in full]
+    by_row = list(zip(*(values for _, values in full), strict=True)) or [()] * len(keys)
     records = [
-        Record(vendor_key, period, n, dict(zip(full, values, strict=True)))
+        Record(vendor_key, period, n, dict(zip(names, values, strict=True)))
         for (n, _), (vendor_key, period), values in zip(body, keys, by_row, strict=True)
     ]
     for name, values in gaps:
@@ -465,3 +447,29 @@ def _wide_clean(reader: _Reader, body: list, by_target: dict, value_columns: lis
                 record.values[name] = value
     reader.out.records.extend(records)
     return True
+
+
+def _wide_keys(
+    reader: _Reader, table: list, by_target: dict, count: int
+) -> list[tuple[str | None, str]] | None:
+    """Each row's (vendor, period), column-wise; None if a vendor is blank or a period
+    unreadable (or not the period given)."""
+    if "vendor" in by_target:
+        names = [None if t is None else str(t).strip() for t in table[by_target["vendor"][0]]]
+        if not all(names):
+            return None
+    else:
+        names = [None] * count
+    if "period" not in by_target:
+        if reader.period is None:
+            return None
+        return [(name, reader.period) for name in names]
+    periods: dict[object, str] = {}  # a file holds a few distinct periods: each read once
+    for raw in set(table[by_target["period"][0]]):
+        try:
+            periods[raw] = parse_period(raw)
+        except CellError:
+            return None
+        if reader.period and periods[raw] != reader.period:
+            return None
+    return list(zip(names, map(periods.__getitem__, table[by_target["period"][0]]), strict=True))
