@@ -25,6 +25,7 @@ DISCREPANCY_TOLERANCE = {  # stated vs recomputed, by unit
     "business_days": Decimal("1"),
 }
 HUNDRED = Decimal(100)
+ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -115,10 +116,11 @@ class Evaluation:
 
 def _fmt(value: Decimal) -> str:
     """A number for a message: as written, or to two decimals when it has more."""
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2:
+    text = f"{value:f}"
+    point = text.find(".")
+    if point != -1 and len(text) - point > 3:  # more than two decimals
         return f"{value.quantize(Decimal('0.01')):f}"
-    return f"{value:f}"
+    return text
 
 
 def evaluate_records(
@@ -203,7 +205,7 @@ def _kpi_column(
         volumes = columns[volume_field]
     else:
         volumes = [r.values.get(volume_field) for r in records]
-    if minimum_volumes is None:
+    if minimum_volumes is None or not volume_field:  # no volume: no minimum to compare
         minimums: list[int] | Sequence[int] = [DEFAULT_MINIMUM_VOLUME] * n
     else:
         minimums = [m.get(code, DEFAULT_MINIMUM_VOLUME) for m in minimum_volumes]
@@ -266,10 +268,23 @@ def _check_recomputed(
         )
 
 
-def _given(values: list[Decimal | None]) -> bool:
-    """Whether every value is there (``None in values`` would compare each Decimal to None,
-    which costs Decimal an abstract-class check each time)."""
-    return all(value is not None for value in values)
+def _missing(column: list) -> bool:
+    """Whether a value is missing (``None in column`` would compare each Decimal to None, an
+    abstract-class check for Decimal each time)."""
+    return any(v is None for v in column)
+
+
+def _summed(columns: Sequence[list]) -> list:
+    """Row by row, the sum of the columns' values (from Decimal 0, as ``sum`` adds), or None
+    where one is missing."""
+    if len(columns) == 1 and not _missing(columns[0]):
+        return [ZERO + v for v in columns[0]]
+    if not any(_missing(c) for c in columns):
+        return [sum(values, ZERO) for values in zip(*columns, strict=True)]
+    return [
+        None if any(v is None for v in values) else sum(values, ZERO)
+        for values in zip(*columns, strict=True)
+    ]
 
 
 def _check_counts(
@@ -280,14 +295,10 @@ def _check_counts(
 ) -> None:
     label = " + ".join(counts)
     blank = [None] * len(findings)  # a name the file cannot hold: never checked
-    parts = zip(
-        columns.get(denominator, blank), *(columns.get(c, blank) for c in counts), strict=True
-    )
-    for i, (total, *values) in enumerate(parts):
-        if total is None or not _given(values):
-            continue
-        part = sum(values, Decimal(0))
-        if part > total:
+    parts = _summed([columns.get(c, blank) for c in counts])
+    totals = columns.get(denominator, blank)
+    for i, (total, part) in enumerate(zip(totals, parts, strict=True)):
+        if total is not None and part is not None and part > total:
             findings[i].append(
                 Finding(
                     "count_exceeds_denominator",
@@ -300,20 +311,19 @@ def _check_counts(
 
 
 def _check_aging(columns: Mapping[str, list], findings: list[list[Finding]]) -> None:
-    rows = zip(columns["total_ar"], *(columns[b] for b in AGING_BUCKETS), strict=True)
-    for i, (total, *buckets) in enumerate(rows):
-        if total is None or not _given(buckets):
+    summed = _summed([columns[b] for b in AGING_BUCKETS])
+    for i, (total, buckets) in enumerate(zip(columns["total_ar"], summed, strict=True)):
+        if total is None or buckets is None:
             continue
-        summed = sum(buckets, Decimal(0))
-        if abs(summed - total) > abs(total) * AGING_TOLERANCE:
+        if abs(buckets - total) > abs(total) * AGING_TOLERANCE:
             findings[i].append(
                 Finding(
                     "aging_sum",
                     "total_ar",
-                    f"The A/R aging buckets add up to {_fmt(summed)}, not the total A/R of "
+                    f"The A/R aging buckets add up to {_fmt(buckets)}, not the total A/R of "
                     f"{_fmt(total)} (more than 0.5 % apart).",
                     total,
-                    summed,
+                    buckets,
                 )
             )
 
