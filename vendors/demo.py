@@ -510,5 +510,5 @@ def demo_reports(org: Organization) -> int:
             received_at=received,
         )
         if not result.duplicate:
-            stored += len(result.reports)
+            stored += len(result.report_ids)
     return stored

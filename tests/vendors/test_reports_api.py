@@ -228,6 +228,28 @@ def test_import_report_command_success_and_summary(org, capsys):
     )
 
 
+def test_import_report_command_counts_values_findings_and_insufficient_data_per_report(
+    org, capsys, tmp_path, django_assert_max_num_queries
+):
+    vendor(org, "northwind-billing")
+    path = tmp_path / "q3.csv"
+    path.write_text(
+        "period,denial_rate,claims_submitted,claims_denied\n"
+        "2026-07,6.5,4000,260\n"
+        "2026-08,6.5,0,0\n"  # no claims: the denial rate is insufficient data
+        "2026-09,6.5,100,130\n"  # more denied than submitted: three findings (count, range, discrepancy)
+    )
+    # Queries do not grow with the reports listed (one for all their counts).
+    with django_assert_max_num_queries(40):
+        call_command("import_report", str(path), "--vendor", "northwind-billing")
+    lines = [line.strip() for line in capsys.readouterr().out.splitlines()[1:]]
+    assert lines == [
+        "northwind-billing 2026-07 version 1: 3 values, 0 finding(s), 0 with insufficient data",
+        "northwind-billing 2026-08 version 1: 3 values, 0 finding(s), 1 with insufficient data",
+        "northwind-billing 2026-09 version 1: 3 values, 3 finding(s), 0 with insufficient data",
+    ]
+
+
 def test_import_report_command_lists_every_error_and_fails(org, capsys):
     vendor(org, "northwind-billing")
     with pytest.raises(CommandError) as exc:

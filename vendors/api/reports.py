@@ -189,8 +189,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._answer(result)
 
     def _answer(self, result: IngestResult) -> Response:
-        ids = [r.pk for r in result.reports]
-        reports = self.get_queryset().filter(pk__in=ids)
+        reports = self.get_queryset().filter(upload=result.upload)
         return Response(
             {
                 "duplicate": result.duplicate,

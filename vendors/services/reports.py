@@ -17,12 +17,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from itertools import batched
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -60,8 +61,15 @@ class IngestResult:
     """What a file did: the report versions it stored, or that it was already received."""
 
     upload: ReportUpload
-    reports: list[Report] = field(default_factory=list)
+    report_ids: list[int] = field(default_factory=list)  # in the order stored
     duplicate: bool = False
+
+    @cached_property
+    def reports(self) -> list[Report]:
+        """The report versions, with their vendors, in the order stored (read when first asked:
+        a network file stores 10,000, and most callers need only their ids)."""
+        found = Report.objects.select_related("vendor").in_bulk(self.report_ids)
+        return [found[pk] for pk in self.report_ids]
 
     def summary(self) -> str:
         """One line for people: what was stored, or why nothing was."""
@@ -70,14 +78,20 @@ class IngestResult:
                 f"{self.upload.file_name}: this exact file was already received on "
                 f"{self.upload.received_at:%Y-%m-%d %H:%M}; nothing changed."
             )
-        periods = sorted({r.period for r in self.reports})
+        stored = Report.objects.filter(upload=self.upload)  # the reports this file stored
+        periods = sorted(set(stored.values_list("period", flat=True)))
         span = periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
-        vendors = sorted({r.vendor.slug for r in self.reports})
-        superseded = sum(1 for r in self.reports if r.version > 1)
+        vendors = sorted(set(stored.values_list("vendor__slug", flat=True)))
+        superseded = stored.filter(version__gt=1).count()
         return (
-            f"{self.upload.file_name}: stored {len(self.reports)} report(s) for "
+            f"{self.upload.file_name}: stored {len(self.report_ids)} report(s) for "
             f"{', '.join(vendors)} ({span}); {superseded} supersede an earlier version."
         )
+
+
+def _already_received(upload: ReportUpload) -> IngestResult:
+    ids = list(upload.reports.order_by("pk").values_list("pk", flat=True))
+    return IngestResult(upload, ids, duplicate=True)
 
 
 def limits_from_settings() -> Limits:
@@ -413,7 +427,7 @@ def report_ingest(
     sha256 = hashlib.sha256(content).hexdigest()
     existing = ReportUpload.objects.filter(organization=organization, sha256=sha256).first()
     if existing is not None:
-        return IngestResult(existing, list(existing.reports.select_related("vendor")), True)
+        return _already_received(existing)
     with bulk.collector_paused():
         return _read_and_store(
             organization=organization,
@@ -470,7 +484,7 @@ def _read_and_store(
             # Another upload committed first (same file, or the same period): look again.
             existing = ReportUpload.objects.filter(organization=organization, sha256=sha256).first()
             if existing is not None:
-                return IngestResult(existing, list(existing.reports.select_related("vendor")), True)
+                return _already_received(existing)
             if attempt == ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
@@ -496,7 +510,7 @@ def _store(
     list(Vendor.objects.select_for_update().filter(pk__in=vendor_ids).order_by("pk"))
     existing = ReportUpload.objects.filter(organization=organization, sha256=sha256).first()
     if existing is not None:
-        return IngestResult(existing, list(existing.reports.select_related("vendor")), True)
+        return _already_received(existing)
 
     # One entry per vendor-period: the file's values and/or breakdown.
     keyed_records: dict[tuple[int, str], Record] = {}
@@ -592,25 +606,6 @@ def _store(
                 for (vendor_id, period), version in zip(keys, versions, strict=True)
             ],
         )
-        # The instances built as Django builds them from rows (reading 10,000 rows back as
-        # model instances costs a tenth of a second more).
-        attnames = [f.attname for f in Report._meta.concrete_fields]
-        reports = []
-        for pk, (vendor_id, period), version in zip(ids, keys, versions, strict=True):
-            row = {
-                "id": pk,
-                "organization_id": organization.pk,
-                "vendor_id": vendor_id,
-                "period": period,
-                "version": version,
-                "is_current": True,
-                "upload_id": upload.pk,
-                "received_at": received_at,
-                "superseded_at": None,
-            }
-            report = Report.from_db(connection.alias, attnames, [row[a] for a in attnames])
-            Report.vendor.field.set_cached_value(report, vendor_by_id[vendor_id])
-            reports.append(report)
         _insert_values(ids, evaluation)
         bulk.insert_rows(
             ReportFinding,
@@ -633,6 +628,5 @@ def _store(
     except BaseException:
         upload.file.delete(save=False)  # nothing of a refused or failed store is kept
         raise
-    stored = [r.pk for r in reports]
-    transaction.on_commit(lambda: _queue_evaluations(stored))
-    return IngestResult(upload, reports)
+    transaction.on_commit(lambda: _queue_evaluations(ids))
+    return IngestResult(upload, ids)

@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Count, Q
 
 from vendors import selectors
 from vendors.ingest.errors import FileRefused
-from vendors.models import Organization, Vendor
+from vendors.models import Organization, Report, Vendor
 from vendors.services.reports import report_ingest
 
 
@@ -67,11 +68,23 @@ class Command(BaseCommand):
                 self.stderr.write(f"  {error}")
             raise CommandError(f"{len(exc.errors)} error(s) in {path.name}.") from exc
         self.stdout.write(self.style.SUCCESS(result.summary()))
-        for report in result.reports:
-            flagged = report.findings.count() if not result.duplicate else 0
-            insufficient = report.values.filter(insufficient_data=True).count()
+        # One query for every report's counts (a network file stores thousands).
+        counted = (
+            Report.objects.filter(upload=result.upload)
+            .select_related("vendor")
+            .annotate(
+                value_count=Count("values", distinct=True),
+                insufficient=Count(
+                    "values", filter=Q(values__insufficient_data=True), distinct=True
+                ),
+                finding_count=Count("findings", distinct=True),
+            )
+            .order_by("pk")
+        )
+        for report in counted:
+            flagged = report.finding_count if not result.duplicate else 0
             self.stdout.write(
                 f"  {report.vendor.slug} {report.period} version {report.version}: "
-                f"{report.values.count()} values, {flagged} finding(s), "
-                f"{insufficient} with insufficient data"
+                f"{report.value_count} values, {flagged} finding(s), "
+                f"{report.insufficient} with insufficient data"
             )
