@@ -18,6 +18,7 @@ import contextlib
 import functools
 import gc
 import itertools
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -200,16 +201,24 @@ def insert_unpivoted(
     sent = list({id(column): column for column in columns}.values())
     width = 1 + len(sent)
     cte = ", ".join(["k", *(f"c{i}" for i in range(len(sent)))])
-    # Typed on the database's side: a column of NULLs (or of bare literals) would otherwise be
-    # text to PostgreSQL.
-    casts = [f"CAST({{}} AS {f.cast_db_type(connection)})" for f in fields[1:]]
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:
+        # SQLite converts each value by its column's affinity as it stores it: a CAST would
+        # only convert it twice.
+        casts = ["{}"] * len(fields[1:])
+    else:
+        # Typed on the database's side: to PostgreSQL a column of NULLs (or of bare literals)
+        # would be text.
+        casts = [f"CAST({{}} AS {f.cast_db_type(connection)})" for f in fields[1:]]
     selects: list[str] = []
     constants: list[Any] = []
+    kinds: dict[int, set[str]] = defaultdict(set)  # what the fields taking each column are
     for mapping, present in groups:
         terms = []
         for cast, field, value in zip(casts, fields[1:], mapping.values(), strict=True):
             if isinstance(value, Param):
                 terms.append(cast.format(f"c{where[value]}"))
+                kinds[where[value]].add(field.get_internal_type())
             else:
                 terms.append(cast.format("%s"))
                 constants.append(field.get_db_prep_save(value, connection=connection))
@@ -223,6 +232,15 @@ def insert_unpivoted(
     def statement(count: int) -> str:
         return f"{head} WITH u ({cte}) AS (VALUES {', '.join([one] * count)}) {union}"
 
+    if sqlite:
+        # Django has sqlite3 send a Decimal as its text through an adapter, looked up and called
+        # per value (about 0.5 us each); the same text made here costs a tenth of that.
+        sent = [
+            [None if v is None else str(v) for v in column]
+            if kinds.get(i) == {"DecimalField"}
+            else column
+            for i, column in enumerate(sent)
+        ]
     rows = list(zip(keys, *sent, strict=True))
     flat = itertools.chain.from_iterable
     whole = len(rows) - len(rows) % per
