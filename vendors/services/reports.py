@@ -183,26 +183,28 @@ def _minimum_volumes(
         .order_by("-start_date")
     ):
         contracts[contract.vendor_id].append(contract)
-    cache: dict[tuple[int, str], dict[str, int]] = {}
+    bounds = {period: _period_bounds(period) for period in {p for _, p in keys}}
+    none: dict[str, int] = {}
+    minimums: dict[int, dict[str, int]] = {}  # by contract: the same for each of its periods
     out = []
     for vendor, period in keys:
-        spot = (vendor.pk, period)
-        if spot not in cache:
-            first, last = _period_bounds(period)
-            in_force = next(
-                (
-                    c
-                    for c in contracts.get(vendor.pk, [])
-                    if c.start_date <= last and (c.end_date is None or c.end_date >= first)
-                ),
-                None,
-            )
-            cache[spot] = (
-                {t.kpi.code: t.minimum_volume for t in in_force.sla_terms.all()}
-                if in_force is not None
-                else {}
-            )
-        out.append(cache[spot])
+        first, last = bounds[period]
+        in_force = next(
+            (
+                c
+                for c in contracts.get(vendor.pk, ())
+                if c.start_date <= last and (c.end_date is None or c.end_date >= first)
+            ),
+            None,
+        )
+        if in_force is None:
+            out.append(none)
+        else:
+            if in_force.pk not in minimums:
+                minimums[in_force.pk] = {
+                    t.kpi.code: t.minimum_volume for t in in_force.sla_terms.all()
+                }
+            out.append(minimums[in_force.pk])
     return out
 
 
@@ -507,7 +509,12 @@ def _store(
     # Lock the vendors' rows (in id order, so two uploads cannot deadlock): uploads for the same
     # vendor queue here, and each sees the versions the previous one committed.
     vendor_ids = sorted({v.pk for v in vendors.values()})
-    list(Vendor.objects.select_for_update().filter(pk__in=vendor_ids).order_by("pk"))
+    list(
+        Vendor.objects.select_for_update()
+        .filter(pk__in=vendor_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     existing = ReportUpload.objects.filter(organization=organization, sha256=sha256).first()
     if existing is not None:
         return _already_received(existing)
