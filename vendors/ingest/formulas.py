@@ -87,16 +87,6 @@ def compile_formula(text: str) -> Formula:
     return Formula(text=text, tree=tree, names=frozenset(names))
 
 
-def _binary(op: Callable[[Decimal, Decimal], Decimal], is_div: bool, a: Cell, b: Cell) -> Cell:
-    if a is None or b is None:
-        return None
-    if a is ZERO_DENOMINATOR or b is ZERO_DENOMINATOR:
-        return ZERO_DENOMINATOR
-    if is_div and b == 0:
-        return ZERO_DENOMINATOR
-    return op(a, b)
-
-
 def _eval(node: ast.expr, columns: Mapping[str, Sequence[Cell]], n: int) -> list[Cell]:
     if isinstance(node, ast.Constant):
         return [Decimal(str(node.value))] * n
@@ -110,9 +100,22 @@ def _eval(node: ast.expr, columns: Mapping[str, Sequence[Cell]], n: int) -> list
         return [v if v is None or v is ZERO_DENOMINATOR else -v for v in values]
     if isinstance(node, ast.BinOp):
         op = _OPS[type(node.op)]
-        is_div = isinstance(node.op, ast.Div)
         left, right = _eval(node.left, columns, n), _eval(node.right, columns, n)
-        return [_binary(op, is_div, a, b) for a, b in zip(left, right, strict=True)]
+        zero = ZERO_DENOMINATOR
+        # A missing input gives None; a zero denominator anywhere gives ZERO_DENOMINATOR.
+        if isinstance(node.op, ast.Div):
+            return [
+                None
+                if a is None or b is None
+                else zero
+                if a is zero or b is zero or b == 0
+                else op(a, b)
+                for a, b in zip(left, right, strict=True)
+            ]
+        return [
+            None if a is None or b is None else zero if a is zero or b is zero else op(a, b)
+            for a, b in zip(left, right, strict=True)
+        ]
     raise FormulaError(f"{type(node).__name__} is not allowed")  # compile_formula stops these
 
 
