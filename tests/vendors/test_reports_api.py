@@ -237,7 +237,7 @@ def test_import_report_command_counts_values_findings_and_insufficient_data_per_
         "period,denial_rate,claims_submitted,claims_denied\n"
         "2026-07,6.5,4000,260\n"
         "2026-08,6.5,0,0\n"  # no claims: the denial rate is insufficient data
-        "2026-09,6.5,100,130\n"  # more denied than submitted: three findings (count, range, discrepancy)
+        "2026-09,6.5,100,130\n"  # more denied than submitted: count, range, discrepancy
     )
     # Queries do not grow with the reports listed (one for all their counts).
     with django_assert_max_num_queries(40):
