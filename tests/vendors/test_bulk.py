@@ -235,3 +235,23 @@ def test_insert_unpivoted_sends_a_list_given_twice_once(org):
             "report_id", "stated_value", "value", "recomputed_value"
         )
     ) == [(keys[0], D(100), D(100), D(7)), (keys[1], D(200), D(200), None)]
+
+
+def test_insert_rows_stores_decimals_exactly_and_none_as_null(org):
+    from decimal import Decimal as D
+
+    from tests.factories import VendorFactory
+    from vendors.models import ReportFinding
+
+    [report] = _reports(VendorFactory(organization=org), 1)
+    rows = [
+        (report, "aging_sum", "total_ar", "A", D("1234567.891234"), D("0.000001")),
+        (report, "discrepancy", "denial_rate", "B", None, D("99.5")),
+    ]
+    db.insert_rows(
+        ReportFinding, ["report", "code", "field", "message", "stated", "expected"], rows
+    )
+    stored = ReportFinding.objects.order_by("id").values_list(
+        "report_id", "code", "field", "message", "stated", "expected"
+    )
+    assert list(stored) == rows
