@@ -79,10 +79,11 @@ class IngestResult:
                 f"{self.upload.received_at:%Y-%m-%d %H:%M}; nothing changed."
             )
         stored = Report.objects.filter(upload=self.upload)  # the reports this file stored
-        periods = sorted(set(stored.values_list("period", flat=True)))
+        rows = list(stored.values_list("period", "vendor__slug", "version"))
+        periods = sorted({period for period, _, _ in rows})
         span = periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
-        vendors = sorted(set(stored.values_list("vendor__slug", flat=True)))
-        superseded = stored.filter(version__gt=1).count()
+        vendors = sorted({slug for _, slug, _ in rows})
+        superseded = sum(1 for _, _, version in rows if version > 1)
         return (
             f"{self.upload.file_name}: stored {len(self.report_ids)} report(s) for "
             f"{', '.join(vendors)} ({span}); {superseded} supersede an earlier version."
