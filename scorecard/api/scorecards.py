@@ -14,10 +14,10 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from scorecard import business_days as bd
 from scorecard import pricing, selectors
 from scorecard.models import Scorecard, Status
 from scorecard.services.evaluation import pricing_terms
+from vendors import periods as bd
 from vendors import selectors as vendor_selectors
 from vendors.models import PricingModel
 

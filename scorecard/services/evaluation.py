@@ -22,7 +22,6 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from scorecard import business_days as bd
 from scorecard import evaluation as ev
 from scorecard import pricing
 from scorecard import remediation as rm
@@ -36,6 +35,7 @@ from scorecard.models import (
 )
 from scorecard.selectors import number
 from vendors import bulk as db
+from vendors import periods as bd
 from vendors import selectors as vendor_selectors
 from vendors.models import Contract, KPIDefinition, Report
 

@@ -306,7 +306,7 @@ def batches_queue_if_due(*, today: Any) -> list[int]:
 
     Idempotent: the batch key makes a second run the same day return the same batches.
     """
-    from scorecard import business_days
+    from vendors import periods as business_days
 
     holidays = business_days.parse_holidays(settings.SCORECARD_HOLIDAYS)
     due = business_days.nth_business_day(

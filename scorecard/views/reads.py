@@ -10,7 +10,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import F, Max, Prefetch, QuerySet
 
-from scorecard import business_days as bd
 from scorecard import selectors
 from scorecard.models import (
     RemediationItem,
@@ -20,6 +19,7 @@ from scorecard.models import (
     Status,
     TerminationRight,
 )
+from vendors import periods as bd
 from vendors.models import Contract, Organization, Report, Vendor
 from vendors.selectors import contract_in_force
 

@@ -6,8 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from scorecard import business_days as bd
 from tests.factories import make_report
+from vendors import periods as bd
 from vendors.models import Report, Vendor
 
 MEETING = {

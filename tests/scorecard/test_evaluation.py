@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scorecard import business_days as bd
 from scorecard import evaluation as ev
+from vendors import periods as bd
 
 BANDS = {"excellent": "90", "good": "75", "needs_improvement": "50"}
 

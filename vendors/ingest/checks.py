@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from vendors.periods import period_days
+
 from .formulas import ZERO_DENOMINATOR, compile_formula, ratio_parts
 from .headers import AGING_BUCKETS, RAW_FIELDS, KPISpec
 from .table import Denial, Record
-from .values import period_days
 
 DEFAULT_MINIMUM_VOLUME = 30
 AGING_TOLERANCE = Decimal("0.005")  # buckets may differ from total_ar by 0.5 %

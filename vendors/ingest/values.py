@@ -147,10 +147,3 @@ def parse_period(raw: object) -> str:
     if not 1900 <= year <= 2999:
         raise CellError(f"'{text}' is not a period: the year {year} is out of range")
     return f"{year:04d}-{month:02d}"
-
-
-def period_days(period: str) -> int:
-    """Calendar days in a ``YYYY-MM`` period."""
-    year, month = int(period[:4]), int(period[5:7])
-    following = dt.date(year + month // 12, month % 12 + 1, 1)
-    return (following - dt.date(year, month, 1)).days

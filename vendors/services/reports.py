@@ -28,7 +28,7 @@ from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from vendors import bulk
+from vendors import bulk, periods
 from vendors.ingest.checks import Evaluation, evaluate_columns, evaluate_records
 from vendors.ingest.errors import FileError, FileRefused
 from vendors.ingest.headers import AliasSpec, HeaderMatcher, KPISpec, normalize
@@ -129,13 +129,6 @@ def _source_for(file_name: str, content: bytes) -> str:
     return ReportSource.XLSX if content.startswith(b"PK") else ReportSource.CSV
 
 
-def _period_bounds(period: str) -> tuple[dt.date, dt.date]:
-    year, month = int(period[:4]), int(period[5:7])
-    first = dt.date(year, month, 1)
-    following = dt.date(year + month // 12, month % 12 + 1, 1)
-    return first, following - dt.timedelta(days=1)
-
-
 def _resolve_vendors(
     parsed: ParsedFile, organization: Organization, vendor: Vendor | None
 ) -> tuple[dict[str | None, Vendor], list[FileError]]:
@@ -184,7 +177,7 @@ def _minimum_volumes(
         .order_by("-start_date")
     ):
         contracts[contract.vendor_id].append(contract)
-    bounds = {period: _period_bounds(period) for period in {p for _, p in keys}}
+    bounds = {period: periods.period_bounds(period) for period in {p for _, p in keys}}
     none: dict[str, int] = {}
     minimums: dict[int, dict[str, int]] = {}  # by contract: the same for each of its periods
     out = []

@@ -1,7 +1,9 @@
-"""Calendar arithmetic for periods (``YYYY-MM``) and business days; pure, no settings, no now().
+"""The one periods module: month bounds, due dates, business days and ranges; pure, no now().
+
+Periods are written ``YYYY-MM``; ingestion, evaluation, pages and PDF all use this module.
 
 A business day is Monday to Friday and not one of the holidays the caller passes (the service
-passes ``settings.SCORECARD_HOLIDAYS``).
+passes the holidays in force).
 """
 
 from __future__ import annotations
@@ -21,6 +23,16 @@ def period_end(period: str) -> dt.date:
     """Last day of a period written ``YYYY-MM``."""
     start = period_start(period)
     return start.replace(day=calendar.monthrange(start.year, start.month)[1])
+
+
+def period_days(period: str) -> int:
+    """Calendar days in a period written ``YYYY-MM``."""
+    return period_end(period).day
+
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a period written ``YYYY-MM``."""
+    return period_start(period), period_end(period)
 
 
 def period_of(day: dt.date) -> str:
