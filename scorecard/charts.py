@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import math
+import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -215,6 +217,21 @@ class _Canvas:
 
 
 _CANVAS: list[_Canvas] = []
+# One chart at a time per process. The canvas is shared, and so is matplotlib's rcParams, which
+# the drawing changes for its duration (text hinting): a canvas per thread would still race on
+# it. Under the GIL threads would not draw faster side by side anyway, and one canvas per process
+# keeps memory flat however many threads a server runs. Processes (prefork, gunicorn workers)
+# each have their own canvas and lock.
+_DRAWING = threading.Lock()
+
+
+def _new_lock_after_fork() -> None:
+    # A child forked while another thread held the lock would otherwise wait on it forever.
+    global _DRAWING
+    _DRAWING = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_after_fork)
 
 
 def _canvas() -> _Canvas:
@@ -303,8 +320,14 @@ def trend_chart_pngs(
 
     Charts of the same periods (a scorecard's) have the same month labels, in the same pixels:
     they are drawn on the first chart and copied onto the next ones (Agg's copy_from_bbox and
-    restore_region), which is about a third of a chart's drawing.
+    restore_region), which is about a third of a chart's drawing. Safe from any thread: one
+    call draws at a time per process.
     """
+    with _DRAWING:
+        return _draw_pngs(trends, dpi)
+
+
+def _draw_pngs(trends: Sequence[tuple[Sequence[TrendPoint], str, str]], dpi: int) -> list[bytes]:
     canvas = _canvas()
     if canvas.fig.dpi != dpi:
         canvas.fig.set_dpi(dpi)  # before labels are measured
