@@ -185,13 +185,20 @@ def default_standing_bands() -> dict[str, str]:
 
 
 class Contract(models.Model):
-    """One version of a vendor's agreement with an organization; an amendment is a new version."""
+    """One version of a vendor's agreement with an organization; an amendment is a new version.
+
+    A vendor may hold any number of agreements over time (never two in force on one day):
+    ``agreement`` numbers them 1, 2, ... per vendor, and each one's versions count from 1.
+    """
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="contracts"
     )
     vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="contracts")
-    version = models.PositiveIntegerField(default=1)
+    agreement = models.PositiveIntegerField(
+        default=1, help_text="The vendor's agreement number; its amendments share it."
+    )
+    version = models.PositiveIntegerField(default=1, help_text="Version within the agreement.")
     amends = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="amended_by"
     )
@@ -230,7 +237,9 @@ class Contract(models.Model):
     class Meta:
         ordering = ["vendor__name", "-start_date"]
         constraints = [
-            models.UniqueConstraint(fields=["vendor", "version"], name="contract_version_unique"),
+            models.UniqueConstraint(
+                fields=["vendor", "agreement", "version"], name="contract_agreement_version_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
                 name="contract_end_after_start",
@@ -238,7 +247,7 @@ class Contract(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.vendor} v{self.version} from {self.start_date}"
+        return f"{self.vendor} contract {self.agreement} v{self.version} from {self.start_date}"
 
 
 class SLATerm(models.Model):

@@ -158,7 +158,8 @@ def vendor_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @page(ADMIN)
 def contract_create(request: HttpRequest, pk: int) -> HttpResponse:
-    """A new contract for a vendor on the default SLA template."""
+    """A new contract (agreement) for a vendor, with or without earlier ones, on the default
+    SLA template."""
     vendor = get_scoped(request, Vendor.objects.all(), pk=pk)
     return _service_form(
         request,
@@ -166,7 +167,10 @@ def contract_create(request: HttpRequest, pk: int) -> HttpResponse:
         save=lambda fields: services.contract_create(
             organization=vendor.organization, vendor=vendor, **fields
         ),
-        done=lambda contract: (f"Contract version {contract.version} created.", vendor.pk),
+        done=lambda contract: (
+            f"Contract {contract.agreement} created, in force from {contract.start_date}.",
+            vendor.pk,
+        ),
         title=f"New contract with {vendor.name}",
         back=vendor,
     )
@@ -188,7 +192,7 @@ def contract_amend(request: HttpRequest, pk: int) -> HttpResponse:
         AmendForm(request.POST or None, initial=initial),
         save=save,
         done=lambda new: (
-            f"Contract version {new.version} takes effect {new.start_date}.",
+            f"Contract {new.agreement} version {new.version} takes effect {new.start_date}.",
             contract.vendor_id,
         ),
         title=f"Amend {contract}",

@@ -99,7 +99,7 @@ def _trend_end(request: HttpRequest, vendor: Vendor) -> str | None:
 def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Profile and compliance checklist, contracts and SLA terms, trends, reports, scorecards."""
     vendor = get_scoped(request, Vendor.objects.all(), pk=pk)
-    contracts = list(contract_list(user=request.user).filter(vendor=vendor).order_by("-version"))
+    contracts = list(contract_list(user=request.user).filter(vendor=vendor).order_by("-start_date"))
     end = _trend_end(request, vendor)
     periods = reads.periods_ending(end) if end else []
     trends = []

@@ -321,7 +321,7 @@ def test_vendor_page_shows_contract_terms_reports_and_scorecards(world: World) -
         .get(reverse("vendor-detail", args=[world.vendor.pk]))
         .content.decode()
     )
-    assert "Version 1" in html and "Percent of collections" in html
+    assert "Contract 1, version 1" in html and "Percent of collections" in html
     assert "95 %" in html  # the first-pass benchmark of the default template
     assert "2026-09" in html and "Make PDF" in html
     assert "Fee" not in html.split('id="cards-h"')[1].split("</thead>")[0]  # viewer: no fees
@@ -500,7 +500,7 @@ def test_admin_amends_a_contract_from_a_date(world: World) -> None:
         follow=True,
     )
     assert response.status_code == 200
-    assert "Contract version 2 takes effect 2026-07-01." in response.content.decode()
+    assert "Contract 1 version 2 takes effect 2026-07-01." in response.content.decode()
     world.contract.refresh_from_db()
     new = world.contract.amended_by
     assert (world.contract.end_date, new.version, new.percent_of_collections) == (

@@ -129,20 +129,24 @@ def test_overlapping_versions_refused():
         ContractFactory(vendor=first.vendor, start_date=dt.date(2025, 12, 1))
     assert _refusal(exc) == {
         "start_date": [
-            "These dates overlap contract version 1 (2025-01-01 to 2025-12-31) with the same "
-            "vendor; amend that contract instead, or end it first."
+            "These dates (2025-12-01 to open-ended) overlap contract 1 version 1 (2025-01-01 to "
+            "2025-12-31) of the same vendor; a vendor has one contract in force at a time: end "
+            "that contract first, or amend it."
         ]
     }
-    # A version that starts the day after the first ends is fine.
+    # A contract that starts the day after the first ends is fine: a new agreement, version 1.
     second = ContractFactory(vendor=first.vendor, start_date=dt.date(2026, 1, 1))
-    assert second.version == 2
+    assert (second.agreement, second.version, second.amends_id) == (2, 1, None)
 
 
 def test_open_ended_version_blocks_any_later_start():
     first = ContractFactory(start_date=dt.date(2025, 1, 1))
     with pytest.raises(ValidationError) as exc:
         ContractFactory(vendor=first.vendor, start_date=dt.date(2030, 1, 1))
-    assert "overlap contract version 1 (2025-01-01 to open-ended)" in _refusal(exc)["start_date"][0]
+    assert _refusal(exc)["start_date"][0].startswith(
+        "These dates (2030-01-01 to open-ended) overlap contract 1 version 1 (2025-01-01 to "
+        "open-ended) of the same vendor;"
+    )
 
 
 def test_pricing_model_needs_its_parameter():

@@ -101,12 +101,17 @@ class ContractSerializer(serializers.ModelSerializer):
             "vendor",
             "vendor_slug",
             "vendor_name",
+            "agreement",
             "version",
             "amends",
             *services.CONTRACT_FIELDS,
             "sla_terms",
         ]
-        read_only_fields = ["id", "version", "amends"]
+        read_only_fields = ["id", "agreement", "version", "amends"]
+        # The services number agreements and versions and refuse overlaps. DRF would make a
+        # validator of the (vendor, agreement, version) constraint from the read-only fields'
+        # defaults, 1 and 1, and refuse every vendor's second contract.
+        validators: ClassVar[list[Any]] = []
 
 
 class ContractAmendSerializer(serializers.Serializer):

@@ -100,7 +100,7 @@ class ContractFilter(django_filters.FilterSet):
 
     class Meta:
         model = Contract
-        fields = ["vendor", "pricing_model", "version"]
+        fields = ["vendor", "pricing_model", "agreement", "version"]
 
     def filter_active_on(self, qs: QuerySet[Contract], name: str, value: Any) -> QuerySet[Contract]:
         """Versions in force on a date."""
@@ -119,7 +119,9 @@ class ContractViewSet(UpdateViewSet):
     filterset_class = ContractFilter
 
     def get_queryset(self) -> QuerySet[Contract]:
-        return selectors.contract_list(user=self.request.user).order_by("vendor__name", "version")
+        return selectors.contract_list(user=self.request.user).order_by(
+            "vendor__name", "agreement", "version"
+        )
 
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)

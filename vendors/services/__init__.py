@@ -221,16 +221,21 @@ def _check_overlap(
         others = others.filter(start_date__lte=end)
     clash = others.exclude(end_date__lt=start).order_by("start_date").first()
     if clash is not None:
-        until = clash.end_date.isoformat() if clash.end_date else "open-ended"
         raise ValidationError(
             {
                 "start_date": (
-                    f"These dates overlap contract version {clash.version} "
-                    f"({clash.start_date.isoformat()} to {until}) with the same vendor; "
-                    "amend that contract instead, or end it first."
+                    f"These dates ({_date_range(start, end)}) overlap contract "
+                    f"{clash.agreement} version {clash.version} "
+                    f"({_date_range(clash.start_date, clash.end_date)}) of the same vendor; "
+                    "a vendor has one contract in force at a time: end that contract first, "
+                    "or amend it."
                 )
             }
         )
+
+
+def _date_range(start: dt.date, end: dt.date | None) -> str:
+    return f"{start.isoformat()} to {end.isoformat() if end else 'open-ended'}"
 
 
 def _terms_from_input(
@@ -310,7 +315,8 @@ def contract_create(
     sla_terms: Iterable[Mapping[str, Any]] | None = None,
     **fields: Any,
 ) -> Contract:
-    """Create a contract version 1 with its SLA terms (the default template when left out)."""
+    """Create a new agreement with a vendor, its version 1, with its SLA terms (the default
+    template when left out). The vendor may have had others, none in force on these dates."""
     unknown = set(fields).difference(CONTRACT_FIELDS)
     if unknown:
         raise ValidationError({f: "Unknown contract field." for f in unknown})
@@ -321,11 +327,12 @@ def contract_create(
     Vendor.objects.select_for_update().filter(pk=vendor.pk).first()
     _check_overlap(vendor=vendor, start=fields["start_date"], end=fields.get("end_date"))
     terms = _terms_from_input(sla_terms)
-    latest = Contract.objects.filter(vendor=vendor).order_by("-version").first()
+    latest = Contract.objects.filter(vendor=vendor).order_by("-agreement").first()
     contract = Contract.objects.create(
         organization=organization,
         vendor=vendor,
-        version=latest.version + 1 if latest else 1,
+        agreement=latest.agreement + 1 if latest else 1,
+        version=1,
         **fields,
     )
     _save_terms(contract, terms)
@@ -414,6 +421,7 @@ def contract_amend(
     new = Contract.objects.create(
         organization=locked.organization,
         vendor=locked.vendor,
+        agreement=locked.agreement,
         version=locked.version + 1,
         amends=locked,
         **fields,
