@@ -5,13 +5,38 @@ kept in files under ``var/celery/``. Point ``DATABASE_URL`` and ``CELERY_BROKER_
 PostgreSQL and Redis (or RabbitMQ) to scale out.
 """
 
+import os
+import sys
 from pathlib import Path
+from typing import NoReturn
 
 import environ
 from celery.schedules import crontab
-from django.core.exceptions import ImproperlyConfigured
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _refuse(message: str) -> NoReturn:
+    """Stop start-up with one line on stderr and exit status 1 (a traceback would bury it)."""
+    sys.stderr.write(f"scorecard: {message}\n")
+    raise SystemExit(1)
+
+
+# The local environment file bin/setup writes once (development mode and a generated secret), so
+# commands need nothing exported. Real environment variables win over it; ENV_FILE names another
+# file, or none when empty (the tests and production, which set their variables).
+_env_file = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if _env_file:
+    if Path(_env_file).is_file():
+        environ.Env.read_env(_env_file, overwrite=False)
+    elif "ENV_FILE" in os.environ:
+        _refuse(f"ENV_FILE names {_env_file}, which is not a file; fix it or set ENV_FILE=''.")
+
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default keeps its files here
 
@@ -29,14 +54,26 @@ env = environ.Env(
 DEFAULT_SECRET_KEY = "insecure-dev-key-change-me"  # noqa: S105 - marker for the embedded default
 DEBUG = env("DEBUG")
 SECRET_KEY = env.str("SECRET_KEY", default=DEFAULT_SECRET_KEY)
+_new_key_advice = (
+    "set SECRET_KEY to a long random value, e.g. "
+    "python3 -c 'import secrets; print(secrets.token_urlsafe(50))' "
+    "(for development, bash bin/setup writes .env with DEBUG=1 and a generated key)."
+)
 if not DEBUG and SECRET_KEY in ("", DEFAULT_SECRET_KEY):
-    raise ImproperlyConfigured(
+    _refuse(
         "SECRET_KEY is missing or still the development default. In production mode (DEBUG off) "
-        "set SECRET_KEY to a long random value, e.g. "
-        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        + _new_key_advice
     )
-if not DEBUG and len(SECRET_KEY) < 50:
-    raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters in production mode.")
+if not DEBUG and (
+    len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+    or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+    or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+):
+    _refuse(
+        f"SECRET_KEY is weak: production mode (DEBUG off) needs at least {SECRET_KEY_MIN_LENGTH} "
+        f"characters, {SECRET_KEY_MIN_UNIQUE_CHARACTERS} of them different, not starting with "
+        f"{SECRET_KEY_INSECURE_PREFIX!r}; " + _new_key_advice
+    )
 
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")

@@ -45,7 +45,9 @@ def test_production_with_default_secret_refuses_to_start(tmp_path):
 def test_production_with_short_secret_refuses_to_start(tmp_path):
     result = _manage("check", env={"SECRET_KEY": "short"}, tmp_path=tmp_path)
     assert result.returncode == 1
-    assert "SECRET_KEY must be at least 50 characters" in result.stderr
+    assert "SECRET_KEY is weak: production mode (DEBUG off) needs at least 50 characters" in (
+        result.stderr
+    )
 
 
 def test_deploy_checks_pass_in_production_mode(tmp_path):
