@@ -1,27 +1,36 @@
-"""Writes of a vendor's column aliases: its own header for a KPI or raw field, with a scale."""
+"""Writes of a vendor's column aliases: its own header for a KPI or raw field, with a scale.
+
+An alias belongs to one vendor of one organization and is checked against that organization's
+catalog only: it may never give a KPI code, KPI name, raw field or reserved header another
+meaning (``vendors.ingest.catalog``).
+"""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from vendors.ingest.headers import RAW_FIELDS, normalize
-from vendors.models import ColumnAlias, KPIDefinition, Scale, Vendor
+from vendors.ingest import catalog as catalog_rules
+from vendors.ingest.headers import normalize
+from vendors.models import ColumnAlias, Scale, Vendor
+from vendors.services import nul_errors
+from vendors.services.reports import kpi_specs
 
 
 def _validate(*, vendor: Vendor, header: str, target: str, scale: str, exclude: int | None) -> str:
-    errors: dict[str, str] = {}
+    errors = nul_errors({"header": header, "target": target, "scale": scale})
+    if errors:
+        raise ValidationError(errors)  # before any query carries the text
+    errors = catalog_rules.column_alias_errors(
+        header=header, target=target, kpis=kpi_specs(vendor.organization_id)
+    )
     key = normalize(header)
-    if not key:
-        errors["header"] = "The header needs at least one letter or digit."
-    if target not in RAW_FIELDS and not KPIDefinition.objects.filter(code=target).exists():
-        errors["target"] = f"{target!r} is neither a KPI code of the catalog nor a raw count."
     if scale not in Scale.values:
         errors["scale"] = f"The scale must be one of {Scale.values}."
     clash = ColumnAlias.objects.filter(vendor=vendor, normalized=key)
     if exclude is not None:
         clash = clash.exclude(pk=exclude)
-    if key and clash.exists():
+    if key and "header" not in errors and clash.exists():
         errors["header"] = f"This vendor already has an alias written like {header!r}."
     if errors:
         raise ValidationError(errors)
