@@ -166,7 +166,10 @@ def kpi_errors(
             break
 
     raw_units: dict[str, str] = {}
-    declared_elsewhere = {raw: (unit, k.code) for k in others for raw, unit in k.raw_fields}
+    declared_elsewhere: dict[str, tuple[str, str]] = {}  # raw field -> (unit, first KPI)
+    for other in others:
+        for raw, unit in other.raw_fields:
+            declared_elsewhere.setdefault(raw, (unit, other.code))
     for raw, unit in kpi.raw_fields:
         problem = None
         if not IDENTIFIER.fullmatch(raw):
