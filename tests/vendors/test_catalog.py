@@ -748,3 +748,58 @@ def test_nul_in_kpi_updates_and_aliases_is_refused_naming_the_field(api, org):
         {"raw_fields": [f"The raw_fields {NUL}"]},
     )
     assert KPIDefinition.objects.filter(organization=org).count() == 1
+
+
+# --- The aliases page ------------------------------------------------------------------------
+def test_the_aliases_page_offers_the_organizations_catalog_and_shows_a_clash(org, other_org):
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils.html import escape
+
+    own_kpi(org)
+    own_kpi(other_org, code="theirs_days", name="Theirs")
+    v = vendor(org, "ours")
+    client = Client()
+    client.force_login(member(org, Role.ADMIN))
+    url = reverse("aliases", args=[v.pk])
+    html = client.get(url).content.decode()
+    assert '<option value="charge_lag_days">' in html
+    assert '<option value="period">' in html and '<option value="payments">' in html
+    assert "theirs_days" not in html
+    refused = client.post(
+        url, {"header": "Charge lag", "target": "denial_rate", "scale": "percent"}
+    )
+    assert refused.status_code == 400
+    assert (
+        escape(
+            "'Charge lag' already means the name of KPI charge_lag_days (Charge lag); an alias "
+            "cannot give it another meaning (denial_rate)."
+        )
+        in refused.content.decode()
+    )
+    assert not ColumnAlias.objects.exists()
+
+
+def test_the_admins_alias_form_applies_the_same_rules(org):
+    from vendors.admin import ColumnAliasForm
+
+    v = vendor(org, "ours")
+    form = ColumnAliasForm(
+        {
+            "vendor": v.pk,
+            "header": "Claims Submitted",
+            "target": "claims_denied",
+            "scale": "percent",
+        }
+    )
+    assert not form.is_valid()
+    assert form.errors == {
+        "header": [
+            "'Claims Submitted' already means the raw field claims_submitted; an alias cannot "
+            "give it another meaning (claims_denied)."
+        ]
+    }
+    ok = ColumnAliasForm(
+        {"vendor": v.pk, "header": "Subs", "target": "claims_submitted", "scale": "percent"}
+    )
+    assert ok.is_valid(), ok.errors

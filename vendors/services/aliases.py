@@ -17,7 +17,11 @@ from vendors.services import nul_errors
 from vendors.services.reports import kpi_specs
 
 
-def _validate(*, vendor: Vendor, header: str, target: str, scale: str, exclude: int | None) -> str:
+def column_alias_check(
+    *, vendor: Vendor, header: str, target: str, scale: str, exclude: int | None = None
+) -> str:
+    """Check an alias as ``column_alias_create`` would (the admin's form asks it too); returns
+    the normalised header or raises ``ValidationError`` with a message per field."""
     errors = nul_errors({"header": header, "target": target, "scale": scale})
     if errors:
         raise ValidationError(errors)  # before any query carries the text
@@ -42,7 +46,7 @@ def column_alias_create(
     *, vendor: Vendor, header: str, target: str, scale: str = Scale.PERCENT
 ) -> ColumnAlias:
     """Teach ingestion a vendor's header; ``scale`` says how its percent values are written."""
-    key = _validate(vendor=vendor, header=header, target=target, scale=scale, exclude=None)
+    key = column_alias_check(vendor=vendor, header=header, target=target, scale=scale, exclude=None)
     return ColumnAlias.objects.create(
         vendor=vendor, header=header, normalized=key, target=target, scale=scale
     )
@@ -60,7 +64,7 @@ def column_alias_update(
     header = alias.header if header is None else header
     target = alias.target if target is None else target
     scale = alias.scale if scale is None else scale
-    key = _validate(
+    key = column_alias_check(
         vendor=alias.vendor, header=header, target=target, scale=scale, exclude=alias.pk
     )
     alias.header, alias.normalized, alias.target, alias.scale = header, key, target, scale
