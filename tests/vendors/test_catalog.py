@@ -803,3 +803,53 @@ def test_the_admins_alias_form_applies_the_same_rules(org):
         {"vendor": v.pk, "header": "Subs", "target": "claims_submitted", "scale": "percent"}
     )
     assert ok.is_valid(), ok.errors
+
+
+def test_a_formula_stored_past_the_services_refuses_uploads_with_a_message_not_a_500(api, org):
+    # e.g. saved before formulas were checked: that organization's uploads say what is wrong.
+    KPIDefinition.objects.create(
+        organization=org,
+        code="old_kpi",
+        name="Old",
+        unit="count",
+        direction="lower",
+        formula="(((",
+        source="x",
+    )
+    response = upload(api, vendor(org, "ours"), WIDE)
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "errors": [
+                {
+                    "row": None,
+                    "column": "old_kpi",
+                    "message": "the catalog's formula of old_kpi cannot be used (Unbalanced "
+                    "parenthesis at position 3: '(' is never closed.); an administrator must "
+                    "correct the KPI before reports can be read",
+                }
+            ]
+        },
+    )
+
+
+def test_the_migration_gives_an_earlier_custom_kpi_to_the_one_organization_using_it(org, other_org):
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    assign = importlib.import_module("vendors.migrations.0005_catalog_kpi_owners").assign
+    used = KPIDefinition.objects.create(
+        code="lag_a", name="Lag A", unit="days", direction="lower", source="x"
+    )
+    shared = KPIDefinition.objects.create(
+        code="lag_b", name="Lag B", unit="days", direction="lower", source="x"
+    )
+    for o, codes in ((org, ["lag_a", "lag_b"]), (other_org, ["lag_b"])):
+        terms = [{"kpi": c, "benchmark": 1, "warning": 2, "weight": 1} for c in codes]
+        ContractFactory(vendor=vendor(o, f"v-{o.slug}", contract=False), sla_terms=terms)
+    assign(django_apps, None)
+    used.refresh_from_db()
+    shared.refresh_from_db()
+    assert (used.organization, shared.organization) == (org, None)
+    assert KPIDefinition.objects.filter(organization__isnull=True).count() == SHIPPED_COUNT + 1

@@ -31,6 +31,7 @@ from django.utils.module_loading import import_string
 from vendors import bulk, periods, selectors
 from vendors.ingest.checks import Evaluation, evaluate_columns, evaluate_records
 from vendors.ingest.errors import FileError, FileRefused
+from vendors.ingest.formulas import FormulaError, compile_formula
 from vendors.ingest.headers import AliasSpec, HeaderMatcher, KPISpec, normalize
 from vendors.ingest.reading import Limits, read_sheet
 from vendors.ingest.table import Denial, ParsedFile, Record, parse_sheet
@@ -124,6 +125,29 @@ def kpi_specs(organization: Organization | int) -> list[KPISpec]:
         )
         for k in selectors.kpi_catalog(organization=organization)
     ]
+
+
+def _ingest_specs(organization: Organization) -> list[KPISpec]:
+    """``kpi_specs`` for an upload, each formula compiled first: a catalog entry saved before
+    formulas were checked (or past the services) refuses the file with a message, never a 500."""
+    kpis = kpi_specs(organization)
+    errors = []
+    for kpi in kpis:
+        try:
+            if kpi.formula:
+                compile_formula(kpi.formula)
+        except FormulaError as exc:
+            errors.append(
+                FileError(
+                    None,
+                    kpi.code,
+                    f"the catalog's formula of {kpi.code} cannot be used ({exc}); an "
+                    "administrator must correct the KPI before reports can be read",
+                )
+            )
+    if errors:
+        raise FileRefused(errors)
+    return kpis
 
 
 def _source_for(file_name: str, content: bytes) -> str:
@@ -370,7 +394,7 @@ def report_preview(
 
     Raises ``FileRefused`` with every error by row and column.
     """
-    kpis = kpi_specs(organization)
+    kpis = _ingest_specs(organization)
     parsed, vendors = _read(  # the same parse as report_ingest
         content=content,
         file_name=file_name,
@@ -474,7 +498,7 @@ def _read_and_store(
     uploaded_by: Any,
     source: str | None,
 ) -> IngestResult:
-    kpis = kpi_specs(organization)
+    kpis = _ingest_specs(organization)
     parsed, vendors = _read(
         content=content,
         file_name=file_name,
