@@ -872,3 +872,14 @@ def test_the_migration_gives_an_earlier_custom_kpi_to_the_one_organization_using
     shared.refresh_from_db()
     assert (used.organization, shared.organization) == (org, None)
     assert KPIDefinition.objects.filter(organization__isnull=True).count() == SHIPPED_COUNT + 1
+
+
+def test_codes_are_unique_per_organization_in_the_database_too(org, other_org):
+    from django.db import IntegrityError, transaction
+
+    fields = {"name": "Lag", "unit": "days", "direction": "lower", "source": "x"}
+    KPIDefinition.objects.create(organization=org, code="lag", **fields)
+    KPIDefinition.objects.create(organization=other_org, code="lag", **fields)
+    for organization, code in ((org, "lag"), (None, "denial_rate")):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            KPIDefinition.objects.create(organization=organization, code=code, **fields)

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from vendors import selectors
@@ -281,7 +281,11 @@ def kpi_create(
         raw_fields=clean_raw,
     )
     kpi.full_clean(validate_constraints=False)  # the rules above already hold
-    kpi.save()
+    try:
+        with transaction.atomic():
+            kpi.save()
+    except IntegrityError:  # the same code saved at the same moment by another request
+        raise ValidationError({"code": f"A KPI with code {code!r} already exists."}) from None
     return kpi
 
 
