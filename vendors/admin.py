@@ -2,10 +2,12 @@
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import models
 from .ingest.headers import normalize
+from .services.aliases import column_alias_check
 
 
 class ColumnAliasForm(forms.ModelForm):
@@ -18,6 +20,19 @@ class ColumnAliasForm(forms.ModelForm):
     def clean(self) -> dict:
         data = super().clean() or {}
         self.instance.normalized = normalize(data.get("header", ""))
+        vendor = data.get("vendor") or getattr(self.instance, "vendor", None)
+        if vendor is not None and vendor.pk is not None and not self.errors:
+            try:  # the same rules as the service: no alias re-maps the catalog's headers
+                column_alias_check(
+                    vendor=vendor,
+                    header=data.get("header", ""),
+                    target=data.get("target", ""),
+                    scale=data.get("scale", ""),
+                    exclude=self.instance.pk,
+                )
+            except ValidationError as exc:
+                for name, messages in exc.message_dict.items():
+                    self.add_error(name if name in self.fields else None, messages)
         return data
 
 

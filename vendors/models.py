@@ -137,9 +137,23 @@ class Unit(models.TextChoices):
 
 
 class KPIDefinition(models.Model):
-    """A KPI catalog entry; data, not code: administrators add KPIs without a code change."""
+    """A KPI catalog entry; data, not code: administrators add KPIs without a code change.
 
-    code = models.SlugField(max_length=80, unique=True)
+    A shipped KPI (no organization) is shared by every organization and read-only to them; a
+    KPI an administrator adds belongs to that organization alone.
+    """
+
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="kpis",
+        help_text="The organization that added the KPI; blank for a shipped KPI.",
+    )
+    code = models.SlugField(
+        max_length=80, help_text="Unique per organization, and never a shipped KPI's code."
+    )
     name = models.CharField(max_length=200)
     unit = models.CharField(max_length=20, choices=Unit.choices)
     direction = models.CharField(max_length=10, choices=Direction.choices)
@@ -157,6 +171,11 @@ class KPIDefinition(models.Model):
     source = models.CharField(max_length=200, help_text="Where the number comes from.")
     description = models.TextField(blank=True)
     aliases = models.JSONField(default=list, blank=True, help_text="Other header spellings.")
+    raw_fields = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Raw fields a custom formula reads beyond the shipped ones: [{"name", "unit"}].',
+    )
     default_benchmark = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
     default_warning = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
     default_weight = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
@@ -166,9 +185,28 @@ class KPIDefinition(models.Model):
     class Meta:
         ordering = ["display_order", "code"]
         verbose_name = "KPI definition"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(organization__isnull=True),
+                name="kpi_shipped_code_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "code"], name="kpi_code_unique_per_organization"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def is_shipped(self) -> bool:
+        """Whether the KPI is one of the shipped ones, shared by every organization."""
+        return self.organization_id is None
+
+    def raw_field_pairs(self) -> tuple[tuple[str, str], ...]:
+        """The declared raw fields as (name, unit) pairs."""
+        return tuple((f["name"], f["unit"]) for f in self.raw_fields or ())
 
 
 class PricingModel(models.TextChoices):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from .models import (
     ColumnAlias,
@@ -76,14 +76,64 @@ def vendor_list(*, user: AnyUser) -> QuerySet[Vendor]:
     return scope_for_user(Vendor.objects.select_related("organization"), user)
 
 
-def kpi_list() -> QuerySet[KPIDefinition]:
-    """The whole KPI catalog (shared by all organizations)."""
-    return KPIDefinition.objects.all()
+# --- The KPI catalog: shipped KPIs (no organization) are everyone's, a custom KPI its own's ---
+def kpi_list(*, user: AnyUser) -> QuerySet[KPIDefinition]:
+    """The KPIs a user may see: the shipped ones and those of the user's organizations."""
+    if not user.is_authenticated:
+        return KPIDefinition.objects.none()
+    return KPIDefinition.objects.select_related("organization").filter(
+        Q(organization__isnull=True) | Q(organization__in=organizations_for(user).values("pk"))
+    )
 
 
-def kpi_by_code() -> dict[str, KPIDefinition]:
-    """The catalog as a dict keyed by KPI code."""
-    return {k.code: k for k in KPIDefinition.objects.all()}
+def kpi_catalog(*, organization: Organization | int | None) -> QuerySet[KPIDefinition]:
+    """One organization's catalog: the shipped KPIs and its own (only the shipped for None)."""
+    shipped = Q(organization__isnull=True)
+    if organization is None:
+        return KPIDefinition.objects.filter(shipped)
+    org_id = organization if isinstance(organization, int) else organization.pk
+    return KPIDefinition.objects.filter(shipped | Q(organization_id=org_id))
+
+
+def kpi_by_code(*, organization: Organization | int | None = None) -> dict[str, KPIDefinition]:
+    """One organization's catalog (the shipped KPIs alone for None) keyed by KPI code."""
+    return {k.code: k for k in kpi_catalog(organization=organization)}
+
+
+class KPICatalog:
+    """Every organization's catalog at once, read in one query, for work across organizations."""
+
+    def __init__(self, kpis: Iterator[KPIDefinition] | list[KPIDefinition]) -> None:
+        self._shipped: dict[str, KPIDefinition] = {}
+        self._own: dict[tuple[int, str], KPIDefinition] = {}
+        for kpi in kpis:
+            if kpi.organization_id is None:
+                self._shipped[kpi.code] = kpi
+            else:
+                self._own[(kpi.organization_id, kpi.code)] = kpi
+
+    def get(self, organization_id: int, code: str) -> KPIDefinition:
+        """The KPI a code names in an organization; KeyError when it names none."""
+        found = self._own.get((organization_id, code)) or self._shipped.get(code)
+        if found is None:
+            raise KeyError(code)
+        return found
+
+
+def kpi_catalogs() -> KPICatalog:
+    """The whole catalog, every organization's view of it; an internal read, not scoped."""
+    return KPICatalog(list(KPIDefinition.objects.all()))
+
+
+def column_alias_headers(*, organization: Organization | int) -> dict[str, list[tuple[str, str]]]:
+    """The normalised headers of an organization's column aliases: each (header, target)."""
+    org_id = organization if isinstance(organization, int) else organization.pk
+    found: dict[str, list[tuple[str, str]]] = {}
+    for normalized, header, target in ColumnAlias.objects.filter(
+        vendor__organization_id=org_id
+    ).values_list("normalized", "header", "target"):
+        found.setdefault(normalized, []).append((header, target))
+    return found
 
 
 def default_template() -> list[dict[str, Any]]:
@@ -95,7 +145,7 @@ def default_template() -> list[dict[str, Any]]:
             "warning": k.default_warning,
             "weight": k.default_weight,
         }
-        for k in KPIDefinition.objects.filter(in_default_template=True)
+        for k in KPIDefinition.objects.filter(in_default_template=True, organization__isnull=True)
     ]
 
 

@@ -37,7 +37,7 @@ from scorecard.selectors import number
 from vendors import bulk as db
 from vendors import periods as bd
 from vendors import selectors as vendor_selectors
-from vendors.models import Contract, KPIDefinition, Report
+from vendors.models import Contract, Report
 
 from . import notifications
 
@@ -247,7 +247,7 @@ def evaluate(
     """
     today = today or timezone.localdate()
     summary = EvaluationSummary()
-    catalog = vendor_selectors.kpi_by_code()
+    catalog = vendor_selectors.kpi_catalogs()  # each organization's shipped and own KPIs
     pending = _evaluate_and_write(
         vendor_ids=vendor_ids, period=period, today=today, summary=summary, catalog=catalog
     )
@@ -263,7 +263,7 @@ def _evaluate_and_write(
     period: str | None,
     today: dt.date,
     summary: EvaluationSummary,
-    catalog: dict[str, KPIDefinition],
+    catalog: vendor_selectors.KPICatalog,
 ) -> _Pending | None:
     """Load, evaluate in memory and write, in one transaction holding the vendors' rows, so two
     runs for the same vendor (two report tasks at once) queue instead of racing."""
@@ -471,7 +471,12 @@ def _evaluate_and_write(
                     )
                     for item in step.opened:
                         pending.new_items.append(
-                            (item, contract, vendor.organization_id, catalog[item.kpi_code].pk)
+                            (
+                                item,
+                                contract,
+                                vendor.organization_id,
+                                catalog.get(vendor.organization_id, item.kpi_code).pk,
+                            )
                         )
                     pending.events.extend(step.changes)
                     for change in step.changes:
@@ -580,7 +585,7 @@ def _write(
     *,
     now: dt.datetime,
     summary: EvaluationSummary,
-    catalog: dict[str, KPIDefinition],
+    catalog: vendor_selectors.KPICatalog,
 ) -> None:
     """Store everything the run decided, in bulk, in one transaction."""
     if pending.superseded:
@@ -660,7 +665,7 @@ def _write(
                 contract.organization_id,
                 contract.pk,
                 contract.vendor_id,
-                catalog[code].pk,
+                catalog.get(contract.organization_id, code).pk,
                 periods,
                 now,
             )
@@ -696,7 +701,7 @@ def _notify(
     *,
     summary: EvaluationSummary,
     today: dt.date,
-    catalog: dict[str, KPIDefinition],
+    catalog: vendor_selectors.KPICatalog,
 ) -> None:
     """After the commit: mail breaches, escalations and termination rights, then reminders.
 
@@ -705,7 +710,7 @@ def _notify(
     """
 
     def facts(item: rm.Item, organization_id: int, vendor_name: str) -> notifications.ItemFacts:
-        kpi = catalog[item.kpi_code]
+        kpi = catalog.get(organization_id, item.kpi_code)
         return notifications.ItemFacts(
             id=cast(int, item.ref),
             organization_id=organization_id,
@@ -734,7 +739,7 @@ def _notify(
             organization_id=contract.organization_id,
             right_id=right_id,
             vendor_name=contract.vendor.name,
-            kpi_name=catalog[code].name,
+            kpi_name=catalog.get(contract.organization_id, code).name,
             periods=periods,
         )
         for (contract, code, periods), right_id in zip(

@@ -19,6 +19,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from scorecard.forms import AliasForm, UploadForm
+from vendors.ingest import catalog as catalog_rules
 from vendors.ingest.errors import FileRefused
 from vendors.models import ColumnAlias, Vendor
 from vendors.services import aliases as alias_services
@@ -158,6 +159,9 @@ def aliases(request: HttpRequest, pk: int) -> HttpResponse:
         else None
     )
     form = AliasForm(request.POST or None, initial=initial)
+    # What an alias may mean: this organization's catalog only (shipped KPIs and its own).
+    targets = sorted(catalog_rules.alias_targets(report_services.kpi_specs(vendor.organization_id)))
+    form.fields["target"].widget.attrs["list"] = "alias-targets"
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -176,6 +180,12 @@ def aliases(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page(
         request,
         "scorecard/aliases.html",
-        {"vendor": vendor, "form": form, "aliases": existing, "editing": editing},
+        {
+            "vendor": vendor,
+            "form": form,
+            "aliases": existing,
+            "editing": editing,
+            "targets": targets,
+        },
         status=status,
     )

@@ -142,9 +142,7 @@ def test_contract_refusals_are_400_with_messages(api, org):
         format="json",
     )
     assert unknown.status_code == 400
-    assert unknown.json() == {
-        "sla_terms": {"0": {"kpi": ["Object with code=nope does not exist."]}}
-    }
+    assert unknown.json() == {"sla_terms": ["Term 1: kpi 'nope' is not in Practice A's catalog."]}
     assert Contract.objects.count() == 0
 
 

@@ -109,12 +109,15 @@ def test_non_positive_weight_refused(weight):
     assert SLATerm.objects.count() == 0
 
 
-def test_unknown_kpi_refused():
+def test_unknown_kpi_refused(org):
     with pytest.raises(ValidationError) as exc:
         ContractFactory(
-            sla_terms=[{"kpi": "happiness_index", "benchmark": 1, "warning": 0, "weight": 5}]
+            vendor__organization=org,
+            sla_terms=[{"kpi": "happiness_index", "benchmark": 1, "warning": 0, "weight": 5}],
         )
-    assert _refusal(exc) == {"sla_terms": ["Term 1: unknown KPI 'happiness_index'."]}
+    assert _refusal(exc) == {
+        "sla_terms": ["Term 1: kpi 'happiness_index' is not in Practice A's catalog."]
+    }
 
 
 def test_weight_constraint_holds_in_the_database():
@@ -233,8 +236,9 @@ def test_baa_expiry_before_signature_refused(org):
     assert _refusal(exc) == {"baa_expires_on": ["The BAA cannot expire before it was signed."]}
 
 
-def test_kpi_added_as_data():
+def test_kpi_added_as_data(org):
     kpi = services.kpi_create(
+        organization=org,
         code="charge_lag_days",
         name="Charge lag",
         unit="days",
@@ -243,11 +247,17 @@ def test_kpi_added_as_data():
         formula="",
     )
     contract = ContractFactory(
-        sla_terms=[{"kpi": "charge_lag_days", "benchmark": 3, "warning": 5, "weight": 10}]
+        vendor__organization=org,
+        sla_terms=[{"kpi": "charge_lag_days", "benchmark": 3, "warning": 5, "weight": 10}],
     )
     assert contract.sla_terms.get().kpi == kpi
     with pytest.raises(ValidationError) as exc:
         services.kpi_create(
-            code="charge_lag_days", name="x", unit="days", direction="lower", source="x"
+            organization=org,
+            code="charge_lag_days",
+            name="x",
+            unit="days",
+            direction="lower",
+            source="x",
         )
     assert _refusal(exc) == {"code": ["A KPI with code 'charge_lag_days' already exists."]}

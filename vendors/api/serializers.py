@@ -32,7 +32,25 @@ class VendorSerializer(serializers.ModelSerializer):
 
 
 class KPISerializer(serializers.ModelSerializer):
-    """A KPI catalog entry."""
+    """A KPI catalog entry: shipped (shared, read-only) or an organization's own."""
+
+    organization: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, help_text="The owning organization; null if shipped."
+    )
+    shipped = serializers.BooleanField(source="is_shipped", read_only=True)
+    organization_slug = serializers.SlugField(
+        required=False,
+        write_only=True,
+        help_text="On create: the organization, when you administer several.",
+    )
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, help_text="Header spellings."
+    )
+    raw_fields = serializers.JSONField(
+        required=False,
+        help_text='Raw fields the formula reads beyond the shipped ones: names, or {"name", '
+        '"unit"} (unit count, currency, days, hours or business_days; count when left out).',
+    )
 
     class Meta:
         model = KPIDefinition
@@ -47,6 +65,10 @@ class KPISerializer(serializers.ModelSerializer):
             "source",
             "description",
             "aliases",
+            "raw_fields",
+            "organization",
+            "shipped",
+            "organization_slug",
             "default_benchmark",
             "default_warning",
             "default_weight",
@@ -62,10 +84,17 @@ class KPISerializer(serializers.ModelSerializer):
         extra_kwargs: ClassVar[dict[str, dict[str, Any]]] = {"code": {"validators": []}}
 
 
+class KPICodeField(serializers.CharField):
+    """A KPI named by its code; the service finds it in the contract's organization's catalog."""
+
+    def to_representation(self, value: Any) -> str:
+        return value.code if isinstance(value, KPIDefinition) else str(value)
+
+
 class SLATermSerializer(serializers.ModelSerializer):
     """One KPI in a contract: benchmark, warning threshold, weight and minimum volume."""
 
-    kpi = serializers.SlugRelatedField(slug_field="code", queryset=KPIDefinition.objects.all())
+    kpi = KPICodeField(max_length=80, help_text="A shipped KPI's code or one of your own.")
     unit = serializers.CharField(source="kpi.unit", read_only=True)
     direction = serializers.CharField(source="kpi.direction", read_only=True)
 

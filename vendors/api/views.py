@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -173,24 +174,50 @@ class ContractViewSet(UpdateViewSet):
         return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
 
 
+class KPIWritePermission(RoleWritePermission):
+    """Members read; administrators change their organization's own KPIs, never a shipped one."""
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        if request.method not in SAFE_METHODS and obj.organization_id is None:
+            raise PermissionDenied(
+                f"{obj.code} is a shipped KPI, shared by every organization and read-only; "
+                "add a KPI of your own instead."
+            )
+        return super().has_object_permission(request, view, obj)
+
+
 class KPIViewSet(
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """The KPI catalog: any signed-in user reads; administrators of an organization add KPIs."""
+    """The KPI catalog as a member sees it: the shipped KPIs and the organization's own.
+
+    Administrators add KPIs to their organization and change them; shipped KPIs are read-only.
+    """
 
     serializer_class = KPISerializer
     filterset_fields = ["code", "unit", "direction", "in_default_template"]
+    permission_classes = [KPIWritePermission]
+    write_roles = ADMINS
 
     def get_queryset(self) -> QuerySet[KPIDefinition]:
-        return selectors.kpi_list()
+        return selectors.kpi_list(user=self.request.user).order_by("display_order", "code", "id")
 
     def perform_create(self, serializer: Any) -> None:
-        if not selectors.organizations_with_role(self.request.user, ADMINS).exists():
-            raise PermissionDenied("Only administrators add KPIs to the catalog.")
+        data = dict(serializer.validated_data)
+        org = organization_for_write(self.request, data.pop("organization_slug", None), ADMINS)
         try:
-            serializer.instance = services.kpi_create(**serializer.validated_data)
+            serializer.instance = services.kpi_create(organization=org, **data)
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+
+    def perform_update(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        data.pop("organization_slug", None)
+        try:
+            serializer.instance = services.kpi_update(kpi=serializer.instance, **data)
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc

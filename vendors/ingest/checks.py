@@ -124,6 +124,11 @@ def _fmt(value: Decimal) -> str:
     return text
 
 
+def declared_raw_fields(kpis: Sequence[KPISpec]) -> list[str]:
+    """Raw fields the catalog's custom KPIs declared (beyond the shipped ones), in order."""
+    return list(dict.fromkeys(name for kpi in kpis for name, _ in kpi.raw_fields))
+
+
 def evaluate_records(
     records: Sequence[Record],
     kpis: Sequence[KPISpec],
@@ -152,7 +157,8 @@ def evaluate_columns(
     """``evaluate_records``, column by column: each KPI is worked out over every record in one
     pass (a network file holds 10,000 records)."""
     n = len(records)
-    columns: dict[str, list] = {f: [r.values.get(f) for r in records] for f in RAW_FIELDS}
+    raw_names = [*RAW_FIELDS, *declared_raw_fields(kpis)]
+    columns: dict[str, list] = {f: [r.values.get(f) for r in records] for f in raw_names}
     days = {p: Decimal(period_days(p)) for p in {r.period for r in records}}
     columns["period_days"] = [days[r.period] for r in records]
     findings: list[list[Finding]] = [[] for _ in records]
@@ -169,9 +175,7 @@ def evaluate_columns(
         column = _kpi_column(records, kpi, results, columns, minimum_volumes, findings)
         if column is not None:
             kpi_columns.append(column)
-    raw = [
-        (name, columns[name]) for name in RAW_FIELDS if any(v is not None for v in columns[name])
-    ]
+    raw = [(name, columns[name]) for name in raw_names if any(v is not None for v in columns[name])]
     # Shares of the form count / denominator * 100: no count may exceed its denominator.
     for counts, denominator in ratios:
         _check_counts(columns, counts, denominator, findings)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import ast
 import operator
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
-from typing import Any
+from typing import Any, cast
 
 PRECISION = 34  # significant digits kept while evaluating; results are exact to far below a cent
 
@@ -61,35 +62,155 @@ class Formula:
             return _eval(self.tree, columns, n)
 
 
-def compile_formula(text: str) -> Formula:
-    """Parse and check a formula; raises FormulaError naming what is not allowed."""
-    try:
-        tree = ast.parse(text.strip(), mode="eval").body
-    except SyntaxError as exc:
-        raise FormulaError(f"{text!r} is not a valid expression: {exc.msg}") from None
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            names.add(node.id)
-        elif isinstance(node, ast.Constant):
-            if isinstance(node.value, bool) or not isinstance(node.value, int | float):
-                raise FormulaError(f"{text!r}: only numbers may appear as constants.")
-        elif isinstance(node, ast.BinOp):
-            if type(node.op) not in _OPS:
-                raise FormulaError(f"{text!r}: only + - * / are allowed.")
-        elif isinstance(node, ast.UnaryOp):
-            if not isinstance(node.op, ast.USub | ast.UAdd):
-                raise FormulaError(f"{text!r}: only + - * / are allowed.")
-        elif not isinstance(node, ast.operator | ast.unaryop | ast.expr_context):
+MAX_LENGTH = 500  # characters of a formula (the catalog's column)
+MAX_DEPTH = 50  # nested parentheses and signs
+_TOKEN = re.compile(
+    r"\s*(?:(?P<number>\d+(?:\.\d+)?|\.\d+)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[-+*/()]))"
+)
+
+
+def compile_formula(text: str, *, allowed: Collection[str] | None = None) -> Formula:
+    """Parse and check a formula; raises FormulaError naming what is not allowed, and where.
+
+    The grammar is arithmetic only: numbers (``12``, ``0.5``), names, ``+ - * /`` and parentheses.
+    With ``allowed``, every name must be one of them (the raw fields a catalog entry may read).
+    The same compiler checks a formula when it is saved and compiles it for each upload, so a
+    formula that was saved always compiles.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise FormulaError("The formula is empty.")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"The formula is {len(text)} characters long; at most {MAX_LENGTH}.")
+    tree = _Parser(text).parse()
+    names = frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
+    if allowed is not None:
+        unknown = sorted(names.difference(allowed))
+        if unknown:
+            listed = ", ".join(sorted(allowed))
+            which = ", ".join(f"`{n}`" for n in unknown)
+            word = "name" if len(unknown) == 1 else "names"
+            raise FormulaError(f"Unknown {word} {which}; a formula may use {listed}.")
+    return Formula(text=text, tree=tree, names=names)
+
+
+class _Parser:
+    """Recursive descent over the tokens; positions in messages count from 1."""
+
+    _OPERATORS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div}
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens: list[tuple[str, str, int]] = []  # kind, text, position (1-based)
+        at = 0
+        while at < len(text):
+            if text[at:].strip() == "":
+                break
+            found = _TOKEN.match(text, at)
+            if found is None or found.lastgroup is None:
+                while text[at].isspace():
+                    at += 1
+                raise FormulaError(
+                    f"Disallowed character {text[at]!r} at position {at + 1}; a formula holds "
+                    "numbers, raw field names, + - * / and parentheses."
+                )
+            kind = found.lastgroup
+            self.tokens.append((kind, found.group(kind), found.start(kind) + 1))
+            at = found.end()
+        self.at = 0
+        self.open: list[int] = []  # positions of the parentheses not yet closed
+        self._check_parentheses()
+
+    def _check_parentheses(self) -> None:
+        stack: list[int] = []
+        for _, symbol, position in self.tokens:
+            if symbol == "(":
+                stack.append(position)
+            elif symbol == ")":
+                if not stack:
+                    raise FormulaError(
+                        f"Unbalanced parenthesis at position {position}: ')' closes nothing."
+                    )
+                stack.pop()
+            if len(stack) > MAX_DEPTH:
+                raise FormulaError(
+                    f"Parentheses nest more than {MAX_DEPTH} deep at position {position}."
+                )
+        if stack:
             raise FormulaError(
-                f"{text!r}: {type(node).__name__} is not allowed; use + - * / over field names."
+                f"Unbalanced parenthesis at position {stack[-1]}: '(' is never closed."
             )
-    return Formula(text=text, tree=tree, names=frozenset(names))
+
+    def _peek(self) -> tuple[str, str, int] | None:
+        return self.tokens[self.at] if self.at < len(self.tokens) else None
+
+    def _end_position(self) -> int:
+        return len(self.text.rstrip()) + 1
+
+    def parse(self) -> ast.expr:
+        tree = self._sum(0)
+        token = self._peek()
+        if token is not None:
+            raise FormulaError(
+                f"Unexpected {token[1]!r} at position {token[2]}: an operator (+ - * /) "
+                "or the end of the formula was expected."
+            )
+        return tree
+
+    def _sum(self, depth: int) -> ast.expr:
+        left = self._product(depth)
+        while (token := self._peek()) is not None and token[1] in "+-":
+            self.at += 1
+            right = self._product(depth)
+            left = ast.BinOp(left=left, op=self._OPERATORS[token[1]](), right=right)
+        return left
+
+    def _product(self, depth: int) -> ast.expr:
+        left = self._factor(depth)
+        while (token := self._peek()) is not None and token[1] in "*/":
+            self.at += 1
+            right = self._factor(depth)
+            left = ast.BinOp(left=left, op=self._OPERATORS[token[1]](), right=right)
+        return left
+
+    def _factor(self, depth: int) -> ast.expr:
+        if depth > MAX_DEPTH:
+            token = self._peek()
+            where = token[2] if token else self._end_position()
+            raise FormulaError(f"The formula nests more than {MAX_DEPTH} deep at position {where}.")
+        token = self._peek()
+        if token is None:
+            raise FormulaError(
+                f"The formula ends at position {self._end_position()} where a number, a name "
+                "or '(' was expected."
+            )
+        kind, value, position = token
+        self.at += 1
+        if kind == "number":
+            return ast.Constant(value=cast(Any, Decimal(value)))  # exact, never a float
+        if kind == "name":
+            following = self._peek()
+            if following is not None and following[1] == "(":
+                raise FormulaError(
+                    f"Disallowed function call `{value}(...)` at position {following[2]}; a "
+                    "formula holds numbers, raw field names, + - * / and parentheses."
+                )
+            return ast.Name(id=value, ctx=ast.Load())
+        if value in "+-":
+            operand = self._factor(depth + 1)
+            op: ast.unaryop = ast.UAdd() if value == "+" else ast.USub()
+            return ast.UnaryOp(op=op, operand=operand)
+        if value == "(":
+            inner = self._sum(depth + 1)
+            self.at += 1  # the matching ")": parentheses were checked to balance
+            return inner
+        raise FormulaError(
+            f"Unexpected {value!r} at position {position}: a number, a name or '(' was expected."
+        )
 
 
 def _eval(node: ast.expr, columns: Mapping[str, Sequence[Cell]], n: int) -> list[Cell]:
     if isinstance(node, ast.Constant):
-        return [Decimal(str(node.value))] * n
+        return [node.value] * n  # a Decimal, as compile_formula wrote it
     if isinstance(node, ast.Name):
         column = columns.get(node.id)
         return list(column) if column is not None else [None] * n

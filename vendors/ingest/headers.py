@@ -55,6 +55,7 @@ class KPISpec:
     formula: str = ""
     volume_field: str = ""
     aliases: tuple[str, ...] = ()
+    raw_fields: tuple[tuple[str, str], ...] = ()  # declared by a custom KPI: (name, unit)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,10 @@ class HeaderMatcher:
         for raw, unit in RAW_FIELDS.items():
             table[normalize(raw)] = Column(raw)
             self.units[raw] = unit
+        for kpi in self.kpis:  # raw fields a custom KPI declared, read like the shipped ones
+            for raw, unit in kpi.raw_fields:
+                table[normalize(raw)] = Column(raw)
+                self.units[raw] = unit
         for kpi in self.kpis:
             self.units[kpi.code] = kpi.unit
             for spelling in (*kpi.aliases, kpi.name, kpi.code):  # codes win over others' aliases

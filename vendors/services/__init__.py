@@ -14,10 +14,13 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from vendors import selectors
+from vendors.ingest import catalog as catalog_rules
+from vendors.ingest.catalog import parse_raw_fields
+from vendors.ingest.headers import KPISpec
 from vendors.models import (
     Contract,
     Direction,
@@ -28,6 +31,7 @@ from vendors.models import (
     Role,
     Service,
     SLATerm,
+    Unit,
     Vendor,
 )
 
@@ -144,10 +148,96 @@ def vendor_update(*, vendor: Vendor, **fields: Any) -> Vendor:
     return vendor
 
 
+# --- Text the database must be able to hold ---------------------------------------------------
+def nul_errors(fields: Mapping[str, object]) -> dict[str, str]:
+    """A message per field whose text (or any text inside its list or mapping) holds a NUL
+    character, which PostgreSQL cannot store; run before any query that would carry it."""
+
+    def has_nul(value: object) -> bool:
+        if isinstance(value, str):
+            return "\x00" in value
+        if isinstance(value, Mapping):
+            return any(has_nul(k) or has_nul(v) for k, v in value.items())
+        if isinstance(value, list | tuple | set | frozenset):
+            return any(has_nul(v) for v in value)
+        return False
+
+    return {
+        name: f"The {name} contains a NUL character (\\u0000), which cannot be stored; remove it."
+        for name, value in fields.items()
+        if has_nul(value)
+    }
+
+
 # --- KPI catalog -----------------------------------------------------------------------------
+KPI_TEXT_FIELDS = ("name", "unit", "direction", "formula", "volume_field", "source", "description")
+KPI_FIELDS = (*KPI_TEXT_FIELDS, "aliases", "raw_fields")
+
+
+def _kpi_spec(kpi: KPIDefinition) -> KPISpec:
+    return KPISpec(
+        code=kpi.code,
+        name=kpi.name,
+        unit=kpi.unit,
+        formula=kpi.formula,
+        volume_field=kpi.volume_field,
+        aliases=tuple(kpi.aliases or ()),
+        raw_fields=kpi.raw_field_pairs(),
+    )
+
+
+def _validate_kpi(
+    *, organization: Organization, data: Mapping[str, Any], exclude: int | None
+) -> tuple[list[str], list[dict[str, str]]]:
+    """Check a custom KPI against its organization's catalog; its aliases and raw fields, clean.
+
+    Raises ``ValidationError`` with a message per field.
+    """
+    errors = nul_errors({"code": data["code"], **{f: data.get(f) for f in KPI_FIELDS}})
+    if errors:
+        raise ValidationError(errors)  # before any query carries the text
+    for name in ("code", *KPI_TEXT_FIELDS):
+        if not isinstance(data.get(name, ""), str):
+            errors[name] = f"The {name} must be text."
+    aliases = data.get("aliases") or []
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        errors["aliases"] = "Aliases are a list of header spellings."
+        aliases = []
+    raw_fields, problem = parse_raw_fields(data.get("raw_fields"))
+    if problem:
+        errors["raw_fields"] = problem
+    if data.get("direction") not in Direction.values:
+        errors["direction"] = f"Direction must be one of {Direction.values}."
+    if data.get("unit") not in Unit.values:
+        errors["unit"] = f"Unit must be one of {Unit.values}."
+    if errors:
+        raise ValidationError(errors)
+    spec = KPISpec(
+        code=data["code"],
+        name=data["name"],
+        unit=data["unit"],
+        formula=data.get("formula") or "",
+        volume_field=data.get("volume_field") or "",
+        aliases=tuple(aliases),
+        raw_fields=raw_fields,
+    )
+    others = selectors.kpi_catalog(organization=organization)
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    errors = catalog_rules.kpi_errors(
+        spec,
+        others=[_kpi_spec(k) for k in others],
+        vendor_aliases=selectors.column_alias_headers(organization=organization),
+    )
+    if errors:
+        raise ValidationError(errors)
+    return list(aliases), [{"name": name, "unit": unit} for name, unit in raw_fields]
+
+
 @transaction.atomic
 def kpi_create(
     *,
+    organization: Organization,
     code: str,
     name: str,
     unit: str,
@@ -157,16 +247,28 @@ def kpi_create(
     volume_field: str = "",
     description: str = "",
     aliases: list[str] | None = None,
+    raw_fields: list[Any] | None = None,
 ) -> KPIDefinition:
-    """Add a KPI to the catalog (data, not code)."""
-    errors: dict[str, str] = {}
-    if KPIDefinition.objects.filter(code=code).exists():
-        errors["code"] = f"A KPI with code {code!r} already exists."
-    if direction not in Direction.values:
-        errors["direction"] = f"Direction must be one of {Direction.values}."
-    if errors:
-        raise ValidationError(errors)
+    """Add a KPI to an organization's catalog (data, not code); it is that organization's alone.
+
+    Its code, name and aliases may not re-map a header the catalog already reads, its declared
+    raw fields are new lowercase names, and its formula is compiled as uploads will compile it.
+    """
+    data = {
+        "code": code,
+        "name": name,
+        "unit": unit,
+        "direction": direction,
+        "source": source,
+        "formula": formula,
+        "volume_field": volume_field,
+        "description": description,
+        "aliases": aliases,
+        "raw_fields": raw_fields,
+    }
+    clean_aliases, clean_raw = _validate_kpi(organization=organization, data=data, exclude=None)
     kpi = KPIDefinition(
+        organization=organization,
         code=code,
         name=name,
         unit=unit,
@@ -175,9 +277,50 @@ def kpi_create(
         formula=formula,
         volume_field=volume_field,
         description=description,
-        aliases=aliases or [],
+        aliases=clean_aliases,
+        raw_fields=clean_raw,
     )
-    kpi.full_clean()
+    kpi.full_clean(validate_constraints=False)  # the rules above already hold
+    try:
+        with transaction.atomic():
+            kpi.save()
+    except IntegrityError:  # the same code saved at the same moment by another request
+        raise ValidationError({"code": f"A KPI with code {code!r} already exists."}) from None
+    return kpi
+
+
+@transaction.atomic
+def kpi_update(*, kpi: KPIDefinition, **changes: Any) -> KPIDefinition:
+    """Change an organization's own KPI; the one place a KPI definition changes.
+
+    The shipped KPIs are shared by every organization and read-only; a KPI's code never
+    changes (stored values and aliases name it).
+    """
+    if kpi.is_shipped:
+        raise ValidationError(
+            {
+                "kpi": f"{kpi.code} is a shipped KPI, shared by every organization and "
+                "read-only; add a KPI of your own instead."
+            }
+        )
+    if "code" in changes and changes["code"] != kpi.code:
+        errors = nul_errors({"code": changes["code"]})
+        raise ValidationError(
+            errors or {"code": "A KPI's code cannot change; add a new KPI instead."}
+        )
+    changes.pop("code", None)
+    unknown = set(changes).difference(KPI_FIELDS)
+    if unknown:
+        raise ValidationError({f: "Unknown or read-only KPI field." for f in sorted(unknown)})
+    assert kpi.organization is not None
+    data = {"code": kpi.code, **{f: getattr(kpi, f) for f in KPI_FIELDS}, **changes}
+    clean_aliases, clean_raw = _validate_kpi(
+        organization=kpi.organization, data=data, exclude=kpi.pk
+    )
+    for name in KPI_TEXT_FIELDS:
+        setattr(kpi, name, data[name])
+    kpi.aliases, kpi.raw_fields = clean_aliases, clean_raw
+    kpi.full_clean(validate_constraints=False)
     kpi.save()
     return kpi
 
@@ -239,20 +382,31 @@ def _date_range(start: dt.date, end: dt.date | None) -> str:
 
 
 def _terms_from_input(
-    terms: Iterable[Mapping[str, Any]] | None,
+    terms: Iterable[Mapping[str, Any]] | None, organization: Organization
 ) -> list[dict[str, Any]]:
-    """Resolve KPI codes and fill the default template when terms are left out."""
+    """Resolve KPI codes in the organization's catalog (the shipped KPIs and its own) and fill
+    the default template when terms are left out."""
     if terms is None:
         return selectors.default_template()
-    catalog = selectors.kpi_by_code()
+    catalog = selectors.kpi_by_code(organization=organization)
     resolved: list[dict[str, Any]] = []
     errors: list[str] = []
     seen: set[str] = set()
     for i, term in enumerate(terms):
-        code = term["kpi"].code if isinstance(term["kpi"], KPIDefinition) else str(term["kpi"])
-        kpi = catalog.get(code)
+        given = term.get("kpi")
+        if isinstance(given, KPIDefinition):
+            kpi = catalog.get(given.code)
+            code = given.code
+            if kpi is not None and kpi.pk != given.pk:
+                kpi = None  # another organization's KPI of the same code
+        else:
+            code = "" if given is None else str(given)
+            if "\x00" in code:
+                errors.append(f"Term {i + 1}: the kpi contains a NUL character (\\u0000).")
+                continue
+            kpi = catalog.get(code)
         if kpi is None:
-            errors.append(f"Term {i + 1}: unknown KPI {code!r}.")
+            errors.append(f"Term {i + 1}: kpi {code!r} is not in {organization.name}'s catalog.")
             continue
         if code in seen:
             errors.append(f"Term {i + 1}: KPI {code!r} appears twice.")
@@ -326,7 +480,7 @@ def contract_create(
     # Lock the vendor row so two concurrent creations cannot both pass the overlap check.
     Vendor.objects.select_for_update().filter(pk=vendor.pk).first()
     _check_overlap(vendor=vendor, start=fields["start_date"], end=fields.get("end_date"))
-    terms = _terms_from_input(sla_terms)
+    terms = _terms_from_input(sla_terms, organization)
     latest = Contract.objects.filter(vendor=vendor).order_by("-agreement").first()
     contract = Contract.objects.create(
         organization=organization,
@@ -368,7 +522,7 @@ def contract_update(
         setattr(contract, name, value)
     contract.save()
     if sla_terms is not None:
-        terms = _terms_from_input(sla_terms)
+        terms = _terms_from_input(sla_terms, contract.organization)
         contract.sla_terms.all().delete()
         _save_terms(contract, terms)
     return contract
@@ -417,7 +571,9 @@ def contract_amend(
     _check_overlap(
         vendor=locked.vendor, start=effective_date, end=fields.get("end_date"), exclude=locked
     )
-    terms = _terms_from_input(sla_terms) if sla_terms is not None else old_terms
+    terms = (
+        _terms_from_input(sla_terms, locked.organization) if sla_terms is not None else old_terms
+    )
     new = Contract.objects.create(
         organization=locked.organization,
         vendor=locked.vendor,

@@ -1,27 +1,40 @@
-"""Writes of a vendor's column aliases: its own header for a KPI or raw field, with a scale."""
+"""Writes of a vendor's column aliases: its own header for a KPI or raw field, with a scale.
+
+An alias belongs to one vendor of one organization and is checked against that organization's
+catalog only: it may never give a KPI code, KPI name, raw field or reserved header another
+meaning (``vendors.ingest.catalog``).
+"""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from vendors.ingest.headers import RAW_FIELDS, normalize
-from vendors.models import ColumnAlias, KPIDefinition, Scale, Vendor
+from vendors.ingest import catalog as catalog_rules
+from vendors.ingest.headers import normalize
+from vendors.models import ColumnAlias, Scale, Vendor
+from vendors.services import nul_errors
+from vendors.services.reports import kpi_specs
 
 
-def _validate(*, vendor: Vendor, header: str, target: str, scale: str, exclude: int | None) -> str:
-    errors: dict[str, str] = {}
+def column_alias_check(
+    *, vendor: Vendor, header: str, target: str, scale: str, exclude: int | None = None
+) -> str:
+    """Check an alias as ``column_alias_create`` would (the admin's form asks it too); returns
+    the normalised header or raises ``ValidationError`` with a message per field."""
+    errors = nul_errors({"header": header, "target": target, "scale": scale})
+    if errors:
+        raise ValidationError(errors)  # before any query carries the text
+    errors = catalog_rules.column_alias_errors(
+        header=header, target=target, kpis=kpi_specs(vendor.organization_id)
+    )
     key = normalize(header)
-    if not key:
-        errors["header"] = "The header needs at least one letter or digit."
-    if target not in RAW_FIELDS and not KPIDefinition.objects.filter(code=target).exists():
-        errors["target"] = f"{target!r} is neither a KPI code of the catalog nor a raw count."
     if scale not in Scale.values:
         errors["scale"] = f"The scale must be one of {Scale.values}."
     clash = ColumnAlias.objects.filter(vendor=vendor, normalized=key)
     if exclude is not None:
         clash = clash.exclude(pk=exclude)
-    if key and clash.exists():
+    if key and "header" not in errors and clash.exists():
         errors["header"] = f"This vendor already has an alias written like {header!r}."
     if errors:
         raise ValidationError(errors)
@@ -33,7 +46,7 @@ def column_alias_create(
     *, vendor: Vendor, header: str, target: str, scale: str = Scale.PERCENT
 ) -> ColumnAlias:
     """Teach ingestion a vendor's header; ``scale`` says how its percent values are written."""
-    key = _validate(vendor=vendor, header=header, target=target, scale=scale, exclude=None)
+    key = column_alias_check(vendor=vendor, header=header, target=target, scale=scale, exclude=None)
     return ColumnAlias.objects.create(
         vendor=vendor, header=header, normalized=key, target=target, scale=scale
     )
@@ -51,7 +64,7 @@ def column_alias_update(
     header = alias.header if header is None else header
     target = alias.target if target is None else target
     scale = alias.scale if scale is None else scale
-    key = _validate(
+    key = column_alias_check(
         vendor=alias.vendor, header=header, target=target, scale=scale, exclude=alias.pk
     )
     alias.header, alias.normalized, alias.target, alias.scale = header, key, target, scale

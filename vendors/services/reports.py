@@ -28,9 +28,10 @@ from django.db.models import Max, Prefetch
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from vendors import bulk, periods
+from vendors import bulk, periods, selectors
 from vendors.ingest.checks import Evaluation, evaluate_columns, evaluate_records
 from vendors.ingest.errors import FileError, FileRefused
+from vendors.ingest.formulas import FormulaError, compile_formula
 from vendors.ingest.headers import AliasSpec, HeaderMatcher, KPISpec, normalize
 from vendors.ingest.reading import Limits, read_sheet
 from vendors.ingest.table import Denial, ParsedFile, Record, parse_sheet
@@ -39,7 +40,6 @@ from vendors.models import (
     ColumnAlias,
     Contract,
     DenialBreakdown,
-    KPIDefinition,
     Organization,
     Report,
     ReportFinding,
@@ -110,8 +110,9 @@ def limits_from_settings() -> Limits:
     )
 
 
-def kpi_specs() -> list[KPISpec]:
-    """The catalog as ingestion needs it."""
+def kpi_specs(organization: Organization | int) -> list[KPISpec]:
+    """The organization's catalog (the shipped KPIs and its own) as ingestion needs it; no
+    other organization's KPI, alias or raw field is ever read."""
     return [
         KPISpec(
             code=k.code,
@@ -120,9 +121,33 @@ def kpi_specs() -> list[KPISpec]:
             formula=k.formula,
             volume_field=k.volume_field,
             aliases=tuple(k.aliases or ()),
+            raw_fields=k.raw_field_pairs(),
         )
-        for k in KPIDefinition.objects.all()
+        for k in selectors.kpi_catalog(organization=organization)
     ]
+
+
+def _ingest_specs(organization: Organization) -> list[KPISpec]:
+    """``kpi_specs`` for an upload, each formula compiled first: a catalog entry saved before
+    formulas were checked (or past the services) refuses the file with a message, never a 500."""
+    kpis = kpi_specs(organization)
+    errors = []
+    for kpi in kpis:
+        try:
+            if kpi.formula:
+                compile_formula(kpi.formula)
+        except FormulaError as exc:
+            errors.append(
+                FileError(
+                    None,
+                    kpi.code,
+                    f"the catalog's formula of {kpi.code} cannot be used ({exc}); an "
+                    "administrator must correct the KPI before reports can be read",
+                )
+            )
+    if errors:
+        raise FileRefused(errors)
+    return kpis
 
 
 def _source_for(file_name: str, content: bytes) -> str:
@@ -249,17 +274,38 @@ def _read(
     return parsed, vendors
 
 
+STORED_LIMIT = Decimal(10) ** 18  # ReportValue: 24 digits, six of them decimals
+
+
+def _unstorable(records: Sequence[Record], evaluation: Evaluation) -> list[FileError]:
+    """A recomputed value too large to store (a custom formula over large amounts, say) is an
+    error of its row, never a failed upload or a number cut short."""
+    return [
+        FileError(
+            record.row,
+            column.code,
+            f"{column.code} recomputed from the raw fields is {value:.6E}, too large to store "
+            f"(below {STORED_LIMIT:.0E}); check the raw fields or the KPI's formula",
+        )
+        for column in evaluation.kpis
+        for record, value in zip(records, column.recomputed, strict=True)
+        if value is not None and abs(value) >= STORED_LIMIT
+    ]
+
+
 def _q(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(STORED_DECIMALS, rounding=ROUND_HALF_UP)
 
 
-def _insert_values(report_ids: list[int], evaluation: Evaluation) -> None:
+def _insert_values(
+    report_ids: list[int], evaluation: Evaluation, organization: Organization
+) -> None:
     """Store every report's values: per report, its KPIs in catalog order, then its raw counts.
 
     A recomputed value is stored rounded to six decimals, and evaluated as stored; stated values
     are stored as written.
     """
-    kpi_ids = dict(KPIDefinition.objects.values_list("code", "pk"))
+    kpi_ids = dict(selectors.kpi_catalog(organization=organization).values_list("code", "pk"))
     columns: list[list[Any]] = []
     groups: list[tuple[dict[str, Any], int]] = []
     flags: list[list[bool | None]] = []
@@ -348,7 +394,7 @@ def report_preview(
 
     Raises ``FileRefused`` with every error by row and column.
     """
-    kpis = kpi_specs()
+    kpis = _ingest_specs(organization)
     parsed, vendors = _read(  # the same parse as report_ingest
         content=content,
         file_name=file_name,
@@ -452,7 +498,7 @@ def _read_and_store(
     uploaded_by: Any,
     source: str | None,
 ) -> IngestResult:
-    kpis = kpi_specs()
+    kpis = _ingest_specs(organization)
     parsed, vendors = _read(
         content=content,
         file_name=file_name,
@@ -580,6 +626,8 @@ def _store(
         minimum_volumes=_minimum_volumes([(vendor_by_id[v], p) for v, p in keys]),
         denials={i: lines for i, lines in enumerate(denials) if lines},
     )
+    if too_large := _unstorable(records, evaluation):
+        raise FileRefused(too_large)
 
     upload = ReportUpload(
         organization=organization,
@@ -607,7 +655,7 @@ def _store(
                 for (vendor_id, period), version in zip(keys, versions, strict=True)
             ],
         )
-        _insert_values(ids, evaluation)
+        _insert_values(ids, evaluation, organization)
         bulk.insert_rows(
             ReportFinding,
             ["report", "code", "field", "message", "stated", "expected"],
