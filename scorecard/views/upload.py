@@ -18,7 +18,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from scorecard.forms import AliasForm, UploadForm
+from scorecard.forms import AliasForm, DecimalMarkForm, UploadForm
+from vendors import services as vendor_services
 from vendors.ingest.errors import FileRefused
 from vendors.models import ColumnAlias, Vendor
 from vendors.services import aliases as alias_services
@@ -79,6 +80,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         vendor: Vendor = form.cleaned_data["vendor"]
         period = form.cleaned_data["period"] or None
+        decimal_mark = form.cleaned_data["decimal_mark"] or None
         handle = form.cleaned_data["file"]
         content = handle.read()
         try:
@@ -88,6 +90,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 file_name=handle.name,
                 vendor=vendor,
                 period=period,
+                decimal_mark=decimal_mark,
             )
         except FileRefused as exc:
             refused = exc
@@ -96,7 +99,12 @@ def upload(request: HttpRequest) -> HttpResponse:
             token = _keep(
                 request,
                 content,
-                {"vendor": vendor.pk, "period": period, "file_name": handle.name},
+                {
+                    "vendor": vendor.pk,
+                    "period": period,
+                    "file_name": handle.name,
+                    "decimal_mark": decimal_mark,
+                },
             )
     elif request.method == "POST":
         status = 400
@@ -127,6 +135,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
             vendor=vendor,
             period=meta["period"],
             uploaded_by=request.user,
+            decimal_mark=meta.get("decimal_mark"),
         )
     except FileRefused as exc:
         _drop(request, token)
@@ -134,6 +143,8 @@ def confirm(request: HttpRequest) -> HttpResponse:
         return redirect("upload")
     _drop(request, token)
     messages.success(request, result.summary())
+    for note in result.notes:  # totals and footnote rows skipped
+        messages.info(request, str(note))
     return redirect("vendor-detail", pk=vendor.pk)
 
 
@@ -152,12 +163,23 @@ def aliases(request: HttpRequest, pk: int) -> HttpResponse:
             alias_services.column_alias_delete(alias=alias)
             messages.success(request, f"Alias {alias.header} removed.")
         return redirect("aliases", pk=vendor.pk)
+    if request.method == "POST" and "decimal_mark" in request.POST:  # the decimal mark form
+        mark_form = DecimalMarkForm(request.POST)
+        if mark_form.is_valid():
+            vendor_services.vendor_update(
+                vendor=vendor, decimal_mark=mark_form.cleaned_data["decimal_mark"]
+            )
+            messages.success(request, f"Decimal mark: {vendor.get_decimal_mark_display()}.")
+            return redirect("aliases", pk=vendor.pk)
+    else:
+        mark_form = DecimalMarkForm(initial={"decimal_mark": vendor.decimal_mark})
     initial = (
         {"header": editing.header, "target": editing.target, "scale": editing.scale}
         if editing
         else None
     )
-    form = AliasForm(request.POST or None, initial=initial)
+    marking = request.method == "POST" and "decimal_mark" in request.POST
+    form = AliasForm(None if marking else request.POST or None, initial=initial)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -176,6 +198,12 @@ def aliases(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page(
         request,
         "scorecard/aliases.html",
-        {"vendor": vendor, "form": form, "aliases": existing, "editing": editing},
+        {
+            "vendor": vendor,
+            "form": form,
+            "mark_form": mark_form,
+            "aliases": existing,
+            "editing": editing,
+        },
         status=status,
     )

@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from vendors import selectors
 from vendors.models import (
     Contract,
+    DecimalMark,
     Direction,
     KPIDefinition,
     Membership,
@@ -104,6 +105,10 @@ def _validate_vendor(data: Mapping[str, Any]) -> None:
     signed, expires = data.get("baa_signed_on"), data.get("baa_expires_on")
     if signed and expires and expires < signed:
         errors["baa_expires_on"] = "The BAA cannot expire before it was signed."
+    if data.get("decimal_mark") not in (None, *DecimalMark.values):
+        errors["decimal_mark"] = (
+            f"The decimal mark must be '.', ',' or '' (not declared); got {data['decimal_mark']!r}."
+        )
     if errors:
         raise ValidationError(errors)
 

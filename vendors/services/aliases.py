@@ -8,13 +8,19 @@ from django.db import transaction
 from vendors.ingest.headers import RAW_FIELDS, normalize
 from vendors.models import ColumnAlias, KPIDefinition, Scale, Vendor
 
+PERIOD = "period"  # the structural column an alias may name besides KPIs and raw counts
+
 
 def _validate(*, vendor: Vendor, header: str, target: str, scale: str, exclude: int | None) -> str:
     errors: dict[str, str] = {}
     key = normalize(header)
     if not key:
         errors["header"] = "The header needs at least one letter or digit."
-    if target not in RAW_FIELDS and not KPIDefinition.objects.filter(code=target).exists():
+    if (
+        target not in RAW_FIELDS
+        and target != PERIOD  # a vendor's own period header ("Reporting Month")
+        and not KPIDefinition.objects.filter(code=target).exists()
+    ):
         errors["target"] = f"{target!r} is neither a KPI code of the catalog nor a raw count."
     if scale not in Scale.values:
         errors["scale"] = f"The scale must be one of {Scale.values}."
