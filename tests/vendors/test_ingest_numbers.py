@@ -18,6 +18,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scorecard.models import RemediationItem, Scorecard
 from scorecard.services.evaluation import evaluate
@@ -25,6 +27,9 @@ from tests.factories import member
 from tests.vendors.ingest_helpers import ingest, sample, values_of, vendor
 from vendors import services
 from vendors.ingest.errors import FileRefused
+from vendors.ingest.headers import HeaderMatcher, KPISpec
+from vendors.ingest.reading import Limits, read_sheet
+from vendors.ingest.table import parse_sheet
 from vendors.ingest.values import CellError, parse_number
 from vendors.models import Report, ReportUpload, ReportValue, Role
 from vendors.services.aliases import column_alias_create
@@ -609,3 +614,95 @@ def test_negative_counts_amounts_durations_and_stated_percents_are_refused(
     nw = vendor(org, "nw")
     content = f'period,{column}\n2026-10,"{raw}"\n'
     assert refused(nw, content) == [(2, column, message)]
+
+
+# --- Property: what is written with a declared mark reads back exactly -----------------------
+KPIS = [
+    KPISpec("denial_rate", "Denial rate", "percent"),
+    KPISpec("days_in_ar", "Days in accounts receivable", "days"),
+]
+GROUPING = {".": [",", " ", "\u00a0", "'", ""], ",": [".", " ", "\u00a0", "'", ""]}
+
+
+def written(value: D, mark: str, sep: str) -> str:
+    """``value`` written with decimal ``mark`` and thousands separator ``sep``."""
+    whole, _, frac = f"{value:f}".partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    return sep.join(groups) + (f"{mark}{frac}" if frac else "")
+
+
+amounts = st.decimals(min_value=0, max_value=D("999999999.99"), places=2)
+rates = st.decimals(min_value=D("1.01"), max_value=100, places=2)
+days = st.decimals(min_value=0, max_value=D("99999.9"), places=1)
+claims = st.integers(min_value=0, max_value=10**9)
+
+
+@st.composite
+def tables(draw):
+    """A mark and rows of (amount, rate, days, claims) with the cells written for that mark."""
+    mark = draw(st.sampled_from([".", ","]))
+    rows = []
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        amount, rate, day, count = draw(amounts), draw(rates), draw(days), draw(claims)
+        sep = draw(st.sampled_from(GROUPING[mark]))
+        symbol = draw(st.sampled_from(["${}", "{} €", "£ {}", "{}"]))
+        cells = [
+            symbol.format(written(amount, mark, sep)),
+            draw(st.sampled_from(["{}%", "{} %"])).format(written(rate, mark, sep)),
+            written(day, mark, sep),
+            written(D(count), mark, sep),
+        ]
+        rows.append(((amount, rate, day, D(count)), cells))
+    return mark, rows
+
+
+@settings(max_examples=150, deadline=None)
+@given(tables())
+def test_a_table_written_with_a_declared_mark_reads_back_exactly(table):
+    mark, rows = table
+    lines = ["period;payments;denial_rate;days_in_ar;claims_submitted"]
+    for i, (_, cells) in enumerate(rows):
+        lines.append(";".join([f"2026-{i + 1:02d}", *(f'"{c}"' for c in cells)]))
+    sheet = read_sheet(
+        ("\n".join(lines) + "\n").encode(), file_name="t.csv", limits=Limits(), sheet=None
+    )
+    parsed = parse_sheet(sheet, HeaderMatcher(KPIS), decimal_mark=mark)
+    assert parsed.errors == []
+    names = ["payments", "denial_rate", "days_in_ar", "claims_submitted"]
+    assert [tuple(r.values[n] for n in names) for r in parsed.records] == [
+        expected for expected, _ in rows
+    ]
+
+
+forms = st.builds(
+    lambda value, mark, sep: written(value, mark, sep),
+    st.decimals(min_value=0, max_value=D("9999999.999"), places=3)
+    | st.decimals(min_value=0, max_value=D("9999999"), places=0),
+    st.sampled_from([".", ","]),
+    st.sampled_from([",", ".", " ", "'", ""]),
+)
+
+
+def read_or_none(text, **kw):
+    try:
+        return parse_number(text, **kw).value
+    except CellError:
+        return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(forms, st.booleans())
+def test_an_undeclared_reading_is_never_one_a_declared_mark_would_contradict(text, whole):
+    undeclared = read_or_none(text, whole=whole)
+    if undeclared is None:
+        return
+    # Accepted undeclared: the same number as declared '.' (domain.md section 6: '.' decimals),
+    # and where a comma is written, declared ',' means no other number (for a count, a comma is
+    # never a decimal comma).
+    assert read_or_none(text, decimal_mark=".") == undeclared
+    if "," in text and not whole:
+        assert read_or_none(text, decimal_mark=",") in (None, undeclared)
