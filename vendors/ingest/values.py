@@ -11,8 +11,8 @@ The decimal mark is declared per upload or per vendor (``.`` or ``,``), or left 
   separates thousands (``1.234,5`` -> 1234.5, ``94,6`` -> 94.6, ``1.234`` -> 1234);
 - undeclared: the text is read as with ``.`` (domain.md section 6: files write ``.`` decimals
   unless they declare otherwise, so a point is always a decimal point), and a comma that could
-  be a decimal comma is
-  refused with a message saying how to declare the mark. A comma is taken as a thousands
+  be a decimal comma is refused with a message saying how to declare the mark. A comma is
+  taken as a thousands
   separator only where it cannot be a decimal comma: the text read with a decimal comma would
   be no number (``1,234,567``, ``1,234.5``), or the column holds counts (claims), which are
   written without decimals (``4,297`` or ``4,000`` claims). So ``41,300`` days or ``$41,300``
