@@ -493,6 +493,10 @@ def test_the_notes_are_shown_by_the_api_the_command_and_the_preview(org, api, tm
         "Row 6: skipped a totals or averages row below the data (&#x27;Average&#x27;); not stored"
         in page.content.decode()
     )
+    # Stored: the confirmation says it too.
+    stored = client.post(reverse("upload-confirm"), {"token": page.context["token"]}, follow=True)
+    shown = [str(m) for m in stored.context["messages"]]
+    assert shown[1:] == [f"Row {row}: {message}" for row, _, message in NOTES], shown
 
 
 def test_a_totals_row_between_data_rows_is_data_and_refused(org):
