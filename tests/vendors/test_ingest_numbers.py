@@ -30,6 +30,7 @@ from vendors.ingest.errors import FileRefused
 from vendors.ingest.headers import HeaderMatcher, KPISpec
 from vendors.ingest.reading import Limits, read_sheet
 from vendors.ingest.table import parse_sheet
+from vendors.ingest.trailers import trailer_kind
 from vendors.ingest.values import CellError, parse_number
 from vendors.models import Report, ReportUpload, ReportValue, Role
 from vendors.services.aliases import column_alias_create
@@ -497,6 +498,29 @@ def test_the_notes_are_shown_by_the_api_the_command_and_the_preview(org, api, tm
     stored = client.post(reverse("upload-confirm"), {"token": page.context["token"]}, follow=True)
     shown = [str(m) for m in stored.context["messages"]]
     assert shown[1:] == [f"Row {row}: {message}" for row, _, message in NOTES], shown
+
+
+@pytest.mark.parametrize(
+    ("row", "kind"),
+    [
+        (["Total", "8100", ""], "totals"),
+        (["", "Grand Total", "8100"], "totals"),
+        (["Q3 2026 total", "12"], "totals"),
+        (["YTD average", "12"], "totals"),
+        (["Averages", 4.5], "totals"),
+        (["* preliminary figures"], "footnote"),
+        (["\u2020 restated"], "footnote"),
+        (["Source: PM system", ""], "footnote"),
+        (["Notes - Q3 restated"], "footnote"),
+        (["total-billing", "2026-10", "5"], None),
+        (["Total Billing LLC", "2026-10", "5"], None),
+        (["notes-billing", "2026-10", "5"], None),
+        (["2026-10", "Totals are below", "5"], None),
+        (["2026-10", 95.5], None),
+    ],
+)
+def test_what_is_a_totals_or_footnote_row(row, kind):
+    assert trailer_kind(row) == kind
 
 
 def test_a_totals_row_between_data_rows_is_data_and_refused(org):

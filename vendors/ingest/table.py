@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .errors import FileError
-from .headers import FRACTION, PERCENT, Column, HeaderMatcher, normalize
+from .headers import FRACTION, PERCENT, Column, HeaderMatcher
 from .reading import Sheet
+from .trailers import split_trailers
 from .values import COMMA, CellError, parse_number, parse_period
 
 HEADER_SEARCH_ROWS = 30
@@ -42,16 +43,6 @@ UNIT_WORDS = {
     "count": "a count",
     "currency": "an amount",
 }
-# Below the data: a cell that is a totals or averages label (qualified by a quarter, a year...).
-_QUALIFIER = r"(?:q[1-4]|h[12]|fy|ytd|\d{4}|all|months?|periods?)*"
-_TOTALS = re.compile(
-    rf"{_QUALIFIER}(?:grandtotal|subtotal|totals?|average|averages|avg|mean|ytd|yeartodate)"
-    rf"{_QUALIFIER}"
-)
-# ... or a footnote: a line starting with a note mark or a word such as "Source:".
-_FOOTNOTE = re.compile(
-    r"[*\u2020\u2021\u00b9\u00b2\u00b3]|(?:sources?|notes?|footnotes?)\s*[:.\-]", re.IGNORECASE
-)
 
 
 @dataclass
@@ -213,42 +204,6 @@ def fraction_message(label: str, raw: object, row: int) -> str:
     )
 
 
-def _trailer(row: list[object]) -> str | None:
-    """``totals`` or ``footnote`` for a row that is one (below the data), else None."""
-    cells = [c for c in row if c is not None and c != ""]
-    if not cells:
-        return "blank"
-    first = cells[0]
-    if isinstance(first, str) and _FOOTNOTE.match(first.strip()):
-        return "footnote"
-    for cell in cells:
-        if isinstance(cell, str) and _TOTALS.fullmatch(normalize(cell)):
-            return "totals"
-    return None
-
-
-def _split_trailers(body: list) -> tuple[list, list[FileError]]:
-    """The data rows, and a note for each totals or footnote row after the last of them."""
-    end = len(body)
-    kinds: list[tuple[int, str, list]] = []
-    while end > 0:
-        n, row = body[end - 1]
-        kind = _trailer(row)
-        if kind is None:
-            break
-        kinds.append((n, kind, row))
-        end -= 1
-    notes = []
-    for n, kind, row in reversed(kinds):
-        if kind == "blank":
-            continue
-        text = next(str(c).strip() for c in row if c is not None and c != "")
-        shown = text if len(text) <= 60 else text[:57] + "..."
-        what = "a totals or averages row" if kind == "totals" else "a footnote"
-        notes.append(FileError(n, None, f"skipped {what} below the data ('{shown}'); not stored"))
-    return body[:end], notes
-
-
 def parse_sheet(
     sheet: Sheet,
     matcher: HeaderMatcher,
@@ -276,7 +231,7 @@ def parse_sheet(
     header = sheet.rows[header_at]
     header_row = sheet.row_numbers[header_at]
     body = list(zip(sheet.row_numbers[header_at + 1 :], sheet.rows[header_at + 1 :], strict=True))
-    body, out.notes = _split_trailers(body)
+    body, out.notes = split_trailers(body)
     columns: list[tuple[int, str, Column]] = []
     seen: dict[str, str] = {}
     for j, cell in enumerate(header):
