@@ -92,6 +92,17 @@ def _find_header(sheet: Sheet, matcher: HeaderMatcher) -> int | None:
     return single
 
 
+@dataclass(slots=True)
+class _PercentColumn:
+    """What the values of one percent column say about its scale, read cell by cell."""
+
+    first_row: int
+    first_raw: object
+    unit_interval: bool = True  # every value lies in 0..1
+    above_zero: bool = False  # one value is above 0 (zeros read the same on either scale)
+    declared: bool = False  # an alias, a % sign or an XLSX percent format declares the scale
+
+
 class _Reader:
     """Reads the cells of one file against one header matcher."""
 
@@ -107,9 +118,8 @@ class _Reader:
         self.period = period
         self.decimal_mark = decimal_mark
         self.out = ParsedFile()
-        # Percent columns read cell by cell, by (label, field): first row and value, whether
-        # every value lies in 0..1, whether one is above 0, whether one declares its scale.
-        self.percents: dict[tuple[str, str], list] = {}
+        # Percent columns read cell by cell, by (label, field).
+        self.percents: dict[tuple[str, str], _PercentColumn] = {}
 
     def error(self, row: int | None, column: str | None, message: str) -> None:
         self.out.errors.append(FileError(row, column, message))
@@ -159,10 +169,12 @@ class _Reader:
             key = (label or column, target.target)
             seen = self.percents.get(key)
             if seen is None:
-                seen = self.percents[key] = [row, raw, True, False, False]
-            seen[2] = seen[2] and 0 <= value <= 1
-            seen[3] = seen[3] or value > 0
-            seen[4] = seen[4] or percent_sign or formatted or target.scale in (PERCENT, FRACTION)
+                seen = self.percents[key] = _PercentColumn(row, raw)
+            seen.unit_interval = seen.unit_interval and 0 <= value <= 1
+            seen.above_zero = seen.above_zero or value > 0
+            seen.declared = (
+                seen.declared or percent_sign or formatted or target.scale in (PERCENT, FRACTION)
+            )
             if fraction and not percent_sign:
                 value = value * HUNDRED
         elif percent_sign:
@@ -189,9 +201,9 @@ class _Reader:
 
     def check_fractions(self) -> None:
         """Refuse each percent column whose values all look like fractions, scale undeclared."""
-        for (label, _), (row, raw, unit_interval, above_zero, declared) in self.percents.items():
-            if unit_interval and above_zero and not declared:
-                self.error(None, label, fraction_message(label, raw, row))
+        for (label, _), seen in self.percents.items():
+            if seen.unit_interval and seen.above_zero and not seen.declared:
+                self.error(None, label, fraction_message(label, seen.first_raw, seen.first_row))
 
 
 def fraction_message(label: str, raw: object, row: int) -> str:
