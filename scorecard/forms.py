@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from vendors.models import PricingModel, Role, Scale, Service, Vendor
+from vendors.models import DecimalMark, PricingModel, Role, Scale, Service, Vendor
 
 
 def _list(text: str) -> list[str]:
@@ -112,8 +112,14 @@ class AliasForm(forms.Form):
     """A vendor's own header for a KPI or raw field, with the column's scale."""
 
     header = forms.CharField(max_length=200)
-    target = forms.CharField(max_length=80, help_text="KPI code or raw field name.")
+    target = forms.CharField(max_length=80, help_text="KPI code, raw field name or period.")
     scale = forms.ChoiceField(choices=Scale.choices, initial=Scale.PERCENT)
+
+
+class DecimalMarkForm(forms.Form):
+    """How a vendor's report files write decimals (part of its column mapping)."""
+
+    decimal_mark = forms.ChoiceField(choices=DecimalMark.choices, required=False)
 
 
 class UploadForm(forms.Form):
@@ -125,6 +131,11 @@ class UploadForm(forms.Form):
         regex=r"^\d{4}-(0[1-9]|1[0-2])$",
         required=False,
         help_text="YYYY-MM; only when the file has no period column.",
+    )
+    decimal_mark = forms.ChoiceField(
+        choices=[("", "As set for the vendor"), (".", "Point: 1,234.5"), (",", "Comma: 1.234,5")],
+        required=False,
+        help_text="How this file writes decimals; overrides the vendor's setting.",
     )
 
     def __init__(self, *args: Any, vendors: Any, **kwargs: Any) -> None:

@@ -65,6 +65,14 @@ class Service(models.TextChoices):
     BILLING = "billing", "Billing"
 
 
+class DecimalMark(models.TextChoices):
+    """How a vendor's report files write decimals (the values of ``vendors.ingest.values``)."""
+
+    UNDECLARED = "", "Not declared (a comma that could be a decimal comma is refused)"
+    POINT = ".", "Point: 1,234.5"
+    COMMA = ",", "Comma: 1.234,5"
+
+
 class Vendor(models.Model):
     """An outsourced coding and/or billing company, as one organization knows it."""
 
@@ -104,6 +112,14 @@ class Vendor(models.Model):
     last_security_risk_assessment_on = models.DateField(null=True, blank=True)
     data_return_on_termination = models.BooleanField(
         default=False, help_text="Data returned or deleted on termination."
+    )
+    # Part of the vendor's column mapping (with its column aliases): how its files write numbers.
+    decimal_mark = models.CharField(
+        max_length=1,
+        choices=DecimalMark.choices,
+        default=DecimalMark.UNDECLARED,
+        blank=True,
+        help_text="Decimal mark of the vendor's report files; an upload may declare its own.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()

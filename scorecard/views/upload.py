@@ -18,7 +18,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from scorecard.forms import AliasForm, UploadForm
+from scorecard.forms import AliasForm, DecimalMarkForm, UploadForm
+from vendors import services as vendor_services
 from vendors.ingest import catalog as catalog_rules
 from vendors.ingest.errors import FileRefused
 from vendors.models import ColumnAlias, Vendor
@@ -80,6 +81,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         vendor: Vendor = form.cleaned_data["vendor"]
         period = form.cleaned_data["period"] or None
+        decimal_mark = form.cleaned_data["decimal_mark"] or None
         handle = form.cleaned_data["file"]
         content = handle.read()
         try:
@@ -89,6 +91,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 file_name=handle.name,
                 vendor=vendor,
                 period=period,
+                decimal_mark=decimal_mark,
             )
         except FileRefused as exc:
             refused = exc
@@ -97,7 +100,12 @@ def upload(request: HttpRequest) -> HttpResponse:
             token = _keep(
                 request,
                 content,
-                {"vendor": vendor.pk, "period": period, "file_name": handle.name},
+                {
+                    "vendor": vendor.pk,
+                    "period": period,
+                    "file_name": handle.name,
+                    "decimal_mark": decimal_mark,
+                },
             )
     elif request.method == "POST":
         status = 400
@@ -128,6 +136,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
             vendor=vendor,
             period=meta["period"],
             uploaded_by=request.user,
+            decimal_mark=meta.get("decimal_mark"),
         )
     except FileRefused as exc:
         _drop(request, token)
@@ -135,6 +144,8 @@ def confirm(request: HttpRequest) -> HttpResponse:
         return redirect("upload")
     _drop(request, token)
     messages.success(request, result.summary())
+    for note in result.notes:  # totals and footnote rows skipped
+        messages.info(request, str(note))
     return redirect("vendor-detail", pk=vendor.pk)
 
 
@@ -153,12 +164,23 @@ def aliases(request: HttpRequest, pk: int) -> HttpResponse:
             alias_services.column_alias_delete(alias=alias)
             messages.success(request, f"Alias {alias.header} removed.")
         return redirect("aliases", pk=vendor.pk)
+    if request.method == "POST" and "decimal_mark" in request.POST:  # the decimal mark form
+        mark_form = DecimalMarkForm(request.POST)
+        if mark_form.is_valid():
+            vendor_services.vendor_update(
+                vendor=vendor, decimal_mark=mark_form.cleaned_data["decimal_mark"]
+            )
+            messages.success(request, f"Decimal mark: {vendor.get_decimal_mark_display()}.")
+            return redirect("aliases", pk=vendor.pk)
+    else:
+        mark_form = DecimalMarkForm(initial={"decimal_mark": vendor.decimal_mark})
     initial = (
         {"header": editing.header, "target": editing.target, "scale": editing.scale}
         if editing
         else None
     )
-    form = AliasForm(request.POST or None, initial=initial)
+    marking = request.method == "POST" and "decimal_mark" in request.POST
+    form = AliasForm(None if marking else request.POST or None, initial=initial)
     # What an alias may mean: this organization's catalog only (shipped KPIs and its own).
     targets = sorted(catalog_rules.alias_targets(report_services.kpi_specs(vendor.organization_id)))
     form.fields["target"].widget.attrs["list"] = "alias-targets"
@@ -183,6 +205,7 @@ def aliases(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "vendor": vendor,
             "form": form,
+            "mark_form": mark_form,
             "aliases": existing,
             "editing": editing,
             "targets": targets,

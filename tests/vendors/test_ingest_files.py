@@ -296,12 +296,15 @@ def test_vendor_alias_with_fraction_scale(org):
     assert values_of(second)["denial_rate"][2] == D("7")
 
 
-def test_percent_column_without_declared_scale_refuses_fraction_looking_values_never(org):
-    # 0.952 in a percent column is read as 0.952 % (a breach to look into), never guessed.
-    [report] = ingest(
-        vendor(org, "nw"), "period,first_pass_acceptance_rate\n2026-10,0.952\n"
-    ).reports
-    assert values_of(report)["first_pass_acceptance_rate"][2] == D("0.952")
+def test_percent_column_without_declared_scale_refuses_fraction_looking_values(org):
+    # 0.952 in a percent column is neither read as 0.952 % (a breach) nor guessed as 95.2 %.
+    assert refusal(vendor(org, "nw"), "period,first_pass_acceptance_rate\n2026-10,0.952\n") == one(
+        "every value of first_pass_acceptance_rate lies between 0 and 1 (0.952 in row 2): it may "
+        "be written as fractions (0.952 for 95.2 %) or as percentages below 1 %; declare the "
+        "column's scale with a column alias for 'first_pass_acceptance_rate': scale fraction "
+        "(0.952 means 95.2 %) or percent (0.952 means 0.952 %), or write the values with a % sign",
+        column="first_pass_acceptance_rate",
+    )
 
 
 # --- Volume and contracts --------------------------------------------------------------------

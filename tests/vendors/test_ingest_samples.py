@@ -141,14 +141,21 @@ def test_bad_report_is_refused_with_every_error_and_stores_nothing(org, settings
             "column": "days_in_ar",
             "message": "-4 is negative; a number of days cannot be negative",
         },
+        # Accepted 4100 > submitted 4000 is an impossible number (domain.md section 2): an
+        # error like the others, not a finding.
+        {
+            "row": 5,
+            "column": "claims_accepted_first_pass",
+            "message": "claims_accepted_first_pass (4100) is above claims_submitted (4000): a "
+            "count cannot exceed the total it is part of",
+        },
     ]
-    # Accepted 4100 > submitted 4000 is a consistency finding (domain.md section 2), reported
-    # beside the errors so the administrator sees it before sending the file again.
-    assert {
-        "row": 5,
-        "column": "claims_accepted_first_pass",
-        "message": "claims_accepted_first_pass (4100) exceeds claims_submitted (4000).",
-    } in [f.as_dict() for f in refused.value.findings]
+    # What would also be flagged: the stated rates against the recomputed ones (no finding
+    # repeats the count above its denominator).
+    assert [(f.row, f.column) for f in refused.value.findings] == [
+        (4, "first_pass_acceptance_rate"),
+        (5, "first_pass_acceptance_rate"),
+    ]
     assert (Report.objects.count(), ReportUpload.objects.count(), ReportValue.objects.count()) == (
         0,
         0,

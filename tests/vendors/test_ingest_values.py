@@ -77,11 +77,13 @@ def test_blank_cells_are_no_value():
         ("ninety", "'ninety' is not a number"),
         (
             "1,5",
-            "'1,5' is not a number: use a point for decimals (a comma only separates thousands)",
+            "'1,5' has a decimal comma, which is read only once declared; declare the decimal "
+            "mark ',' for this upload (decimal_mark) or in the vendor's column mapping",
         ),
         (
             "12,34",
-            "'12,34' is not a number: use a point for decimals (a comma only separates thousands)",
+            "'12,34' has a decimal comma, which is read only once declared; declare the decimal "
+            "mark ',' for this upload (decimal_mark) or in the vendor's column mapping",
         ),
         ("1,23,456", "'1,23,456' is not a number"),
         ("1.2.3", "'1.2.3' is not a number"),

@@ -85,13 +85,13 @@ def test_refused_upload_is_a_400_with_every_error(api, org):
         (3, "period"),
         (4, "denial_rate"),
         (5, "days_in_ar"),
+        (5, "claims_accepted_first_pass"),  # an impossible number is an error, not a finding
     ]
     assert body["errors"][0]["message"] == "'ninety' is not a number"
-    assert {
-        "row": 5,
-        "column": "claims_accepted_first_pass",
-        "message": "claims_accepted_first_pass (4100) exceeds claims_submitted (4000).",
-    } in body["findings"]
+    assert body["errors"][4]["message"] == (
+        "claims_accepted_first_pass (4100) is above claims_submitted (4000): a count cannot "
+        "exceed the total it is part of"
+    )
     assert Report.objects.count() == 0 and ReportUpload.objects.count() == 0
 
 
@@ -237,7 +237,7 @@ def test_import_report_command_counts_values_findings_and_insufficient_data_per_
         "period,denial_rate,claims_submitted,claims_denied\n"
         "2026-07,6.5,4000,260\n"
         "2026-08,6.5,0,0\n"  # no claims: the denial rate is insufficient data
-        "2026-09,6.5,100,130\n"  # more denied than submitted: count, range, discrepancy
+        "2026-09,6.5,100,30\n"  # 30 % denied, stated 6.5 %: a discrepancy
     )
     # Queries do not grow with the reports listed (one for all their counts).
     with django_assert_max_num_queries(40):
@@ -246,7 +246,7 @@ def test_import_report_command_counts_values_findings_and_insufficient_data_per_
     assert lines == [
         "northwind-billing 2026-07 version 1: 3 values, 0 finding(s), 0 with insufficient data",
         "northwind-billing 2026-08 version 1: 3 values, 0 finding(s), 1 with insufficient data",
-        "northwind-billing 2026-09 version 1: 3 values, 3 finding(s), 0 with insufficient data",
+        "northwind-billing 2026-09 version 1: 3 values, 1 finding(s), 0 with insufficient data",
     ]
 
 
@@ -256,12 +256,16 @@ def test_import_report_command_lists_every_error_and_fails(org, capsys):
         call_command(
             "import_report", str(SAMPLES / "bad_report.csv"), "--vendor", "northwind-billing"
         )
-    assert str(exc.value) == "4 error(s) in bad_report.csv."
+    assert str(exc.value) == "5 error(s) in bad_report.csv."
     err = capsys.readouterr().err
     assert "Row 2, column first_pass_acceptance_rate: 'ninety' is not a number" in err
     assert "Row 3, column period: '2026-13' is not a period: there is no month 13" in err
     assert "Row 4, column denial_rate: 107 % is not a percentage between 0 and 100" in err
     assert "Row 5, column days_in_ar: -4 is negative; a number of days cannot be negative" in err
+    assert (
+        "Row 5, column claims_accepted_first_pass: claims_accepted_first_pass (4100) is above "
+        "claims_submitted (4000): a count cannot exceed the total it is part of" in err
+    )
     assert Report.objects.count() == 0
 
 

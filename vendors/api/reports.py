@@ -101,6 +101,12 @@ class ReportUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     period = serializers.CharField(required=False, allow_blank=True, help_text="YYYY-MM")
     sheet = serializers.CharField(required=False, allow_blank=True, help_text="XLSX sheet name.")
+    decimal_mark = serializers.ChoiceField(
+        choices=[".", ","],
+        required=False,
+        allow_blank=True,
+        help_text="How the file writes decimals ('.' or ','); overrides the vendor's setting.",
+    )
 
 
 ERRORS_SCHEMA = inline_serializer(
@@ -183,6 +189,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 period=data.get("period") or None,
                 sheet=data.get("sheet") or None,
                 uploaded_by=request.user,
+                decimal_mark=data.get("decimal_mark") or None,
             )
         except FileRefused as exc:
             return _refusal(exc.errors, exc.findings)
@@ -201,6 +208,8 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                     "received_at": result.upload.received_at,
                 },
                 "reports": ReportSerializer(reports, many=True).data,
+                # Rows below the data that were skipped (totals, averages, footnotes).
+                "notes": [note.as_dict() for note in result.notes],
             },
             status=status.HTTP_200_OK if result.duplicate else status.HTTP_201_CREATED,
         )

@@ -1,7 +1,11 @@
-"""Recomputing KPIs from raw counts and the consistency checks of domain.md section 2.
+"""Recomputing KPIs from raw counts, the consistency checks and the impossible numbers of
+domain.md section 2.
 
 Column-wise over every vendor-period of a file at once. Values stay exact ``Decimal``; the
-caller rounds only when storing.
+caller rounds only when storing. A consistency check gives a finding (stored with the report);
+an impossible number (a count above its denominator, a recomputed percent outside 0..100, a
+negative recomputed count, amount or duration) is an error that refuses the file
+(``impossible_numbers``), so no KPI is ever scored on one.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ from typing import Any, NamedTuple
 
 from vendors.periods import period_days
 
+from .errors import FileError
 from .formulas import ZERO_DENOMINATOR, compile_formula, ratio_parts
 from .headers import AGING_BUCKETS, RAW_FIELDS, KPISpec
-from .table import Denial, Record
+from .table import NON_NEGATIVE_UNITS, UNIT_WORDS, Denial, Record
 
 DEFAULT_MINIMUM_VOLUME = 30
 AGING_TOLERANCE = Decimal("0.005")  # buckets may differ from total_ar by 0.5 %
@@ -163,22 +168,17 @@ def evaluate_columns(
     columns["period_days"] = [days[r.period] for r in records]
     findings: list[list[Finding]] = [[] for _ in records]
     kpi_columns: list[KPIColumn] = []
-    ratios: dict[tuple[tuple[str, ...], str], None] = {}
     for kpi in kpis:
         formula = compile_formula(kpi.formula) if kpi.formula else None
         results: list | None = None
-        if formula is not None:
-            if (parts := ratio_parts(formula)) is not None:
-                ratios[parts] = None
-            if any(any(v is not None for v in columns.get(name, ())) for name in formula.names):
-                results = formula.evaluate_columns(columns, n)
+        if formula is not None and any(
+            any(v is not None for v in columns.get(name, ())) for name in formula.names
+        ):
+            results = formula.evaluate_columns(columns, n)
         column = _kpi_column(records, kpi, results, columns, minimum_volumes, findings)
         if column is not None:
             kpi_columns.append(column)
     raw = [(name, columns[name]) for name in raw_names if any(v is not None for v in columns[name])]
-    # Shares of the form count / denominator * 100: no count may exceed its denominator.
-    for counts, denominator in ratios:
-        _check_counts(columns, counts, denominator, findings)
     _check_aging(columns, findings)
     if denials:
         for i, lines in denials.items():
@@ -215,7 +215,6 @@ def _kpi_column(
     else:
         minimums = [m.get(code, DEFAULT_MINIMUM_VOLUME) for m in minimum_volumes]
     tolerance = DISCREPANCY_TOLERANCE.get(kpi.unit)
-    is_percent = kpi.unit == "percent"
     absent: tuple[Any, ...] = (None, None, None, None, None)
     rows: list[tuple[Any, ...]] = []
     for i, (stated, recomputed, volume, minimum) in enumerate(
@@ -233,7 +232,7 @@ def _kpi_column(
                 stated is not None
                 and tolerance is not None
                 and abs(stated - recomputed) > tolerance
-            ) or (is_percent and not (0 <= recomputed <= HUNDRED)):
+            ):
                 _check_recomputed(kpi, stated, recomputed, findings[i])
     if not rows:
         return None
@@ -260,17 +259,6 @@ def _check_recomputed(
                 recomputed,
             )
         )
-    if kpi.unit == "percent" and not (0 <= recomputed <= HUNDRED):
-        findings.append(
-            Finding(
-                "percent_out_of_range",
-                kpi.code,
-                f"{kpi.name} recomputed from the raw counts is {_fmt(recomputed)} %, "
-                "outside 0 to 100.",
-                None,
-                recomputed,
-            )
-        )
 
 
 def _missing(column: list) -> bool:
@@ -290,29 +278,6 @@ def _summed(columns: Sequence[list]) -> list:
         None if any(v is None for v in values) else sum(values, ZERO)
         for values in zip(*columns, strict=True)
     ]
-
-
-def _check_counts(
-    columns: Mapping[str, list],
-    counts: tuple[str, ...],
-    denominator: str,
-    findings: list[list[Finding]],
-) -> None:
-    label = " + ".join(counts)
-    blank = [None] * len(findings)  # a name the file cannot hold: never checked
-    parts = _summed([columns.get(c, blank) for c in counts])
-    totals = columns.get(denominator, blank)
-    for i, (total, part) in enumerate(zip(totals, parts, strict=True)):
-        if total is not None and part is not None and part > total:
-            findings[i].append(
-                Finding(
-                    "count_exceeds_denominator",
-                    counts[0],
-                    f"{label} ({_fmt(part)}) exceeds {denominator} ({_fmt(total)}).",
-                    part,
-                    total,
-                )
-            )
 
 
 def _check_aging(columns: Mapping[str, list], findings: list[list[Finding]]) -> None:
@@ -349,3 +314,82 @@ def _check_breakdown(record: Record, lines: Sequence[Denial], findings: list[Fin
                 summed,
             )
         )
+
+
+def impossible_numbers(
+    records: Sequence[Record],
+    kpis: Sequence[KPISpec],
+    headers: Mapping[str, str] | None = None,
+) -> list[FileError]:
+    """Every impossible number of a file's records, as errors by row and column (domain.md
+    section 2): a count above its denominator (``claims_accepted_first_pass`` or
+    ``claims_denied`` above ``claims_submitted``, and any share ``count / denominator * 100`` of
+    the catalog), a percent recomputed from raw counts outside 0..100, a recomputed count,
+    amount or duration below zero. ``headers`` maps a field to its header in the file, to name
+    the column as the file does. Stated values were checked as they were read."""
+    headers = headers or {}
+    n = len(records)
+    raw_names = [*RAW_FIELDS, *declared_raw_fields(kpis)]
+    columns: dict[str, list] = {f: [r.values.get(f) for r in records] for f in raw_names}
+    if not any(any(v is not None for v in column) for column in columns.values()):
+        return []  # nothing to recompute from (the common case of a file of stated KPIs)
+    days = {p: Decimal(period_days(p)) for p in {r.period for r in records}}
+    columns["period_days"] = [days[r.period] for r in records]
+    errors: list[FileError] = []
+    flagged: set[tuple[int, str]] = set()  # (record, count field) already refused
+    formulas = [(kpi, compile_formula(kpi.formula)) for kpi in kpis if kpi.formula]
+    shares = {share: None for _, f in formulas if (share := ratio_parts(f)) is not None}
+    for counts, denominator in shares:
+        blank = [None] * n
+        parts = _summed([columns.get(c, blank) for c in counts])
+        label = " + ".join(f"{c} ({{{c}}})" for c in counts)
+        for i, (total, part) in enumerate(zip(columns.get(denominator, blank), parts, strict=True)):
+            if total is None or part is None or part <= total:
+                continue
+            shown = label.format(**{c: _fmt(columns[c][i]) for c in counts})
+            errors.append(
+                FileError(
+                    records[i].row,
+                    headers.get(counts[0], counts[0]),
+                    f"{shown} is above {denominator} ({_fmt(total)}): a count cannot exceed "
+                    "the total it is part of",
+                )
+            )
+            flagged.update((i, c) for c in counts)
+    for kpi, formula in formulas:
+        unit = kpi.unit
+        if unit != "percent" and unit not in NON_NEGATIVE_UNITS:
+            continue
+        if not any(any(v is not None for v in columns.get(name, ())) for name in formula.names):
+            continue
+        parts_of = ratio_parts(formula)
+        counted = parts_of[0] if parts_of else ()
+        results = formula.evaluate_columns(columns, n)
+        for i, value in enumerate(results):
+            if value is None or value is ZERO_DENOMINATOR:
+                continue
+            possible = 0 <= value <= HUNDRED if unit == "percent" else value >= 0
+            if possible:
+                continue
+            if any((i, c) in flagged for c in counted):
+                continue  # the count above its denominator says it already
+            inputs = ", ".join(
+                f"{name} {_fmt(columns[name][i])}"
+                for name in sorted(formula.names)
+                if name != "period_days"
+            )
+            stated = records[i].values.get(kpi.code)
+            said = f"; the vendor states {_fmt(stated)}" if stated is not None else ""
+            if unit == "percent":
+                problem = f"{_fmt(value)} %, outside 0 to 100"
+            else:
+                problem = f"{_fmt(value)}, below zero: {UNIT_WORDS[unit]} cannot be negative"
+            errors.append(
+                FileError(
+                    records[i].row,
+                    headers.get(kpi.code, kpi.code),
+                    f"{kpi.name} recomputed from the raw counts ({inputs}) is {problem}{said}",
+                )
+            )
+    errors.sort(key=lambda e: e.row or 0)
+    return errors

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 PERCENT, FRACTION = "percent", "fraction"
+UNDECLARED = ""  # a percent column matched by the catalog, with no alias declaring its scale
 
 # Raw counts behind the KPIs (domain.md section 2) and their unit.
 RAW_FIELDS: dict[str, str] = {
@@ -30,7 +31,15 @@ RAW_FIELDS: dict[str, str] = {
 AGING_BUCKETS = ("ar_0_30", "ar_31_60", "ar_61_90", "ar_91_120", "ar_over_120")
 # Structural columns of the wide, long and breakdown layouts, with common spellings.
 STRUCTURAL: dict[str, tuple[str, ...]] = {
-    "period": ("period", "month", "reporting period", "report period", "period end"),
+    "period": (
+        "period",
+        "month",
+        "reporting period",
+        "report period",
+        "period end",
+        "period ending",
+        "reporting month",
+    ),
     "vendor": ("vendor", "vendor slug", "vendor name", "vendor id"),
     "metric": ("metric", "kpi", "measure", "field"),
     "value": ("value", "amount reported", "result"),
@@ -69,10 +78,11 @@ class AliasSpec:
 
 @dataclass(frozen=True)
 class Column:
-    """What a header means: its target field and the declared scale of a percent column."""
+    """What a header means: its target field and the declared scale of a percent column
+    (``UNDECLARED`` unless a vendor's alias declares it)."""
 
     target: str
-    scale: str = PERCENT
+    scale: str = UNDECLARED
 
 
 @dataclass

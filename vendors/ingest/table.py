@@ -1,6 +1,16 @@
 """From rows of cells to vendor-period records: header row, layout (wide, long, breakdown), values.
 
-Every unreadable cell becomes an error naming its row and column; nothing is guessed.
+Every unreadable cell becomes an error naming its row and column; nothing is guessed:
+
+- numbers are read by the declared decimal mark (``values.parse_number``);
+- a percent column whose every value lies between 0 and 1 inclusive (at least one above 0: a
+  column of zeros reads the same either way), with no declared scale (a vendor alias's
+  ``percent`` or ``fraction``, a ``%`` sign on a value, or an XLSX percent number format) is
+  refused, naming the column and the ``fraction`` scale: 0.952 may be 95.2 % or 0.952 %;
+- totals, averages and footnotes below the data (``Total``, ``Grand total``, ``Average``, a
+  line starting with ``*`` or ``Source:``...) are skipped with a note, never read as data.
+  Blank rows were already left out by the reader. Only the rows after the last data row are
+  skipped: a ``Total`` row between data rows is read as data (and refused as no period).
 """
 
 from __future__ import annotations
@@ -11,9 +21,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .errors import FileError
-from .headers import FRACTION, Column, HeaderMatcher
+from .headers import FRACTION, PERCENT, Column, HeaderMatcher
 from .reading import Sheet
-from .values import CellError, parse_number, parse_period
+from .trailers import split_trailers
+from .values import COMMA, CellError, parse_number, parse_period
 
 HEADER_SEARCH_ROWS = 30
 HUNDRED = Decimal(100)
@@ -65,6 +76,8 @@ class ParsedFile:
     records: list[Record] = field(default_factory=list)
     denials: list[Denial] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    notes: list[FileError] = field(default_factory=list)  # rows skipped (totals, footnotes)
+    headers: dict[str, str] = field(default_factory=dict)  # field -> its header in the file
 
 
 def _find_header(sheet: Sheet, matcher: HeaderMatcher) -> int | None:
@@ -79,14 +92,34 @@ def _find_header(sheet: Sheet, matcher: HeaderMatcher) -> int | None:
     return single
 
 
+@dataclass(slots=True)
+class _PercentColumn:
+    """What the values of one percent column say about its scale, read cell by cell."""
+
+    first_row: int
+    first_raw: object
+    unit_interval: bool = True  # every value lies in 0..1
+    above_zero: bool = False  # one value is above 0 (zeros read the same on either scale)
+    declared: bool = False  # an alias, a % sign or an XLSX percent format declares the scale
+
+
 class _Reader:
     """Reads the cells of one file against one header matcher."""
 
-    def __init__(self, sheet: Sheet, matcher: HeaderMatcher, period: str | None) -> None:
+    def __init__(
+        self,
+        sheet: Sheet,
+        matcher: HeaderMatcher,
+        period: str | None,
+        decimal_mark: str | None = None,
+    ) -> None:
         self.sheet = sheet
         self.matcher = matcher
         self.period = period
+        self.decimal_mark = decimal_mark
         self.out = ParsedFile()
+        # Percent columns read cell by cell, by (label, field).
+        self.percents: dict[tuple[str, str], _PercentColumn] = {}
 
     def error(self, row: int | None, column: str | None, message: str) -> None:
         self.out.errors.append(FileError(row, column, message))
@@ -105,15 +138,25 @@ class _Reader:
         return found
 
     def read_value(
-        self, raw: object, target: Column, row: int, column: str, col_index: int
+        self,
+        raw: object,
+        target: Column,
+        row: int,
+        column: str,
+        col_index: int,
+        label: str | None = None,
     ) -> Decimal | None:
-        """Read one value for a field, applying the column's declared scale."""
+        """Read one value for a field, applying the column's declared scale; ``label`` names
+        the column in a refusal of fraction-looking values (a long file's metric)."""
         unit = self.matcher.units.get(target.target, "")
-        if type(raw) is str and _SIMPLE.fullmatch(raw):  # the common case, kept fast
+        # The common case, kept fast (a decimal comma declared: "94.6" is no plain number).
+        if type(raw) is str and self.decimal_mark != COMMA and _SIMPLE.fullmatch(raw):
             value, percent_sign = Decimal(raw), False
         else:
             try:
-                number = parse_number(raw)
+                number = parse_number(
+                    raw, decimal_mark=self.decimal_mark, whole=unit in WHOLE_UNITS
+                )
             except CellError as exc:
                 self.error(row, column, str(exc))
                 return None
@@ -121,7 +164,17 @@ class _Reader:
                 return None
             value, percent_sign = number.value, number.percent_sign
         if unit == "percent":
-            fraction = target.scale == FRACTION or (row, col_index) in self.sheet.percent_cells
+            formatted = (row, col_index) in self.sheet.percent_cells
+            fraction = target.scale == FRACTION or formatted
+            key = (label or column, target.target)
+            seen = self.percents.get(key)
+            if seen is None:
+                seen = self.percents[key] = _PercentColumn(row, raw)
+            seen.unit_interval = seen.unit_interval and 0 <= value <= 1
+            seen.above_zero = seen.above_zero or value > 0
+            seen.declared = (
+                seen.declared or percent_sign or formatted or target.scale in (PERCENT, FRACTION)
+            )
             if fraction and not percent_sign:
                 value = value * HUNDRED
         elif percent_sign:
@@ -146,10 +199,35 @@ class _Reader:
             return None
         return value
 
+    def check_fractions(self) -> None:
+        """Refuse each percent column whose values all look like fractions, scale undeclared."""
+        for (label, _), seen in self.percents.items():
+            if seen.unit_interval and seen.above_zero and not seen.declared:
+                self.error(None, label, fraction_message(label, seen.first_raw, seen.first_row))
 
-def parse_sheet(sheet: Sheet, matcher: HeaderMatcher, *, period: str | None = None) -> ParsedFile:
-    """Find the header row and layout, then read every row; errors are collected, not raised."""
-    reader = _Reader(sheet, matcher, period)
+
+def fraction_message(label: str, raw: object, row: int) -> str:
+    """Why a percent column of values between 0 and 1 is refused, and how to declare it."""
+    return (
+        f"every value of {label} lies between 0 and 1 ({raw} in row {row}): it may be written "
+        "as fractions (0.952 for 95.2 %) or as percentages below 1 %; declare the column's "
+        f"scale with a column alias for '{label}': scale fraction (0.952 means 95.2 %) or "
+        "percent (0.952 means 0.952 %), or write the values with a % sign"
+    )
+
+
+def parse_sheet(
+    sheet: Sheet,
+    matcher: HeaderMatcher,
+    *,
+    period: str | None = None,
+    decimal_mark: str | None = None,
+) -> ParsedFile:
+    """Find the header row and layout, then read every row; errors are collected, not raised.
+
+    ``decimal_mark`` is the declared one (``.`` or ``,``), None when undeclared.
+    """
+    reader = _Reader(sheet, matcher, period, decimal_mark)
     out = reader.out
     header_at = _find_header(sheet, matcher)
     if header_at is None:
@@ -165,6 +243,7 @@ def parse_sheet(sheet: Sheet, matcher: HeaderMatcher, *, period: str | None = No
     header = sheet.rows[header_at]
     header_row = sheet.row_numbers[header_at]
     body = list(zip(sheet.row_numbers[header_at + 1 :], sheet.rows[header_at + 1 :], strict=True))
+    body, out.notes = split_trailers(body)
     columns: list[tuple[int, str, Column]] = []
     seen: dict[str, str] = {}
     for j, cell in enumerate(header):
@@ -190,6 +269,7 @@ def parse_sheet(sheet: Sheet, matcher: HeaderMatcher, *, period: str | None = No
             continue
         seen[target.target] = name
         columns.append((j, name, target))
+    out.headers = dict(seen)
     by_target = {t.target: (j, name, t) for j, name, t in columns}
     if "metric" in by_target and "value" in by_target:
         out.layout = "long"
@@ -202,6 +282,7 @@ def parse_sheet(sheet: Sheet, matcher: HeaderMatcher, *, period: str | None = No
     if out.errors:
         return out
     {"wide": _wide, "long": _long, "breakdown": _breakdown}[out.layout](reader, body, by_target)
+    reader.check_fractions()
     return out
 
 
@@ -292,7 +373,7 @@ def _long(reader: _Reader, body: list, by_target: dict) -> None:
         if raw is None or raw == "":
             reader.error(n, vname, f"the value of {metric} is missing")
             continue
-        value = reader.read_value(raw, target, n, vname, vj)
+        value = reader.read_value(raw, target, n, vname, vj, label=str(metric).strip())
         if not ok or period is None or value is None:
             continue
         spot = (vendor_key, period, target.target)
@@ -347,7 +428,7 @@ def _breakdown(reader: _Reader, body: list, by_target: dict) -> None:
             raw_amount = _cell(row, aj)
             if raw_amount not in (None, ""):
                 try:
-                    number = parse_number(raw_amount)
+                    number = parse_number(raw_amount, decimal_mark=reader.decimal_mark)
                 except CellError as exc:
                     reader.error(n, aname, str(exc))
                     ok = False
@@ -387,11 +468,19 @@ def _clean_column(
         text = "\n".join(given) + "\n"  # type: ignore[arg-type]  # TypeError: not text
     except TypeError:  # a cell that is not text (an XLSX number)
         return None
-    # One match over the column's text (a cell holding a newline makes the count disagree).
-    # The pattern itself keeps values below MAXIMUM (16 digits before the point), never
-    # negative, and, for counts, whole.
+    if text.count("\n") != len(given):  # a cell holding a newline
+        return None
+    if reader.decimal_mark == COMMA:
+        # Declared decimal comma: plain numbers are "94,6"; a point (thousands) needs the
+        # cell-by-cell reading.
+        if "." in text:
+            return None
+        text = text.replace(",", ".")
+        given = text.split("\n")[:-1]
+    # One match over the column's text. The pattern itself keeps values below MAXIMUM (16
+    # digits before the point), never negative, and, for counts, whole.
     pattern = _WHOLE_LINES if unit in WHOLE_UNITS else _PLAIN_LINES
-    if text.count("\n") != len(given) or not pattern.fullmatch(text):
+    if not pattern.fullmatch(text):
         return None
     out: list[Decimal | None] = list(map(Decimal, given))  # type: ignore[arg-type]
     if not complete:
@@ -406,8 +495,11 @@ def _clean_column(
                 v if v is None or (n, j) not in percent_cells else v * HUNDRED
                 for (n, _), v in zip(body, out, strict=True)
             ]
-        if max(v for v in out if v is not None) > HUNDRED:
+        highest = max(v for v in out if v is not None)
+        if highest > HUNDRED:
             return None
+        if 0 < highest <= 1 and target.scale not in (PERCENT, FRACTION):
+            return None  # fraction-looking, scale undeclared: the cell-by-cell reading refuses
     return out, complete
 
 

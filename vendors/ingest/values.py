@@ -2,6 +2,25 @@
 
 A value is read exactly as written (``Decimal`` from the text, never through a float); the
 scale of a percent column is declared by the caller, never guessed from the value.
+
+The decimal mark is declared per upload or per vendor (``.`` or ``,``), or left undeclared:
+
+- declared ``.``: the point is the decimal mark; a comma, space, no-break space or apostrophe
+  separates thousands (``1,234.5``);
+- declared ``,``: the comma is the decimal mark; a point, space, no-break space or apostrophe
+  separates thousands (``1.234,5`` -> 1234.5, ``94,6`` -> 94.6, ``1.234`` -> 1234);
+- undeclared: the text is read as with ``.`` (domain.md section 6: files write ``.`` decimals
+  unless they declare otherwise, so a point is always a decimal point), and a comma that could
+  be a decimal comma is refused with a message saying how to declare the mark. A comma is
+  taken as a thousands
+  separator only where it cannot be a decimal comma: the text read with a decimal comma would
+  be no number (``1,234,567``, ``1,234.5``), or the column holds counts (claims), which are
+  written without decimals (``4,297`` or ``4,000`` claims). So ``41,300`` days or ``$41,300``
+  is refused, and so is a decimal comma (``1,5``, ``1.234,5``). The delimiter of a CSV file
+  tells nothing here: the same rule holds in comma- and semicolon-separated files (a quoted
+  ``"4,297"`` included).
+
+A thousands group never starts a number with 0 (``0,952`` is no thousands form).
 """
 
 from __future__ import annotations
@@ -12,10 +31,24 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 CURRENCY_SYMBOLS = "$€£¥₹"
-# Thousands separators: comma, space, no-break space, narrow no-break space, apostrophe.
-_GROUPED = re.compile(r"\d{1,3}(?P<sep>[, \u00a0\u202f'])\d{3}(?:(?P=sep)\d{3})*(?:\.\d+)?")
-_PLAIN = re.compile(r"\d+(?:\.\d*)?|\.\d+")
+POINT, COMMA = ".", ","
+DECIMAL_MARKS = (POINT, COMMA)
+_OTHER_SEPARATORS = " \u00a0\u202f'"  # space, no-break space, narrow no-break space, apostrophe
+# By decimal mark: (plain form, grouped form, characters removed from a grouped form).
+_FORMS = {
+    POINT: (
+        re.compile(r"\d+(?:\.\d*)?|\.\d+"),
+        re.compile(r"[1-9]\d{0,2}(?P<sep>[, \u00a0\u202f'])\d{3}(?:(?P=sep)\d{3})*(?:\.\d+)?"),
+        "," + _OTHER_SEPARATORS,
+    ),
+    COMMA: (
+        re.compile(r"\d+(?:,\d*)?|,\d+"),
+        re.compile(r"[1-9]\d{0,2}(?P<sep>[. \u00a0\u202f'])\d{3}(?:(?P=sep)\d{3})*(?:,\d+)?"),
+        "." + _OTHER_SEPARATORS,
+    ),
+}
 _MINUS = "-\u2212"
+WHERE_TO_DECLARE = "for this upload (decimal_mark) or in the vendor's column mapping"
 PERIOD_FORMS = "2026-10, 2026-10-31, 10/2026 or Oct 2026"
 MONTHS = {
     name: number
@@ -60,11 +93,73 @@ def _strip_sign(text: str) -> tuple[str, bool]:
     return text, False
 
 
-def parse_number(raw: object) -> Number | None:
+def _read_digits(text: str, mark: str) -> str | None:
+    """The number ``text`` (no sign, symbol or %) written with decimal ``mark``, as digits with
+    a point for ``Decimal``; None when it is no number written that way."""
+    plain, grouped, separators = _FORMS[mark]
+    if plain.fullmatch(text):
+        return text.replace(COMMA, POINT) if mark == COMMA else text
+    if grouped.fullmatch(text):
+        digits = text.translate({ord(c): None for c in separators})
+        return digits.replace(COMMA, POINT) if mark == COMMA else digits
+    return None
+
+
+def _shown(digits: str) -> str:
+    return f"{Decimal(digits).normalize():f}"
+
+
+def _core(text: str, original: str, decimal_mark: str | None, whole: bool) -> Decimal:
+    """The unsigned number ``text`` read by the declared decimal mark (None: undeclared)."""
+    if decimal_mark is not None:
+        digits = _read_digits(text, decimal_mark)
+        if digits is not None:
+            return Decimal(digits)
+        if decimal_mark == POINT and COMMA in text:
+            raise CellError(
+                f"'{original}' is not a number: the declared decimal mark is '.', and a comma "
+                "only separates thousands (1,234.5)"
+            )
+        if decimal_mark == COMMA and (POINT in text or COMMA in text):
+            raise CellError(
+                f"'{original}' is not a number: the declared decimal mark is ',', and a point "
+                "only separates thousands (1.234,5)"
+            )
+        raise CellError(f"'{original}' is not a number")
+    digits = _read_digits(text, POINT)
+    if COMMA not in text:
+        if digits is None:
+            raise CellError(f"'{original}' is not a number")
+        return Decimal(digits)
+    # A count is written without decimals: where the text reads as a number with a point, a
+    # comma in a count separates thousands.
+    as_comma = None if whole and digits is not None else _read_digits(text, COMMA)
+    if digits is not None and as_comma is not None and Decimal(digits) != Decimal(as_comma):
+        raise CellError(
+            f"'{original}' could be {_shown(digits)} (a comma separating thousands) or "
+            f"{_shown(as_comma)} (a decimal comma); declare the decimal mark, '.' or ',', "
+            f"{WHERE_TO_DECLARE}"
+        )
+    if digits is None and as_comma is not None:
+        raise CellError(
+            f"'{original}' has a decimal comma, which is read only once declared; declare the "
+            f"decimal mark ',' {WHERE_TO_DECLARE}"
+        )
+    if digits is None:
+        raise CellError(f"'{original}' is not a number")
+    return Decimal(digits)
+
+
+def parse_number(
+    raw: object, *, decimal_mark: str | None = None, whole: bool = False
+) -> Number | None:
     """Read a number from a cell; None when the cell is blank.
 
-    Accepts ``1234.5``, ``1,234.5``, ``$1,234.50``, ``96.4%``, ``97.2 %``, ``-4``, ``(1,234)``.
-    A float (from an XLSX cell) is read by its shortest text form, so 93.8 stays 93.8.
+    Accepts ``1234.5``, ``1,234.5``, ``$1,234.50``, ``96.4%``, ``97.2 %``, ``-4``, ``(1,234)``;
+    with ``decimal_mark=","`` also ``94,6`` and ``1.234,5``. ``decimal_mark`` None is undeclared
+    (see the module docstring); ``whole`` says the column holds whole numbers (counts), which
+    settles ``4,297`` as 4297. A float (from an XLSX cell) is read by its shortest text form, so
+    93.8 stays 93.8; no decimal mark applies to it.
     """
     if raw is None:
         return None
@@ -97,18 +192,7 @@ def parse_number(raw: object) -> Number | None:
             text, minus = _strip_sign(text)
     elif text[-1:] and text[-1] in CURRENCY_SYMBOLS:
         text = text[:-1].rstrip()
-    if _PLAIN.fullmatch(text):
-        digits = text
-    elif _GROUPED.fullmatch(text):
-        digits = re.sub(r"[, \u00a0\u202f']", "", text)
-    else:
-        if re.fullmatch(r"\d+,\d{1,2}|\d+,\d{4,}", text):
-            raise CellError(
-                f"'{original}' is not a number: use a point for decimals (a comma only "
-                "separates thousands)"
-            )
-        raise CellError(f"'{original}' is not a number")
-    value = Decimal(digits)
+    value = _core(text, original, decimal_mark, whole)
     if negative and minus:
         raise CellError(f"'{original}' is not a number")
     if negative or minus:

@@ -23,6 +23,7 @@ from vendors.ingest.catalog import parse_raw_fields
 from vendors.ingest.headers import KPISpec
 from vendors.models import (
     Contract,
+    DecimalMark,
     Direction,
     KPIDefinition,
     Membership,
@@ -108,6 +109,10 @@ def _validate_vendor(data: Mapping[str, Any]) -> None:
     signed, expires = data.get("baa_signed_on"), data.get("baa_expires_on")
     if signed and expires and expires < signed:
         errors["baa_expires_on"] = "The BAA cannot expire before it was signed."
+    if data.get("decimal_mark") not in (None, *DecimalMark.values):
+        errors["decimal_mark"] = (
+            f"The decimal mark must be '.', ',' or '' (not declared); got {data['decimal_mark']!r}."
+        )
     if errors:
         raise ValidationError(errors)
 

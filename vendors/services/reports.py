@@ -29,13 +29,18 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from vendors import bulk, periods, selectors
-from vendors.ingest.checks import Evaluation, evaluate_columns, evaluate_records
+from vendors.ingest.checks import (
+    Evaluation,
+    evaluate_columns,
+    evaluate_records,
+    impossible_numbers,
+)
 from vendors.ingest.errors import FileError, FileRefused
 from vendors.ingest.formulas import FormulaError, compile_formula
 from vendors.ingest.headers import AliasSpec, HeaderMatcher, KPISpec, normalize
 from vendors.ingest.reading import Limits, read_sheet
 from vendors.ingest.table import Denial, ParsedFile, Record, parse_sheet
-from vendors.ingest.values import CellError, parse_period
+from vendors.ingest.values import DECIMAL_MARKS, CellError, parse_period
 from vendors.models import (
     ColumnAlias,
     Contract,
@@ -63,6 +68,7 @@ class IngestResult:
     upload: ReportUpload
     report_ids: list[int] = field(default_factory=list)  # in the order stored
     duplicate: bool = False
+    notes: list[FileError] = field(default_factory=list)  # rows skipped (totals, footnotes)
 
     @cached_property
     def reports(self) -> list[Report]:
@@ -236,14 +242,29 @@ def _read(
     period: str | None,
     sheet: str | None,
     kpis: list[KPISpec],
+    decimal_mark: str | None = None,
 ) -> tuple[ParsedFile, dict[str | None, Vendor]]:
-    """Parse the file; raise FileRefused with every error (and would-be findings) if any."""
+    """Parse the file; raise FileRefused with every error (and would-be findings) if any.
+
+    The numbers are read by the upload's declared decimal mark, else the vendor's, else none.
+    """
     errors: list[FileError] = []
     if period:
         try:
             period = parse_period(period)
         except CellError as exc:
             raise FileRefused([FileError(None, "period", str(exc))]) from None
+    if decimal_mark and decimal_mark not in DECIMAL_MARKS:
+        raise FileRefused(
+            [
+                FileError(
+                    None,
+                    "decimal_mark",
+                    f"The decimal mark must be '.' or ','; got {decimal_mark!r}.",
+                )
+            ]
+        )
+    declared = decimal_mark or (vendor.decimal_mark if vendor is not None else "") or None
     aliases: list[AliasSpec] = []
     if vendor is not None:
         aliases = [
@@ -253,8 +274,9 @@ def _read(
     table = read_sheet(
         content, file_name=file_name, limits=limits_from_settings(), sheet=sheet or None
     )
-    parsed = parse_sheet(table, HeaderMatcher(kpis, aliases), period=period)
+    parsed = parse_sheet(table, HeaderMatcher(kpis, aliases), period=period, decimal_mark=declared)
     errors.extend(parsed.errors)
+    errors.extend(impossible_numbers(parsed.records, kpis, parsed.headers))
     vendors: dict[str | None, Vendor] = {}
     if parsed.layout:
         vendors, vendor_errors = _resolve_vendors(parsed, organization, vendor)
@@ -380,6 +402,7 @@ class Preview:
     file_name: str
     rows: list[PreviewRow]
     denials: list[Any]
+    notes: list[FileError] = field(default_factory=list)  # rows skipped (totals, footnotes)
 
 
 def report_preview(
@@ -389,6 +412,7 @@ def report_preview(
     file_name: str,
     vendor: Vendor,
     period: str | None,
+    decimal_mark: str | None = None,
 ) -> Preview:
     """Parse and check a file exactly as ``report_ingest`` would, without storing anything.
 
@@ -403,6 +427,7 @@ def report_preview(
         period=period,
         sheet=None,
         kpis=kpis,
+        decimal_mark=decimal_mark,
     )
     # Checked as report_ingest checks them: each period's minimum volumes and denial breakdown.
     owners = [(vendors[r.vendor_key], r.period) for r in parsed.records]
@@ -435,7 +460,7 @@ def report_preview(
                 replaces=current.get((owner.pk, record.period)),
             )
         )
-    return Preview(file_name=file_name, rows=rows, denials=list(parsed.denials))
+    return Preview(file_name=file_name, rows=rows, denials=list(parsed.denials), notes=parsed.notes)
 
 
 def report_ingest(
@@ -449,11 +474,13 @@ def report_ingest(
     received_at: dt.datetime | None = None,
     uploaded_by: Any = None,
     source: str | None = None,
+    decimal_mark: str | None = None,
 ) -> IngestResult:
     """Store a report file (CSV or XLSX) as new report versions, or refuse it whole.
 
     ``vendor`` names the vendor of a single-vendor file (a file with a vendor column names its
     own); ``period`` (``YYYY-MM``) is required when the file has no period column;
+    ``decimal_mark`` (``.`` or ``,``) declares how the file writes decimals, over the vendor's;
     ``received_at`` defaults to now. A byte-identical file already received changes nothing.
     Raises ``FileRefused`` listing every error by row and column.
     """
@@ -482,6 +509,7 @@ def report_ingest(
             received_at=received_at,
             uploaded_by=uploaded_by,
             source=source,
+            decimal_mark=decimal_mark,
         )
 
 
@@ -497,6 +525,7 @@ def _read_and_store(
     received_at: dt.datetime,
     uploaded_by: Any,
     source: str | None,
+    decimal_mark: str | None = None,
 ) -> IngestResult:
     kpis = _ingest_specs(organization)
     parsed, vendors = _read(
@@ -507,10 +536,11 @@ def _read_and_store(
         period=period,
         sheet=sheet,
         kpis=kpis,
+        decimal_mark=decimal_mark,
     )
     for attempt in range(ATTEMPTS):
         try:
-            return _store(
+            result = _store(
                 organization=organization,
                 parsed=parsed,
                 vendors=vendors,
@@ -522,6 +552,9 @@ def _read_and_store(
                 uploaded_by=uploaded_by,
                 source=source or _source_for(file_name, content),
             )
+            if not result.duplicate:
+                result.notes = parsed.notes
+            return result
         except IntegrityError:
             # Another upload committed first (same file, or the same period): look again.
             existing = ReportUpload.objects.filter(organization=organization, sha256=sha256).first()

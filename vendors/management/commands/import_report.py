@@ -30,6 +30,11 @@ class Command(BaseCommand):
         parser.add_argument("--organization", help="Organization slug, when the slug is ambiguous.")
         parser.add_argument("--period", help="Period YYYY-MM, when the file has no period column.")
         parser.add_argument("--sheet", help="XLSX sheet name (default: the first sheet).")
+        parser.add_argument(
+            "--decimal-mark",
+            choices=[".", ","],
+            help="How the file writes decimals (default: the vendor's setting, else undeclared).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
@@ -61,6 +66,7 @@ class Command(BaseCommand):
                 file_name=path.name,
                 period=options["period"],
                 sheet=options["sheet"],
+                decimal_mark=options["decimal_mark"],
             )
         except FileRefused as exc:
             self.stderr.write(f"{path.name} was refused; nothing was stored. Errors:")
@@ -68,6 +74,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"  {error}")
             raise CommandError(f"{len(exc.errors)} error(s) in {path.name}.") from exc
         self.stdout.write(self.style.SUCCESS(result.summary()))
+        for note in result.notes:  # totals and footnote rows below the data, skipped
+            self.stdout.write(f"  note: {note}")
         # One query for every report's counts (a network file stores thousands).
         counted = (
             Report.objects.filter(upload=result.upload)
