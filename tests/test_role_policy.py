@@ -147,7 +147,8 @@ def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
 def _methods(pattern: URLPattern) -> set[str]:
     actions = getattr(pattern.callback, "actions", None)
     if actions:
-        return set(actions)
+        # DRF adds "head" beside "get" once a viewset has answered: it is the same action
+        return set(actions) - {"head", "options"}
     view_class = getattr(pattern.callback, "view_class", None) or pattern.callback.cls
     return {m for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)}
 

@@ -91,6 +91,16 @@ def user_create(
     return user
 
 
+@transaction.atomic
+def user_admin_access_set(*, user: Any, is_staff: bool, is_superuser: bool = False) -> Any:
+    """Whether a login reaches the Django admin (``is_staff``: scoped to the organizations it
+    administers) and whether it is installation staff (``is_superuser``: every organization)."""
+    if (user.is_staff, user.is_superuser) != (is_staff, is_superuser):
+        user.is_staff, user.is_superuser = is_staff, is_superuser
+        user.save(update_fields=["is_staff", "is_superuser"])
+    return user
+
+
 # --- Vendors ---------------------------------------------------------------------------------
 def _validate_vendor(data: Mapping[str, Any]) -> None:
     errors: dict[str, str] = {}
