@@ -378,3 +378,23 @@ def test_demo_admin_is_the_organizations_administrator_and_old_demos_are_fixed()
     client = _client(admin_user)
     vendors = client.get(_url(Vendor, "changelist")).context["cl"].result_list
     assert sorted(v.slug for v in vendors) == ["harbor-coding", "northwind-billing", "summit-rcm"]
+
+
+def test_membership_removed_through_the_service_but_never_the_last_administrator(
+    people: Any, org: Any, other_org: Any
+) -> None:
+    viewer = member(org, Role.VIEWER, user__username="a-viewer")
+    membership = Membership.objects.get(user=viewer)
+    client = _client(people["a_admin"])
+    removed = client.post(_url(Membership, "delete", membership.pk), {"post": "yes"})
+    assert removed.status_code == 302
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    # B's only administrator stays, even for installation staff
+    last = Membership.objects.get(user=people["b_admin"])
+    root = _client(people["root"])
+    refused = root.post(_url(Membership, "delete", last.pk), {"post": "yes"}, follow=True)
+    assert refused.redirect_chain == [(_url(Membership, "change", last.pk), 302)]
+    assert [str(m) for m in refused.context["messages"]] == [
+        "This is the organization's last administrator; name another one first."
+    ]
+    assert Membership.objects.filter(pk=last.pk).exists()

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import models, policy, services
@@ -165,9 +166,9 @@ class PolicyAdmin(admin.ModelAdmin):
         class Refused(form):  # type: ignore[misc,valid-type]
             def clean(self) -> dict[str, Any]:
                 data = super().clean() or {}
-                for field, messages in refusal.items():
+                for field, texts in refusal.items():
                     target = field if field in self.fields else None
-                    for message in messages:
+                    for message in texts:
                         shown = message if target or field is None else f"{field}: {message}"
                         self.add_error(target, shown)
                 return data
@@ -253,6 +254,22 @@ class MembershipAdmin(PolicyAdmin):
         return services.membership_set(
             user=obj.user, organization=obj.organization, role=form.cleaned_data["role"]
         )
+
+    def service_delete(self, request: HttpRequest, obj: Any) -> None:
+        services.membership_remove(membership=obj)
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        try:
+            with transaction.atomic():
+                return super().delete_view(request, object_id, extra_context)
+        except ValidationError as refused:
+            # The service's refusal as a message on the record's page; nothing was deleted.
+            self.message_user(request, " ".join(refused.messages), level=messages.ERROR)
+            return HttpResponseRedirect(
+                reverse("admin:vendors_membership_change", args=[object_id])
+            )
 
 
 # --- Vendors and their column aliases ---------------------------------------------------------

@@ -82,6 +82,22 @@ def membership_set(*, user: Any, organization: Organization, role: str) -> Membe
 
 
 @transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    """Take a user out of an organization; its last administrator stays."""
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if (
+        locked.role == Role.ADMIN
+        and not Membership.objects.filter(organization_id=locked.organization_id, role=Role.ADMIN)
+        .exclude(pk=locked.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            {"role": "This is the organization's last administrator; name another one first."}
+        )
+    locked.delete()
+
+
+@transaction.atomic
 def user_create(
     *, username: str, password: str, email: str = "", organization: Organization, role: str
 ) -> Any:
