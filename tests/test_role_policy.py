@@ -487,6 +487,10 @@ def test_openapi_schema_marks_money_fields_optional(world: World, _static_files:
         assert name in component["properties"]
         assert name not in component.get("required", []), name
     assert "overall_score" in component["required"]
+    contract = schema.json()["components"]["schemas"]["Contract"]
+    for name in CONTRACT_PRICES:
+        assert name in contract["properties"]
+        assert name not in contract["required"], name
     schemas = schema.json()["components"]["schemas"]
     assert schemas["Job"]["properties"]["variant"]["allOf"] == [
         {"$ref": "#/components/schemas/VariantEnum"}
