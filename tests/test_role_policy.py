@@ -694,6 +694,10 @@ def test_page_pdf_download_is_the_roles_variant(
         signed_in(world.users["finance"]).get(reverse("job-download", args=[full.pk])).status_code
         == 200
     )
+    assert viewer.get(reverse("job-status", args=[full.pk])).status_code == 403
+    assert signed_in(world.users["admin"]).get(
+        reverse("job-status", args=[full.pk])
+    ).status_code == (200)
     # the viewer's button makes the other variant; the vendor page then offers that one
     with django_capture_on_commit_callbacks(execute=True):
         made = viewer.post(reverse("scorecard-pdf", args=[world.card.pk]))
