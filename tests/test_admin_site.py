@@ -398,3 +398,45 @@ def test_membership_removed_through_the_service_but_never_the_last_administrator
         "This is the organization's last administrator; name another one first."
     ]
     assert Membership.objects.filter(pk=last.pk).exists()
+
+
+def test_users_are_made_and_changed_through_the_services_by_installation_staff_only(
+    people: Any, org: Any
+) -> None:
+    root = _client(people["root"])
+    add_url = reverse("admin:auth_user_add")
+    data = {
+        "username": "newcomer",
+        "password1": "a long demo passphrase 42",
+        "password2": "a long demo passphrase 42",
+        "email": "newcomer@example.org",
+        "organization": org.pk,
+        "role": "finance",
+    }
+    added = root.post(add_url, data)
+    assert added.status_code == 302
+    newcomer = User.objects.get(username="newcomer")
+    assert newcomer.check_password("a long demo passphrase 42")
+    assert (newcomer.email, newcomer.is_staff, newcomer.is_superuser) == (
+        "newcomer@example.org",
+        False,
+        False,
+    )
+    assert Membership.objects.get(user=newcomer).role == "finance"
+    change_url = reverse("admin:auth_user_change", args=[newcomer.pk])
+    edit = form_data(root.get(change_url))
+    edit.update(email="n@example.org", is_active="on", is_staff="on")
+    assert root.post(change_url, edit).status_code == 302
+    newcomer.refresh_from_db()
+    assert (newcomer.email, newcomer.is_active, newcomer.is_staff, newcomer.is_superuser) == (
+        "n@example.org",
+        True,
+        True,
+        False,
+    )
+    # a login is deactivated, never deleted; an organization's administrator sees no logins
+    assert root.get(reverse("admin:auth_user_delete", args=[newcomer.pk])).status_code == 403
+    a_admin = _client(people["a_admin"])
+    assert a_admin.get(reverse("admin:auth_user_changelist")).status_code == 403
+    assert a_admin.post(add_url, {**data, "username": "sneaky"}).status_code == 403
+    assert not User.objects.filter(username="sneaky").exists()

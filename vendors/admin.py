@@ -12,7 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Model, QuerySet
@@ -157,7 +161,7 @@ class PolicyAdmin(admin.ModelAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
-        form = super().get_form(request, obj, change, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
         found: dict[str | None, list[str]] | None = getattr(request, "_service_refusal", None)
         if found is None:
             return form
@@ -272,6 +276,78 @@ class MembershipAdmin(PolicyAdmin):
             )
 
 
+class UserAddForm(AdminUserCreationForm):
+    """A new login and its first membership, as ``user_create`` makes them."""
+
+    email = forms.EmailField(required=False)
+    organization = forms.ModelChoiceField(queryset=models.Organization.objects.all())
+    role = forms.ChoiceField(choices=models.Role.choices)
+
+
+class UserAdmin(PolicyAdmin, DjangoUserAdmin):
+    """Logins: installation staff only (``user_create``, ``user_update``,
+    ``user_admin_access_set``). Roles are memberships; Django's groups and permissions are not
+    used (the role policy decides), and a login is deactivated, never deleted."""
+
+    organization_path = None
+    add_form = UserAddForm
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "password1", "password2", "email", "organization", "role"),
+            },
+        ),
+    )
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        ("Access", {"fields": ("is_active", "is_staff", "is_superuser")}),
+    )
+    list_filter = ("is_staff", "is_superuser", "is_active")
+    readonly_fields = ()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("username",) if obj is not None else ()
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._staff(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._staff(request)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return self._staff(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._staff(request)
+
+    def service_save(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> Model:
+        data = form.cleaned_data
+        if not change:
+            return services.user_create(
+                username=data["username"],
+                password=data["password1"],
+                email=data.get("email") or "",
+                organization=data["organization"],
+                role=data["role"],
+            )
+        user = type(obj).objects.get(pk=obj.pk)
+        services.user_update(user=user, **_changed(form, services.USER_FIELDS))
+        if {"is_staff", "is_superuser"} & set(form.changed_data):
+            services.user_admin_access_set(
+                user=user, is_staff=data["is_staff"], is_superuser=data["is_superuser"]
+            )
+        return user
+
+
+# Django registers its own user admin, which writes users directly; this one replaces it.
+if admin.site.is_registered(get_user_model()):
+    admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), UserAdmin)
+
+
 # --- Vendors and their column aliases ---------------------------------------------------------
 class ColumnAliasInline(FrozenInline):
     """A vendor's own column headers (edited on their own page, through the alias service)."""
@@ -294,7 +370,7 @@ class VendorAdmin(PolicyHistoryAdmin):
         return ("organization",) if obj is not None else ()
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
-        form = super().get_form(request, obj, change, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
         if obj is None and "slug" in form.base_fields:
             form.base_fields["slug"].required = False  # vendor_create slugifies the name
             form.base_fields["slug"].help_text = "Left blank: made from the name."

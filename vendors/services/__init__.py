@@ -107,6 +107,22 @@ def user_create(
     return user
 
 
+USER_FIELDS = ("first_name", "last_name", "email", "is_active")
+
+
+@transaction.atomic
+def user_update(*, user: Any, **fields: Any) -> Any:
+    """Change a login's name, e-mail address, or whether it may sign in (``is_active``)."""
+    unknown = set(fields).difference(USER_FIELDS)
+    if unknown:
+        raise ValidationError({f: "Unknown user field." for f in sorted(unknown)})
+    for name, value in fields.items():
+        setattr(user, name, value)
+    if fields:
+        user.save(update_fields=list(fields))
+    return user
+
+
 @transaction.atomic
 def user_admin_access_set(*, user: Any, is_staff: bool, is_superuser: bool = False) -> Any:
     """Whether a login reaches the Django admin (``is_staff``: scoped to the organizations it
