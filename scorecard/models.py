@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from vendors.models import PERIOD_VALIDATOR, KPIDefinition
+from vendors.policy import PdfVariant
 
 
 class Status(models.TextChoices):
@@ -267,6 +268,12 @@ class Job(models.Model):
     period = models.CharField(max_length=7, blank=True)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    variant = models.CharField(
+        max_length=10,
+        choices=PdfVariant.choices,
+        default=PdfVariant.FULL,
+        help_text="Which PDF: with the money section, or without it (the role policy decides).",
     )
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done, 0 to 100.")

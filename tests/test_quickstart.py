@@ -49,4 +49,17 @@ def test_quickstart_twice_on_an_empty_database(tmp_path):
     }
     for text in (first_out, second_out):
         assert "password for all: scorecard-demo" in text
-        assert "admin       Administrator" in text
+        assert "admin       Administrator (and the admin site, /admin/, for this organization)" in (
+            text
+        )
+    # the demo administrator is the organization's, on the staff of the admin site, no superuser
+    with sqlite3.connect(tmp_path / "scorecard.sqlite3") as conn:
+        flags = conn.execute(
+            "select username, is_staff, is_superuser from auth_user order by username"
+        ).fetchall()
+    assert flags == [
+        ("admin", 1, 0),
+        ("compliance", 0, 0),
+        ("finance", 0, 0),
+        ("viewer", 0, 0),
+    ]

@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from . import services
+from . import selectors, services
 from .ingest.headers import RAW_FIELDS
 from .models import Contract, Organization, PricingModel, Role, Vendor
 
@@ -134,7 +134,8 @@ def demo_setup() -> Organization:
         org = services.organization_create(name="Demo Family Practice", slug=DEMO_ORG_SLUG)
     users = get_user_model().objects
     for username, role, staff in DEMO_USERS:
-        if not users.filter(username=username).exists():
+        user = users.filter(username=username).first()
+        if user is None:
             user = services.user_create(
                 username=username,
                 password=DEMO_PASSWORD,
@@ -142,9 +143,12 @@ def demo_setup() -> Organization:
                 organization=org,
                 role=role,
             )
-            if staff:
-                user.is_staff = user.is_superuser = True
-                user.save(update_fields=["is_staff", "is_superuser"])
+        # The demo administrator is the organization's, not the installation's: staff (to
+        # reach the admin, scoped to the organization), never a superuser. A demo database
+        # made before this is brought in line here.
+        services.user_admin_access_set(user=user, is_staff=staff, is_superuser=False)
+        if selectors.role_in(user, org) != role:
+            services.membership_set(user=user, organization=org, role=role)
     for demo in DEMO_VENDORS:
         vendor = Vendor.objects.filter(organization=org, slug=demo.slug).first()
         if vendor is None:

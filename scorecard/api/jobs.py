@@ -18,13 +18,18 @@ from rest_framework.views import APIView
 
 from scorecard.models import Job, JobStatus, Scorecard
 from scorecard.services import jobs as job_services
-from vendors.selectors import scope_for_user
+from vendors import policy
+from vendors.policy import PdfVariant
+from vendors.selectors import role_in, scope_for_user
 
 JOB_SCHEMA = inline_serializer(
     "Job",
     {
         "id": serializers.IntegerField(),
         "kind": serializers.CharField(),
+        "variant": serializers.ChoiceField(
+            PdfVariant.choices, help_text="PDF with the money section (full) or without it."
+        ),
         "status": serializers.ChoiceField(JobStatus.choices),
         "progress": serializers.IntegerField(help_text="Percent done, 0 to 100."),
         "attempts": serializers.IntegerField(),
@@ -54,6 +59,7 @@ def job_payload(job: Job, request: Request | None = None) -> dict[str, Any]:
     return {
         "id": job.pk,
         "kind": job.kind,
+        "variant": job.variant,
         "status": job.status,
         "progress": job.progress,
         "attempts": job.attempts,
@@ -80,18 +86,28 @@ class ScorecardPDFView(APIView):
             scope_for_user(Scorecard.objects.select_related("vendor"), request.user), pk=pk
         )
 
+    def _variant(self, request: Request, scorecard: Scorecard) -> str:
+        return policy.pdf_variant(role_in(request.user, scorecard.organization_id))
+
     @extend_schema(request=None, responses={202: JOB_SCHEMA})
     def post(self, request: Request, pk: int) -> Response:
-        """Queue the render (any member may); asking again returns the same job."""
+        """Queue the render (any member may) of the variant the role receives (without money
+        unless it may see money); asking again returns the same job."""
         scorecard = self._scorecard(request, pk)
-        job = job_services.pdf_job_request(scorecard=scorecard, requested_by=request.user)
+        job = job_services.pdf_job_request(
+            scorecard=scorecard,
+            requested_by=request.user,
+            variant=self._variant(request, scorecard),
+        )
         return Response(job_payload(job, request), status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request: Request, pk: int) -> Any:
-        """The PDF file; 404 before it was asked for, 409 while rendering or after giving up."""
+        """The PDF file of the role's variant; 404 before it was asked for, 409 while rendering
+        or after giving up."""
         scorecard = self._scorecard(request, pk)
-        job = Job.objects.filter(key=job_services.scorecard_pdf_key(scorecard.pk)).first()
+        key = job_services.scorecard_pdf_key(scorecard.pk, self._variant(request, scorecard))
+        job = Job.objects.filter(key=key).first()
         if job is None:
             return Response(
                 {

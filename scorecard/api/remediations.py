@@ -16,10 +16,10 @@ from rest_framework.response import Response
 from scorecard import selectors
 from scorecard.models import RemediationItem, RemediationStatus
 from scorecard.services.remediation import remediation_transition
+from vendors import policy
 from vendors import selectors as vendor_selectors
-from vendors.models import Role
 
-MOVERS = {Role.ADMIN.value, Role.COMPLIANCE.value}
+MOVERS = policy.roles_with(policy.Capability.MOVE_REMEDIATION)
 
 
 class RemediationEventSerializer(serializers.Serializer):

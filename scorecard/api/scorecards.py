@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,8 +18,11 @@ from scorecard import pricing, selectors
 from scorecard.models import Scorecard, Status
 from scorecard.services.evaluation import pricing_terms
 from vendors import periods as bd
+from vendors import policy
 from vendors import selectors as vendor_selectors
 from vendors.models import PricingModel
+
+MONEY_NOTE = "Money: present only for roles that may see money (administrators and finance)."
 
 
 class ScorecardKPISerializer(serializers.Serializer):
@@ -64,19 +67,27 @@ class ScorecardSerializer(serializers.Serializer):
     report_late = serializers.BooleanField()
     report_due_date = serializers.DateField(allow_null=True)
     currency = serializers.CharField()
-    fee = serializers.CharField(allow_null=True)
-    credit = serializers.CharField(allow_null=True)
-    at_risk_amount = serializers.CharField(allow_null=True)
-    effective_rate = serializers.CharField(allow_null=True, help_text="Fee / payments, percent.")
-    cost_per_claim = serializers.CharField(allow_null=True)
+    fee = serializers.CharField(allow_null=True, required=False, help_text=MONEY_NOTE)
+    credit = serializers.CharField(allow_null=True, required=False, help_text=MONEY_NOTE)
+    at_risk_amount = serializers.CharField(allow_null=True, required=False, help_text=MONEY_NOTE)
+    effective_rate = serializers.CharField(
+        allow_null=True, required=False, help_text="Fee / payments, percent. " + MONEY_NOTE
+    )
+    cost_per_claim = serializers.CharField(allow_null=True, required=False, help_text=MONEY_NOTE)
     payments = serializers.CharField(allow_null=True)
     claims_submitted = serializers.CharField(allow_null=True)
-    contract = serializers.DictField(help_text="The contract terms in force, frozen.")
+    contract = serializers.DictField(
+        help_text="The contract terms in force, frozen; its prices only for roles that see money."
+    )
     remediations = serializers.ListField(child=serializers.DictField())
     termination_rights = serializers.ListField(child=serializers.DictField())
 
     def to_representation(self, instance: Scorecard) -> dict[str, Any]:
-        return selectors.scorecard_payload(instance)
+        payload = selectors.scorecard_payload(instance)
+        request = self.context.get("request")
+        org_id = instance.organization_id
+        role = None if request is None else policy.role_for_request(request, org_id)
+        return policy.scorecard_for_role(payload, role)
 
 
 PRICING_PARAMS = [
@@ -155,8 +166,16 @@ class ScorecardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     @action(detail=True, methods=["get"], url_path="what-if")
     def what_if(self, request: Request, pk: str | None = None) -> Response:
         """The vendor's period fee under other pricing terms: the organization's other contracts
-        in force that period, or the terms given as query parameters."""
+        in force that period, or the terms given as query parameters. Money: administrators and
+        finance only (403 for other members)."""
         card = self.get_object()
+        role = policy.role_for_request(request, card.organization_id)
+        if not policy.can(role, policy.Capability.SEE_MONEY):
+            money_roles = sorted(policy.roles_with(policy.Capability.SEE_MONEY))
+            raise PermissionDenied(
+                f"The what-if shows fees, and your role ({role}) does not see money; "
+                f"it needs one of the roles {money_roles}."
+            )
         snap = card.snapshot or {}
         payments = _decimal(snap.get("payments"), "payments")
         claims = _decimal(snap.get("claims_submitted"), "claims_submitted")

@@ -237,8 +237,13 @@ def document_context(
     charts: Mapping[str, str],
     generated_at: dt.datetime,
     page_size: str = "A4",
+    with_money: bool = True,
 ) -> dict[str, Any]:
-    """Everything the template shows, as strings (charts are data URIs keyed by KPI code)."""
+    """Everything the template shows, as strings (charts are data URIs keyed by KPI code).
+
+    Without ``with_money`` the fee, credit, net, amount at risk, rates and prices are not in the
+    context at all (the role policy's PDF without money), so no template can show them.
+    """
     currency = scorecard.currency
     rows = [kpi_row(k) for k in kpis]
     for row in rows:
@@ -254,7 +259,8 @@ def document_context(
     )
     net = fee - (credit or 0) if fee is not None else None
     start, end = period_bounds(scorecard.period)
-    return {
+    context = {
+        "show_money": with_money,
         "page_size": page_size,
         "organization": scorecard.organization.name,
         "vendor": scorecard.vendor.name,
@@ -300,6 +306,22 @@ def document_context(
         "report_received_at": scorecard.report.received_at if scorecard.report_id else None,
         "breached": [r for r in rows if r["status"]["code"] == "breach"],
     }
+    if not with_money:
+        for key in MONEY_KEYS:
+            del context[key]
+    return context
+
+
+MONEY_KEYS = (
+    "pricing_lines",
+    "fee",
+    "credit",
+    "at_risk",
+    "at_risk_percent",
+    "net_fee",
+    "effective_rate",
+    "cost_per_claim",
+)
 
 
 def _contract_lines(contract: Mapping[str, Any]) -> list[tuple[str, str]]:

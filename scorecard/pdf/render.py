@@ -99,8 +99,11 @@ def _charts(scorecard: Scorecard, kpis: list[Any]) -> dict[str, str]:
     }
 
 
-def scorecard_html(scorecard_id: int, *, generated_at: dt.datetime | None = None) -> str:
-    """The scorecard revision as a standalone HTML document (styles inline, charts embedded)."""
+def scorecard_html(
+    scorecard_id: int, *, generated_at: dt.datetime | None = None, with_money: bool = True
+) -> str:
+    """The scorecard revision as a standalone HTML document (styles inline, charts embedded);
+    without ``with_money``, no fee, credit, rate or price appears in it."""
     scorecard = scorecard_for_pdf(scorecard_id)
     kpis = list(scorecard.kpis.all())
     context = document.document_context(
@@ -112,6 +115,7 @@ def scorecard_html(scorecard_id: int, *, generated_at: dt.datetime | None = None
         charts=_charts(scorecard, kpis),
         generated_at=generated_at or timezone.now(),
         page_size=settings.SCORECARD_PDF_PAGE_SIZE,
+        with_money=with_money,
     )
     return render_to_string(settings.SCORECARD_PDF_TEMPLATE, context)
 
@@ -123,6 +127,10 @@ def html_to_pdf(html: str) -> bytes:
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 
-def scorecard_pdf(scorecard_id: int, *, generated_at: dt.datetime | None = None) -> bytes:
-    """The PDF of a scorecard revision."""
-    return html_to_pdf(scorecard_html(scorecard_id, generated_at=generated_at))
+def scorecard_pdf(
+    scorecard_id: int, *, generated_at: dt.datetime | None = None, with_money: bool = True
+) -> bytes:
+    """The PDF of a scorecard revision, with its money section or (``with_money=False``) without."""
+    return html_to_pdf(
+        scorecard_html(scorecard_id, generated_at=generated_at, with_money=with_money)
+    )

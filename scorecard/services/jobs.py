@@ -20,6 +20,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from scorecard.models import Job, JobStatus, Scorecard
+from vendors.policy import PdfVariant
 
 PDF_KIND = "scorecard_pdf"
 BATCH_KIND = "scorecard_pdf_batch"
@@ -27,9 +28,11 @@ UNFINISHED = [JobStatus.QUEUED, JobStatus.RUNNING]
 ERROR_MAX_CHARS = 4000
 
 
-def scorecard_pdf_key(scorecard_id: int) -> str:
-    """The key of a scorecard revision's PDF: a revision is immutable, so one file per revision."""
-    return f"pdf:scorecard:{scorecard_id}"
+def scorecard_pdf_key(scorecard_id: int, variant: str = PdfVariant.FULL) -> str:
+    """The key of a scorecard revision's PDF: a revision is immutable, so one file per revision
+    and variant (the full one keeps the key it always had)."""
+    suffix = "" if variant == PdfVariant.FULL else f":{variant}"
+    return f"pdf:scorecard:{scorecard_id}{suffix}"
 
 
 def batch_key(*, organization_id: int, period: str, vendor_id: int | None = None) -> str:
@@ -54,17 +57,25 @@ def _get_or_create(key: str, defaults: dict[str, Any]) -> tuple[Job, bool]:
 
 @transaction.atomic
 def pdf_job_request(
-    *, scorecard: Scorecard, requested_by: Any = None, parent: Job | None = None
+    *,
+    scorecard: Scorecard,
+    requested_by: Any = None,
+    parent: Job | None = None,
+    variant: str = PdfVariant.FULL,
 ) -> Job:
-    """The render job of a scorecard revision: created and queued once, returned ever after.
+    """The render job of a scorecard revision and variant: created and queued once, returned ever
+    after. The caller picks the variant with ``vendors.policy.pdf_variant``.
 
     A job that gave up is queued again (attempts start over); a done job is returned as it is.
     """
+    if variant not in PdfVariant.values:
+        raise ValueError(f"Unknown PDF variant {variant!r}; choose one of {PdfVariant.values}.")
     job, created = _get_or_create(
-        scorecard_pdf_key(scorecard.pk),
+        scorecard_pdf_key(scorecard.pk, variant),
         {
             "organization_id": scorecard.organization_id,
             "kind": PDF_KIND,
+            "variant": variant,
             "scorecard": scorecard,
             "period": scorecard.period,
             "parent": parent,
@@ -206,11 +217,13 @@ def _refresh_parent(job_id: int) -> None:
         job_batch_refresh(batch_id=parent_id)
 
 
-def pdf_path(scorecard: Scorecard) -> str:
-    """Where a scorecard revision's PDF lives, relative to MEDIA_ROOT."""
+def pdf_path(scorecard: Scorecard, variant: str = PdfVariant.FULL) -> str:
+    """Where a scorecard revision's PDF of a variant lives, relative to MEDIA_ROOT."""
+    suffix = "" if variant == PdfVariant.FULL else "-" + variant.replace("_", "-")
     return (
         f"scorecards/{scorecard.period}/"
-        f"{scorecard.vendor.slug}-{scorecard.period}-r{scorecard.revision}-{scorecard.pk}.pdf"
+        f"{scorecard.vendor.slug}-{scorecard.period}-r{scorecard.revision}-{scorecard.pk}"
+        f"{suffix}.pdf"
     )
 
 
@@ -290,8 +303,13 @@ def job_run_scorecard_pdf(*, job_id: int) -> Job | None:
     try:
         if scorecard is None:
             raise ValueError(f"Job {job_id} ({job.kind}) has no scorecard to render.")
-        data = scorecard_pdf(scorecard.pk)
-        job_complete(job_id=job_id, attempt=attempt, data=data, relative_path=pdf_path(scorecard))
+        data = scorecard_pdf(scorecard.pk, with_money=job.variant == PdfVariant.FULL)
+        job_complete(
+            job_id=job_id,
+            attempt=attempt,
+            data=data,
+            relative_path=pdf_path(scorecard, job.variant),
+        )
     except Exception as exc:
         exc.job_attempts_left = job_fail(  # type: ignore[attr-defined]
             job_id=job_id, attempt=attempt, error=f"{type(exc).__name__}: {exc}"

@@ -14,17 +14,21 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 
+from vendors import policy
 from vendors.models import Membership, Organization, Role
+from vendors.policy import Capability
 from vendors.selectors import scope_for_user
 
 SESSION_KEY = "current_organization_id"
 
-# Who may do what on the pages (the server enforces it; the templates only hide buttons).
-READ = frozenset(Role.values)
-FINANCE = frozenset({Role.ADMIN.value, Role.FINANCE.value})
-COMPLIANCE = frozenset({Role.ADMIN.value, Role.COMPLIANCE.value})
-UPLOAD = frozenset({Role.ADMIN.value, Role.COMPLIANCE.value, Role.FINANCE.value})
-ADMIN = frozenset({Role.ADMIN.value})
+# Who may do what on the pages, as the role policy says (the server enforces it; the templates
+# only hide buttons and money).
+READ = policy.roles_with(Capability.READ)
+FINANCE = policy.roles_with(Capability.SEE_MONEY)
+COMPLIANCE = policy.roles_with(Capability.SEE_COMPLIANCE)
+MOVE_REMEDIATION = policy.roles_with(Capability.MOVE_REMEDIATION)
+UPLOAD = policy.roles_with(Capability.UPLOAD)
+ADMIN = policy.roles_with(Capability.MANAGE)
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,15 @@ class Seat:
     def can(self, roles: frozenset[str]) -> bool:
         """Whether the role in the current organization is one of ``roles``."""
         return self.role in roles
+
+    def may(self, capability: Capability) -> bool:
+        """Whether the role in the current organization holds a capability of the policy."""
+        return policy.can(self.role, capability)
+
+    @property
+    def capabilities(self) -> dict[str, bool]:
+        """Every capability of the policy by name, for the templates (``may.see_money``)."""
+        return {c.value: policy.can(self.role, c) for c in Capability}
 
     @property
     def role_label(self) -> str:
@@ -109,5 +122,7 @@ def render_page(
     request: HttpRequest, template: str, context: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
     """Render a page with the seat (organization, role) and the role sets the layout needs."""
-    full = {"seat": getattr(request, "seat", None), "roles": ROLE_SETS, **(context or {})}
+    seat = getattr(request, "seat", None)
+    may = seat.capabilities if seat is not None else {}
+    full = {"seat": seat, "roles": ROLE_SETS, "may": may, **(context or {})}
     return render(request, template, full, status=status)

@@ -13,9 +13,10 @@ from scorecard import pricing
 from scorecard.models import Scorecard, Status
 from scorecard.services.evaluation import pricing_terms
 from vendors.models import Contract, Vendor
+from vendors.policy import Capability
 
 from . import reads
-from .base import FINANCE, page, render_page, scoped
+from .base import page, render_page, scoped
 
 VOLUME_FIELDS = ("payments", "claims_submitted")
 
@@ -172,6 +173,6 @@ def compare(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "kpi_columns": kpi_columns,
             "options": options,
-            "show_money": request.seat.can(FINANCE),  # type: ignore[attr-defined]
+            "show_money": request.seat.may(Capability.SEE_MONEY),  # type: ignore[attr-defined]
         },
     )

@@ -17,7 +17,7 @@ from scorecard import selectors
 from scorecard.models import RemediationItem, RemediationStatus
 from scorecard.services import remediation as remediation_services
 
-from .base import COMPLIANCE, get_scoped, page, render_page, scoped
+from .base import MOVE_REMEDIATION, get_scoped, page, render_page, scoped
 
 BOARD_COLUMNS = [
     RemediationStatus.OPEN,
@@ -64,12 +64,12 @@ def board(request: HttpRequest) -> HttpResponse:
     return render_page(
         request,
         "scorecard/remediation_board.html",
-        {"columns": columns, "finished": finished, "can_move": request.seat.can(COMPLIANCE)},  # type: ignore[attr-defined]
+        {"columns": columns, "finished": finished, "can_move": request.seat.can(MOVE_REMEDIATION)},  # type: ignore[attr-defined]
     )
 
 
 @require_POST
-@page(COMPLIANCE)
+@page(MOVE_REMEDIATION)
 def transition(request: HttpRequest, pk: int) -> HttpResponse:
     """Move one item to another status with a reason (compliance and administrators)."""
     item = get_scoped(request, RemediationItem.objects.all(), pk=pk)

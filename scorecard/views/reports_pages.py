@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from scorecard import exports
+from vendors import policy
 from vendors.models import Vendor
 
 from . import reads
@@ -61,7 +62,17 @@ def _expiries(organization, today: dt.date) -> list[dict[str, object]]:  # type:
     return out
 
 
-def _export(name: str, fmt: str, header: Sequence[str], rows: list[list]) -> HttpResponse:  # type: ignore[type-arg]
+def _export(
+    request: HttpRequest,
+    name: str,
+    fmt: str,
+    header: Sequence[str],
+    rows: list[list],  # type: ignore[type-arg]
+) -> HttpResponse:
+    # Money columns only for roles that see money, whichever export carries them.
+    keep = policy.export_columns(header, request.seat.role)  # type: ignore[attr-defined]
+    header = [header[i] for i in keep]
+    rows = [[row[i] for i in keep] for row in rows]
     if fmt == "xlsx":
         body = exports.to_xlsx(name, header, rows)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -129,7 +140,7 @@ def compliance_export(request: HttpRequest, table: str, fmt: str) -> HttpRespons
         ]
     else:
         raise Http404("Unknown table.")
-    return _export(f"compliance-{table}-{end}", fmt, header, rows)
+    return _export(request, f"compliance-{table}-{end}", fmt, header, rows)
 
 
 def _finance_table(organization, periods: list[str]):  # type: ignore[no-untyped-def]
@@ -198,4 +209,4 @@ def finance_export(request: HttpRequest, fmt: str) -> HttpResponse:
         ]
         for c in cards
     ]
-    return _export(f"finance-{end}", fmt, header, rows)
+    return _export(request, f"finance-{end}", fmt, header, rows)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from scorecard import charts
 from scorecard.models import Job, Scorecard, ScorecardKPI
+from vendors import policy
 from vendors.models import Report, Unit, Vendor
 from vendors.selectors import contract_list
 
@@ -126,7 +127,15 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     scorecards = list(
         Scorecard.objects.filter(vendor=vendor)
-        .prefetch_related(Prefetch("jobs", queryset=Job.objects.order_by("-created_at")))
+        .prefetch_related(
+            Prefetch(
+                "jobs",
+                # Only the PDF this role receives: the one without money unless it sees money.
+                queryset=Job.objects.filter(
+                    variant=policy.pdf_variant(request.seat.role)  # type: ignore[attr-defined]
+                ).order_by("-created_at"),
+            )
+        )
         .order_by("-period", "-revision")[:36]
     )
     return render_page(

@@ -799,31 +799,6 @@ def test_the_aliases_page_offers_the_organizations_catalog_and_shows_a_clash(org
     assert not ColumnAlias.objects.exists()
 
 
-def test_the_admins_alias_form_applies_the_same_rules(org):
-    from vendors.admin import ColumnAliasForm
-
-    v = vendor(org, "ours")
-    form = ColumnAliasForm(
-        {
-            "vendor": v.pk,
-            "header": "Claims Submitted",
-            "target": "claims_denied",
-            "scale": "percent",
-        }
-    )
-    assert not form.is_valid()
-    assert form.errors == {
-        "header": [
-            "'Claims Submitted' already means the raw field claims_submitted; an alias cannot "
-            "give it another meaning (claims_denied)."
-        ]
-    }
-    ok = ColumnAliasForm(
-        {"vendor": v.pk, "header": "Subs", "target": "claims_submitted", "scale": "percent"}
-    )
-    assert ok.is_valid(), ok.errors
-
-
 def test_a_formula_stored_past_the_services_refuses_uploads_with_a_message_not_a_500(api, org):
     # e.g. saved before formulas were checked: that organization's uploads say what is wrong.
     KPIDefinition.objects.create(

@@ -7,8 +7,8 @@ from typing import Any
 from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 
-from vendors import selectors
-from vendors.models import Organization, Role
+from vendors import policy, selectors
+from vendors.models import Organization
 
 
 class RoleWritePermission(permissions.BasePermission):
@@ -24,7 +24,7 @@ class RoleWritePermission(permissions.BasePermission):
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
         if request.method in permissions.SAFE_METHODS:
             return True
-        roles = getattr(view, "write_roles", {Role.ADMIN.value})
+        roles = getattr(view, "write_roles", policy.roles_with(policy.Capability.MANAGE))
         return selectors.role_in(request.user, obj.organization_id) in roles
 
 

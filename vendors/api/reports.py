@@ -16,7 +16,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vendors import selectors
+from vendors import policy, selectors
 from vendors.ingest.errors import FileError, FileRefused
 from vendors.models import ColumnAlias, Report, Role
 from vendors.services import aliases as alias_services
@@ -25,7 +25,7 @@ from vendors.services.reports import IngestResult, report_ingest
 from .permissions import RoleWritePermission
 from .views import as_drf_error
 
-UPLOAD_ROLES = {Role.ADMIN.value, Role.FINANCE.value, Role.COMPLIANCE.value}
+UPLOAD_ROLES = policy.roles_with(policy.Capability.UPLOAD)
 
 
 class ReportValueSerializer(serializers.Serializer):

@@ -6,7 +6,7 @@ from typing import Any, ClassVar, cast
 
 from rest_framework import serializers
 
-from vendors import selectors, services
+from vendors import policy, selectors, services
 from vendors.models import Contract, KPIDefinition, SLATerm, Vendor
 
 
@@ -141,6 +141,15 @@ class ContractSerializer(serializers.ModelSerializer):
         # validator of the (vendor, agreement, version) constraint from the read-only fields'
         # defaults, 1 and 1, and refuse every vendor's second contract.
         validators: ClassVar[list[Any]] = []
+
+    def to_representation(self, instance: Contract) -> dict[str, Any]:
+        # The contract's prices are money: left out for roles that do not see it.
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None:
+            return data
+        role = policy.role_for_request(request, instance.organization_id)
+        return policy.contract_for_role(data, role)
 
 
 class ContractAmendSerializer(serializers.Serializer):

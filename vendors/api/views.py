@@ -15,8 +15,8 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from vendors import selectors, services
-from vendors.models import Contract, KPIDefinition, Role, Vendor
+from vendors import policy, selectors, services
+from vendors.models import Contract, KPIDefinition, Vendor
 
 from .permissions import RoleWritePermission, organization_for_write
 from .serializers import (
@@ -26,7 +26,7 @@ from .serializers import (
     VendorSerializer,
 )
 
-ADMINS = {Role.ADMIN.value}
+ADMINS = set(policy.roles_with(policy.Capability.MANAGE))
 
 
 def as_drf_error(exc: DjangoValidationError) -> ValidationError:

@@ -87,12 +87,54 @@ def membership_set(*, user: Any, organization: Organization, role: str) -> Membe
 
 
 @transaction.atomic
+def membership_remove(*, membership: Membership) -> None:
+    """Take a user out of an organization; its last administrator stays."""
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if (
+        locked.role == Role.ADMIN
+        and not Membership.objects.filter(organization_id=locked.organization_id, role=Role.ADMIN)
+        .exclude(pk=locked.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            {"role": "This is the organization's last administrator; name another one first."}
+        )
+    locked.delete()
+
+
+@transaction.atomic
 def user_create(
     *, username: str, password: str, email: str = "", organization: Organization, role: str
 ) -> Any:
     """Create a login and make it a member of an organization."""
     user = get_user_model().objects.create_user(username=username, password=password, email=email)
     membership_set(user=user, organization=organization, role=role)
+    return user
+
+
+USER_FIELDS = ("first_name", "last_name", "email", "is_active")
+
+
+@transaction.atomic
+def user_update(*, user: Any, **fields: Any) -> Any:
+    """Change a login's name, e-mail address, or whether it may sign in (``is_active``)."""
+    unknown = set(fields).difference(USER_FIELDS)
+    if unknown:
+        raise ValidationError({f: "Unknown user field." for f in sorted(unknown)})
+    for name, value in fields.items():
+        setattr(user, name, value)
+    if fields:
+        user.save(update_fields=list(fields))
+    return user
+
+
+@transaction.atomic
+def user_admin_access_set(*, user: Any, is_staff: bool, is_superuser: bool = False) -> Any:
+    """Whether a login reaches the Django admin (``is_staff``: scoped to the organizations it
+    administers) and whether it is installation staff (``is_superuser``: every organization)."""
+    if (user.is_staff, user.is_superuser) != (is_staff, is_superuser):
+        user.is_staff, user.is_superuser = is_staff, is_superuser
+        user.save(update_fields=["is_staff", "is_superuser"])
     return user
 
 

@@ -50,8 +50,9 @@ class Command(BaseCommand):
         self.stdout.write(
             "Sign in with any of these (password for all: " + demo.DEMO_PASSWORD + "):"
         )
-        for username, role, _ in demo.DEMO_USERS:
-            self.stdout.write(f"  {username:<11} {role.label}")
+        for username, role, staff in demo.DEMO_USERS:
+            admin_site = " (and the admin site, /admin/, for this organization)" if staff else ""
+            self.stdout.write(f"  {username:<11} {role.label}{admin_site}")
         if options["no_serve"]:
             return
         self.serve(options["port"])
