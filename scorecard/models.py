@@ -213,12 +213,22 @@ class TerminationRight(models.Model):
     periods = models.JSONField(help_text="The consecutive breach periods that raised it.")
     raised_at = models.DateTimeField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When re-scoring showed the breach run no longer holds (the row is kept).",
+    )
+    withdrawn_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-raised_at"]
         constraints = [
+            # One raised (not withdrawn) right per run; a run that forms again after a
+            # withdrawal is raised again as a new row, so the history keeps both.
             models.UniqueConstraint(
-                fields=["contract", "kpi", "periods"], name="termination_right_unique"
+                fields=["contract", "kpi", "periods"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="termination_right_unique",
             )
         ]
 

@@ -111,10 +111,24 @@ def kpi_payload(row: ScorecardKPI) -> dict[str, Any]:
     }
 
 
-def scorecard_payload(card: Scorecard) -> dict[str, Any]:
+REPORT_ON_TIME = "on_time"
+REPORT_LATE = "late"
+REPORT_MISSING = "missing"
+
+
+def report_status(card: Scorecard) -> str:
+    """How the period's report came: ``on_time``, ``late`` (received after its due day) or
+    ``missing`` (none by its due day: the KPIs are not reported)."""
+    if card.report_id is None:
+        return REPORT_MISSING
+    return REPORT_LATE if card.report_late else REPORT_ON_TIME
+
+
+def scorecard_payload(card: Scorecard, *, rescoring: bool = False) -> dict[str, Any]:
     """A scorecard as issued, JSON-ready: the same fields in the API, the CLI and the PDF.
 
-    Built from the scorecard's own rows and frozen snapshot only.
+    Built from the scorecard's own rows and frozen snapshot only, plus ``rescoring``: True while
+    an input change is still being re-scored for its vendor (a newer revision may follow).
     """
     snap = card.snapshot or {}
     vendor = snap.get("vendor") or {}
@@ -133,6 +147,7 @@ def scorecard_payload(card: Scorecard) -> dict[str, Any]:
         "findings": snap.get("findings", []),
         "report": report,
         "report_late": card.report_late,
+        "report_status": report_status(card),
         "report_due_date": card.report_due_date.isoformat() if card.report_due_date else None,
         "currency": card.currency,
         "fee": fixed2(card.fee),
@@ -145,6 +160,7 @@ def scorecard_payload(card: Scorecard) -> dict[str, Any]:
         "contract": contract,
         "remediations": snap.get("remediations", []),
         "termination_rights": snap.get("termination_rights", []),
+        "rescoring": rescoring,
     }
 
 

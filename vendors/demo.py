@@ -168,7 +168,7 @@ def demo_setup() -> Organization:
 #   It never reports coding turnaround. Its 2026-06 report arrives late (2026-07-22); 2026-10
 #   comes as a messy semicolon file plus a denial breakdown that sums to its denied claims.
 # - harbor-coding is steady and excellent, except 2026-03 with only 12 claims submitted
-#   (first-pass and denial rate: insufficient data).
+#   (first-pass and denial rate: insufficient data); its 2026-05 report is never sent (missing).
 DEMO_PERIODS = [
     f"{y}-{m:02d}" for y, m in [(2025, 11), (2025, 12)] + [(2026, m) for m in range(1, 11)]
 ]
@@ -223,6 +223,9 @@ HARBOR = {
 }
 HARBOR["2026-03"] = (12, "100", "0", "31.8", "98.0", "23.0", "0.9")
 HARBOR_XLSX_PERIOD = "2026-09"
+# Harbor never sends its 2026-05 report: the month is measured anyway (every KPI not reported)
+# and shown as a missing report.
+HARBOR_NOT_SENT = "2026-05"
 
 
 def _d(value: object) -> Decimal:
@@ -423,6 +426,8 @@ def _harbor_files() -> list[tuple[str, str, bytes, dt.datetime]]:
     ]
     files = []
     for period, (claims, fpar, denial, dar, ncr, coding, resub) in HARBOR.items():
+        if period == HARBOR_NOT_SENT:
+            continue
         accepted = (_d(claims) * _d(fpar) / 100).quantize(Decimal(1))
         denied = (_d(claims) * _d(denial) / 100).quantize(Decimal(1))
         received = _received(period, 2)

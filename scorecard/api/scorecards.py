@@ -61,7 +61,11 @@ class ScorecardSerializer(serializers.Serializer):
     kpis = ScorecardKPISerializer(many=True)
     findings = serializers.ListField(child=serializers.DictField())
     report = serializers.DictField(allow_null=True)
-    report_late = serializers.BooleanField()
+    report_late = serializers.BooleanField(help_text="True when received late or missing.")
+    report_status = serializers.ChoiceField(
+        choices=["on_time", "late", "missing"],
+        help_text="on_time, late (received after its due day) or missing (none received).",
+    )
     report_due_date = serializers.DateField(allow_null=True)
     currency = serializers.CharField()
     fee = serializers.CharField(allow_null=True)
@@ -74,9 +78,16 @@ class ScorecardSerializer(serializers.Serializer):
     contract = serializers.DictField(help_text="The contract terms in force, frozen.")
     remediations = serializers.ListField(child=serializers.DictField())
     termination_rights = serializers.ListField(child=serializers.DictField())
+    rescoring = serializers.BooleanField(
+        help_text="Re-scoring... : an input changed and the vendor's scorecards are being "
+        "re-issued; a newer revision may follow."
+    )
 
     def to_representation(self, instance: Scorecard) -> dict[str, Any]:
-        return selectors.scorecard_payload(instance)
+        pending = self.context.get("rescoring_vendor_ids")
+        if pending is None:
+            pending = vendor_selectors.rescoring_vendor_ids()
+        return selectors.scorecard_payload(instance, rescoring=instance.vendor_id in pending)
 
 
 PRICING_PARAMS = [
@@ -133,6 +144,13 @@ class ScorecardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Current scorecards, newest period first."""
         return super().list(request, *args, **kwargs)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        if self.action in ("list", "retrieve"):
+            # One query a request, whatever the page holds.
+            context["rescoring_vendor_ids"] = vendor_selectors.rescoring_vendor_ids()
+        return context
 
     def get_queryset(self) -> QuerySet[Scorecard]:
         params = self.request.query_params

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -26,6 +25,8 @@ from scorecard import evaluation as ev
 from scorecard import pricing
 from scorecard import remediation as rm
 from scorecard.models import (
+    Job,
+    JobStatus,
     RemediationEvent,
     RemediationItem,
     RemediationKind,
@@ -38,8 +39,9 @@ from vendors import bulk as db
 from vendors import periods as bd
 from vendors import selectors as vendor_selectors
 from vendors.models import Contract, KPIDefinition, Report
+from vendors.services import rescore as rescore_service
 
-from . import notifications
+from . import jobs, notifications
 
 FOUR = Decimal("0.0001")
 SIX = Decimal("0.000001")
@@ -75,6 +77,8 @@ class EvaluationSummary:
     escalated: int = 0
     closed: int = 0
     termination_rights: int = 0
+    withdrawn_rights: int = 0
+    pdfs_queued: int = 0
     notifications: int = 0
     scorecard_ids: list[int] = field(default_factory=list)
 
@@ -181,13 +185,14 @@ def _periods_between(first: str, last: str) -> tuple[str, ...]:
 
 
 def _contract_for(contracts: list[Contract], period: str) -> Contract | None:
-    """The version in force at the period's end (or its last day in force within the period)."""
+    """The version governing a period, by the one contract-in-force rule of vendors."""
     start, end = _bounds(period)
-    found = None
-    for c in contracts:  # ordered by start date
-        if c.start_date <= end and (c.end_date is None or c.end_date >= start):
-            found = c
-    return found
+    return vendor_selectors.in_force(contracts, first_day=start, last_day=end)
+
+
+# Contract fields that never change how a period inside the contract is evaluated: an
+# amendment ends the old version, and that must not re-issue the periods before it.
+NOT_AN_INPUT = frozenset({"end_date"})
 
 
 @dataclass
@@ -214,6 +219,9 @@ class _Pending:
     new_items: list[tuple[rm.Item, Contract, int, int]] = field(default_factory=list)
     events: list[rm.Change] = field(default_factory=list)
     rights: list[tuple[Contract, str, list[str]]] = field(default_factory=list)
+    withdrawn: list[tuple[int, str]] = field(default_factory=list)  # (right id, reason)
+    # (superseded scorecard id, the card replacing it) for re-rendering PDFs
+    replaced: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     # Organization id and vendor name of every item an event moved (for the messages).
     owners: dict[int, tuple[int, str]] = field(default_factory=dict)
     event_ids: list[int] = field(default_factory=list)
@@ -251,9 +259,29 @@ def evaluate(
     pending = _evaluate_and_write(
         vendor_ids=vendor_ids, period=period, today=today, summary=summary, catalog=catalog
     )
+    if pending is not None:
+        summary.pdfs_queued = _rerender_pdfs(pending)
     if notify and pending is not None:
         _notify(pending, summary=summary, today=today, catalog=catalog)
     return summary
+
+
+def _rerender_pdfs(pending: _Pending) -> int:
+    """After the commit: queue the PDF of every new revision whose previous revision had one."""
+    old_ids = [old for old, _ in pending.replaced]
+    rendered: set[int] = set()
+    for start in range(0, len(old_ids), 2000):
+        rendered.update(
+            Job.objects.filter(
+                scorecard_id__in=old_ids[start : start + 2000],
+                kind=jobs.PDF_KIND,
+                status=JobStatus.DONE,
+            ).values_list("scorecard_id", flat=True)
+        )
+    new_ids = [card["id"] for old, card in pending.replaced if old in rendered]
+    for scorecard in Scorecard.objects.filter(pk__in=new_ids).order_by("pk"):
+        jobs.pdf_job_request(scorecard=scorecard)
+    return len(new_ids)
 
 
 @transaction.atomic
@@ -268,8 +296,15 @@ def _evaluate_and_write(
     """Load, evaluate in memory and write, in one transaction holding the vendors' rows, so two
     runs for the same vendor (two report tasks at once) queue instead of racing."""
     vendor_selectors.vendors_lock(vendor_ids=vendor_ids)
-    holidays = bd.parse_holidays(settings.SCORECARD_HOLIDAYS)
-    due_dates: dict[tuple[str, int], dt.date] = {}
+    # Re-scoring asked for before this point is answered by this run (its change committed
+    # before the inputs below are read); rows written later stay for their own task.
+    answered = (
+        [row_id for row_id, _ in vendor_selectors.pending_rescores(vendor_ids=vendor_ids)]
+        if period is None
+        else []
+    )
+    due_dates: dict[tuple[int, str, int], dt.date] = {}
+    last_closed = bd.previous_period(bd.period_of(today))
     tz = timezone.get_current_timezone()
     now = timezone.now()
 
@@ -277,8 +312,12 @@ def _evaluate_and_write(
     for c in vendor_selectors.contracts_for_vendors(vendor_ids=vendor_ids):
         contracts_by_vendor[c.vendor_id].append(c)
     if not contracts_by_vendor:
+        rescore_service.rescore_done(ids=answered)
         return None
     vids = list(contracts_by_vendor)
+    holidays_of = vendor_selectors.holidays_by_organization(
+        organization_ids={cs[0].organization_id for cs in contracts_by_vendor.values()}
+    )
     terms_by_contract = vendor_selectors.sla_term_data(vendor_ids=vendor_ids)
     reports_by_vendor: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
     for r in vendor_selectors.current_report_data(vendor_ids=vendor_ids):
@@ -331,35 +370,52 @@ def _evaluate_and_write(
         items_by_vendor[row["vendor_id"]].append(loaded)
         item_orgs[id(loaded)] = row["organization_id"]
     rights_by_vendor: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    right_rows = TerminationRight.objects.all()
+    right_rows = TerminationRight.objects.filter(withdrawn_at__isnull=True)
     if vendor_ids is not None:
         right_rows = right_rows.filter(vendor_id__in=vids)
-    for right_id, right_vendor, right_kpi, right_periods in right_rows.order_by("id").values_list(
-        "id", "vendor_id", "kpi__code", "periods"
-    ):
+    for right_id, right_vendor, right_contract, right_kpi, right_periods in right_rows.order_by(
+        "id"
+    ).values_list("id", "vendor_id", "contract_id", "kpi__code", "periods"):
         rights_by_vendor[right_vendor].append(
-            {"id": right_id, "kpi": right_kpi, "periods": right_periods}
+            {"id": right_id, "contract": right_contract, "kpi": right_kpi, "periods": right_periods}
         )
 
     contexts: dict[int, _Context] = {}
     pending = _Pending()
 
     for vendor_id, vcontracts in contracts_by_vendor.items():
-        reports = reports_by_vendor.get(vendor_id)
-        if not reports:
-            continue
+        reports = reports_by_vendor.get(vendor_id, {})
         vendor = vcontracts[0].vendor
+        holidays = holidays_of.get(vendor.organization_id, frozenset())
         items = items_by_vendor[vendor_id]
-        rights = rights_by_vendor[vendor_id]
+        # Termination rights follow the newest statuses: computed afresh over the whole history
+        # and reconciled with the stored ones after the loop.
+        raised: list[tuple[Contract, str, list[str]]] = []
+        status_by_period: dict[str, dict[str, str]] = {}
         reported = sorted(reports)
+        # Every month from the contract's first on is measured, up to the last month whose
+        # report is due (later months only if a report came early).
+        first = bd.period_of(vcontracts[0].start_date)
+        if reported:
+            first = min(first, reported[0])
+        last = max(last_closed, reported[-1]) if reported else last_closed
         period_values: list[dict[str, Decimal | None]] = []
         previous_statuses: dict[str, str] | None = None
         runs: dict[str, list[str]] = {}
-        for p in _periods_between(reported[0], reported[-1]):
+        for p in _periods_between(first, last) if first <= last else ():
             contract = _contract_for(vcontracts, p)
             if contract is None:
                 period_values, previous_statuses, runs = [], None, {}
                 continue
+            report = reports.get(p)
+            due_key = (vendor.organization_id, p, contract.report_due_business_day)
+            due = due_dates.get(due_key)
+            if due is None:
+                due = due_dates[due_key] = bd.report_due_date(
+                    p, contract.report_due_business_day, holidays
+                )
+            if report is None and not bd.is_late(today, due):
+                continue  # not due yet: measured once its due day has passed
             ctx = contexts.get(contract.pk)
             if ctx is None:
                 terms = contract_terms(terms_by_contract.get(contract.pk, []))
@@ -380,21 +436,16 @@ def _evaluate_and_write(
                     json.dumps(
                         {
                             "vendor": [vendor.pk, vendor.slug, vendor.name],
-                            "contract": ctx.snapshot,
+                            "contract": {
+                                k: v for k, v in ctx.snapshot.items() if k not in NOT_AN_INPUT
+                            },
                             "terms": ctx.term_dicts,
                         },
                         sort_keys=True,
                     ).encode()
                 ).digest()
-            report = reports.get(p)
             # field -> (value, stated_value, recomputed_value, insufficient_data, volume)
             values: dict[str, tuple[Any, ...]] = report["values"] if report else {}
-            due_key = (p, contract.report_due_business_day)
-            due = due_dates.get(due_key)
-            if due is None:
-                due = due_dates[due_key] = bd.report_due_date(
-                    p, contract.report_due_business_day, holidays
-                )
             if report is not None:
                 received_on = report["received_at"].astimezone(tz).date()
                 late = bd.is_late(received_on, due)
@@ -417,6 +468,18 @@ def _evaluate_and_write(
                 history=history,
             )
             statuses = result.statuses()
+            status_by_period[p] = statuses
+            # Breach runs through this period; a run reaching the contract's threshold raises
+            # the termination right (once per run).
+            runs_before = runs
+            runs, reached = rm.breach_runs_through(
+                period=p,
+                statuses=statuses,
+                previous_runs=runs_before,
+                threshold=contract.termination_consecutive_breaches,
+            )
+            raised.extend((contract, code, run) for code, run in reached)
+            rights_through = [{"kpi": code, "periods": run} for _, code, run in raised]
             payments = raw.get("payments")
             claims = raw.get("claims_submitted")
             fee = pricing.period_fee(ctx.pricing, payments=payments, claims_submitted=claims)
@@ -446,6 +509,7 @@ def _evaluate_and_write(
                         late,
                         due,
                         sorted(history.items()),
+                        [(r["kpi"], r["periods"]) for r in rights_through],
                     )
                 ).encode()
             )
@@ -465,7 +529,7 @@ def _evaluate_and_write(
                         period_end=_bounds(p)[1],
                         statuses=statuses,
                         previous_statuses=previous_statuses,
-                        breach_runs=runs,
+                        breach_runs=runs_before,
                         items=items,
                         rules=ctx.rules,
                     )
@@ -481,9 +545,6 @@ def _evaluate_and_write(
                                 vendor.name,
                             )
                     changed = {id(c.item) for c in step.changes}
-                    for code, run in step.terminations:
-                        pending.rights.append((contract, code, run))
-                        rights.append({"id": None, "kpi": code, "periods": run})
                     through[vendor_id] = p
                 else:
                     changed = set()
@@ -509,11 +570,7 @@ def _evaluate_and_write(
                         else _money(pricing.at_risk_amount(fee, contract.at_risk_percent))
                     ),
                     "breached_weight": str(result.breached_weight),
-                    "termination_rights": [
-                        {"kpi": r["kpi"], "periods": r["periods"]}
-                        for r in rights
-                        if r["periods"][-1] <= p
-                    ],
+                    "termination_rights": rights_through,
                 }
                 card = {
                     "organization_id": vendor.organization_id,
@@ -563,16 +620,58 @@ def _evaluate_and_write(
                     for k in result.kpis
                 ]
                 pending.scorecards.append((card, kpi_rows, remediation_rows))
+                if existing is not None:
+                    pending.replaced.append((existing[0], card))
             # History for the next period, whether or not this one was written.
             period_values.append({k.term.code: k.value for k in result.kpis})
-            runs = {
-                code: ([*runs.get(code, []), p] if status == ev.BREACH else [])
-                for code, status in statuses.items()
-            }
             previous_statuses = statuses
+        _reconcile_rights(
+            pending,
+            stored=rights_by_vendor.get(vendor_id, []),
+            raised=raised,
+            status_by_period=status_by_period,
+            catalog=catalog,
+        )
 
     _write(pending, now=now, summary=summary, catalog=catalog)
+    rescore_service.rescore_done(ids=answered)
     return pending
+
+
+def _reconcile_rights(
+    pending: _Pending,
+    *,
+    stored: list[dict[str, Any]],
+    raised: list[tuple[Contract, str, list[str]]],
+    status_by_period: dict[str, dict[str, str]],
+    catalog: dict[str, KPIDefinition],
+) -> None:
+    """Raise the runs not stored yet; withdraw stored rights whose run no longer holds (its
+    months were re-reported or re-scored), naming the month that broke it."""
+    computed = {(c.pk, code, tuple(run)) for c, code, run in raised}
+    have = {(r["contract"], r["kpi"], tuple(r["periods"])) for r in stored}
+    for contract, code, run in raised:
+        if (contract.pk, code, tuple(run)) not in have:
+            pending.rights.append((contract, code, run))
+    for right in stored:
+        if (right["contract"], right["kpi"], tuple(right["periods"])) in computed:
+            continue
+        code = right["kpi"]
+        broken = [
+            f"{p} is {status_by_period[p].get(code, 'not evaluated')}"
+            if p in status_by_period
+            else f"{p} is not evaluated"
+            for p in right["periods"]
+            if status_by_period.get(p, {}).get(code) != ev.BREACH
+        ]
+        name = catalog[code].name if code in catalog else code
+        pending.withdrawn.append(
+            (
+                right["id"],
+                f"Withdrawn on re-scoring: {name} is no longer in breach in every period of "
+                f"{', '.join(right['periods'])} ({'; '.join(broken) or 'the contract changed'}).",
+            )
+        )
 
 
 def _write(
@@ -654,7 +753,15 @@ def _write(
     )
     pending.right_ids = db.insert_rows_returning_ids(
         TerminationRight,
-        ["organization_id", "contract_id", "vendor_id", "kpi_id", "periods", "raised_at"],
+        [
+            "organization_id",
+            "contract_id",
+            "vendor_id",
+            "kpi_id",
+            "periods",
+            "raised_at",
+            "withdrawn_reason",
+        ],
         [
             (
                 contract.organization_id,
@@ -663,10 +770,15 @@ def _write(
                 catalog[code].pk,
                 periods,
                 now,
+                "",
             )
             for contract, code, periods in pending.rights
         ],
     )
+    for right_id, reason in pending.withdrawn:
+        TerminationRight.objects.filter(pk=right_id, withdrawn_at__isnull=True).update(
+            withdrawn_at=now, withdrawn_reason=reason
+        )
     cards = [card for card, _, _ in pending.scorecards]
     for card, _, remediation_rows in pending.scorecards:
         card["snapshot"]["remediations"] = [
@@ -689,6 +801,7 @@ def _write(
     summary.escalated += sum(1 for c in pending.events if c.to_status == rm.ESCALATED)
     summary.closed += sum(1 for c in pending.events if c.to_status == rm.CLOSED)
     summary.termination_rights += len(pending.right_ids)
+    summary.withdrawn_rights += len(pending.withdrawn)
 
 
 def _notify(
@@ -765,3 +878,22 @@ def evaluate_reports(*, report_ids: list[int]) -> EvaluationSummary:
     if not vendor_ids:
         return EvaluationSummary()
     return evaluate(vendor_ids=vendor_ids)
+
+
+def rescore_pending(
+    *, pending_ids: list[int] | None = None, today: dt.date | None = None
+) -> EvaluationSummary:
+    """Re-evaluate the vendors of pending re-scoring rows (the given ones, or all) and delete
+    the rows done; only scorecards whose inputs changed get new revisions."""
+    rows = vendor_selectors.pending_rescores(ids=pending_ids)
+    if not rows:
+        return EvaluationSummary()
+    # The run answers (deletes) every row of these vendors written before it read its inputs.
+    return evaluate(vendor_ids=sorted({vendor_id for _, vendor_id in rows}), today=today)
+
+
+def evaluate_daily(*, today: dt.date | None = None) -> EvaluationSummary:
+    """The daily run: every month of every contract in force is measured once its report is
+    due (a missing report gets a scorecard of not-reported KPIs), and re-scoring rows a lost
+    message left behind are done. Idempotent: a second run the same day issues nothing."""
+    return evaluate(today=today)

@@ -19,6 +19,13 @@ from vendors.models import Role
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_rescoring(settings):
+    """These tests build scorecards directly (make_scorecard), not by evaluation: the contracts
+    they create queue no re-scoring, which would issue scorecards of its own on commit."""
+    settings.RESCORE_TASK = ""
+
+
 def media(settings) -> Path:
     return Path(settings.MEDIA_ROOT)
 

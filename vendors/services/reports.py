@@ -26,7 +26,6 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from vendors import bulk, periods
 from vendors.ingest.checks import Evaluation, evaluate_columns, evaluate_records
@@ -49,6 +48,8 @@ from vendors.models import (
     SLATerm,
     Vendor,
 )
+
+from .rescore import rescore_request
 
 logger = logging.getLogger(__name__)
 STORED_DECIMALS = Decimal("0.000001")  # ReportValue keeps six decimals
@@ -299,20 +300,6 @@ def _insert_values(report_ids: list[int], evaluation: Evaluation) -> None:
         }
         groups.append((mapping, i))
     bulk.insert_unpivoted(ReportValue, "report", report_ids, columns, groups)
-
-
-def _queue_evaluations(report_ids: list[int]) -> None:
-    """After commit: queue ONE evaluation task carrying every stored report's id (the task path
-    is a setting); one message per report cost seconds for a 10,000-row network file."""
-    path = settings.REPORT_STORED_TASK
-    if not path or not report_ids:
-        return
-    try:
-        task = import_string(path)
-        task.delay(list(report_ids))
-    except Exception:
-        # The reports are committed; `manage.py evaluate` rebuilds what a lost message missed.
-        logger.exception("Could not queue the evaluation of reports %s", report_ids)
 
 
 @dataclass
@@ -629,5 +616,10 @@ def _store(
     except BaseException:
         upload.file.delete(save=False)  # nothing of a refused or failed store is kept
         raise
-    transaction.on_commit(lambda: _queue_evaluations(ids))
+    # In this transaction: the vendors' periods from the earliest stored are re-scored after
+    # commit, by one task for the whole file.
+    rescore_request(
+        vendors=[(organization.pk, vendor_id, period) for vendor_id, period in keys],
+        reason="report stored",
+    )
     return IngestResult(upload, ids)
