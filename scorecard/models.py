@@ -21,6 +21,11 @@ class Status(models.TextChoices):
     NOT_REPORTED = "not_reported", "not reported"
 
 
+REPORT_ON_TIME = "on_time"
+REPORT_LATE = "late"
+REPORT_MISSING = "missing"
+
+
 class Scorecard(models.Model):
     """The evaluation of one contract for one period, in one revision."""
 
@@ -76,6 +81,14 @@ class Scorecard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vendor} {self.period} r{self.revision}"
+
+    @property
+    def report_status(self) -> str:
+        """How the period's report came: ``on_time``; ``late`` (received after its due day);
+        ``missing`` (none by its due day: the evaluation scored its KPIs not reported)."""
+        if self.report_late:
+            return REPORT_MISSING if self.report_id is None else REPORT_LATE
+        return REPORT_ON_TIME
 
 
 class ScorecardKPI(models.Model):

@@ -402,6 +402,13 @@ def rescoring_vendor_ids(*, organization_id: int | None = None) -> set[int]:
     return set(qs.values_list("vendor_id", flat=True).distinct())
 
 
+def rescoring_reasons(*, vendor_id: int) -> list[str]:
+    """What is still being re-scored for a vendor: each pending change's reason, once, oldest
+    first (empty when nothing is pending)."""
+    reasons = PendingRescore.objects.filter(vendor_id=vendor_id).order_by("id")
+    return list(dict.fromkeys(reasons.values_list("reason", flat=True)))
+
+
 def pending_rescores(
     *, ids: list[int] | None = None, vendor_ids: list[int] | None = None
 ) -> list[tuple[int, int]]:

@@ -335,9 +335,11 @@ def _evaluate_and_write(
     ):
         current[(vendor_id, p)] = (sid, contract_id, sha)
         through[vendor_id] = max(through.get(vendor_id, p), p)
+    # Revisions count per vendor and period: an amendment's scorecard supersedes the old
+    # version's as the next revision of the same month.
     max_revision = {
-        (row["contract_id"], row["period"]): row["top"]
-        for row in scope.values("contract_id", "period").annotate(top=Max("revision"))
+        (row["vendor_id"], row["period"]): row["top"]
+        for row in scope.values("vendor_id", "period").annotate(top=Max("revision"))
     }
 
     items_by_vendor: dict[int, list[rm.Item]] = defaultdict(list)
@@ -553,8 +555,8 @@ def _evaluate_and_write(
                         item.status not in rm.TERMINAL or id(item) in changed
                     ):
                         remediation_rows.append((item, _item_state(item)))
-                rev = max_revision.get((contract.pk, p), 0) + 1
-                max_revision[(contract.pk, p)] = rev
+                rev = max_revision.get((vendor_id, p), 0) + 1
+                max_revision[(vendor_id, p)] = rev
                 if existing is not None:
                     pending.superseded.append(existing[0])
                 snapshot = {
