@@ -145,3 +145,38 @@ class ReportFindingAdmin(admin.ModelAdmin):
 
     list_display = ("report", "code", "field", "message")
     list_filter = ("code",)
+
+
+@admin.register(models.Holiday)
+class HolidayAdmin(SimpleHistoryAdmin):
+    """An organization's holidays; saved through the holiday services, so a change re-scores."""
+
+    list_display = ("organization", "date", "name")
+    list_filter = ("organization",)
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        from .services import holidays
+
+        if change:  # a date moved: the old one is removed, the new one added
+            old = models.Holiday.objects.get(pk=obj.pk)
+            holidays.holiday_remove(organization=old.organization, date=old.date)
+        created = holidays.holiday_add(organization=obj.organization, date=obj.date, name=obj.name)
+        obj.pk = created.pk
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        from .services import holidays
+
+        holidays.holiday_remove(organization=obj.organization, date=obj.date)
+
+
+@admin.register(models.PendingRescore)
+class PendingRescoreAdmin(admin.ModelAdmin):
+    """Re-scoring still pending (read-only: the re-scoring task deletes what it did)."""
+
+    list_display = ("vendor", "from_period", "reason", "created_at")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

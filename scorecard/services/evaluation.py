@@ -78,6 +78,7 @@ class EvaluationSummary:
     closed: int = 0
     termination_rights: int = 0
     withdrawn_rights: int = 0
+    withdrawn_scorecards: int = 0
     pdfs_queued: int = 0
     notifications: int = 0
     scorecard_ids: list[int] = field(default_factory=list)
@@ -213,13 +214,15 @@ class _Pending:
     """Rows to write at the end of the run."""
 
     superseded: list[int] = field(default_factory=list)
+    withdrawn: list[tuple[int, str]] = field(default_factory=list)  # (right id, reason)
     scorecards: list[tuple[dict[str, Any], list[tuple], list[tuple[rm.Item, dict]]]] = field(
         default_factory=list
     )
     new_items: list[tuple[rm.Item, Contract, int, int]] = field(default_factory=list)
     events: list[rm.Change] = field(default_factory=list)
     rights: list[tuple[Contract, str, list[str]]] = field(default_factory=list)
-    withdrawn: list[tuple[int, str]] = field(default_factory=list)  # (right id, reason)
+    # Current scorecards of months no contract covers any more (a contract was shortened).
+    uncovered: list[int] = field(default_factory=list)
     # (superseded scorecard id, the card replacing it) for re-rendering PDFs
     replaced: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     # Organization id and vendor name of every item an event moved (for the messages).
@@ -323,17 +326,19 @@ def _evaluate_and_write(
     for r in vendor_selectors.current_report_data(vendor_ids=vendor_ids):
         reports_by_vendor[r["vendor_id"]][r["period"]] = r
 
-    current: dict[tuple[int, str], tuple[int, int, str]] = {}
+    current: dict[tuple[int, str], tuple[int, int, str, int | None]] = {}
+    current_of: dict[int, dict[str, int]] = defaultdict(dict)
     through: dict[int, str] = {}
     scope = (
         Scorecard.objects.all()
         if vendor_ids is None
         else Scorecard.objects.filter(vendor_id__in=vids)
     )
-    for sid, contract_id, vendor_id, p, sha in scope.filter(is_current=True).values_list(
-        "id", "contract_id", "vendor_id", "period", "inputs_sha256"
+    for sid, contract_id, vendor_id, p, sha, report_id in scope.filter(is_current=True).values_list(
+        "id", "contract_id", "vendor_id", "period", "inputs_sha256", "report_id"
     ):
-        current[(vendor_id, p)] = (sid, contract_id, sha)
+        current[(vendor_id, p)] = (sid, contract_id, sha, report_id)
+        current_of[vendor_id][p] = sid
         through[vendor_id] = max(through.get(vendor_id, p), p)
     # Revisions count per vendor and period: an amendment's scorecard supersedes the old
     # version's as the next revision of the same month.
@@ -404,6 +409,7 @@ def _evaluate_and_write(
         period_values: list[dict[str, Decimal | None]] = []
         previous_statuses: dict[str, str] | None = None
         runs: dict[str, list[str]] = {}
+        measured: set[str] = set()
         for p in _periods_between(first, last) if first <= last else ():
             contract = _contract_for(vcontracts, p)
             if contract is None:
@@ -418,6 +424,7 @@ def _evaluate_and_write(
                 )
             if report is None and not bd.is_late(today, due):
                 continue  # not due yet: measured once its due day has passed
+            measured.add(p)
             ctx = contexts.get(contract.pk)
             if ctx is None:
                 terms = contract_terms(terms_by_contract.get(contract.pk, []))
@@ -525,7 +532,13 @@ def _evaluate_and_write(
                 summary.unchanged += 1
             if write:
                 remediation_rows: list[tuple[rm.Item, dict]] = []
-                if vendor_id not in through or p > through[vendor_id]:
+                # Remediation steps through each period once, in order; a month first measured
+                # as missing steps again when its report arrives (its statuses are new facts).
+                if (
+                    vendor_id not in through
+                    or p > through[vendor_id]
+                    or (existing is not None and existing[3] is None and report is not None)
+                ):
                     step = rm.step(
                         period=p,
                         period_end=_bounds(p)[1],
@@ -547,7 +560,7 @@ def _evaluate_and_write(
                                 vendor.name,
                             )
                     changed = {id(c.item) for c in step.changes}
-                    through[vendor_id] = p
+                    through[vendor_id] = max(through.get(vendor_id, p), p)
                 else:
                     changed = set()
                 for item in items:
@@ -627,6 +640,11 @@ def _evaluate_and_write(
             # History for the next period, whether or not this one was written.
             period_values.append({k.term.code: k.value for k in result.kpis})
             previous_statuses = statuses
+        pending.uncovered.extend(
+            sid
+            for p, sid in current_of.get(vendor_id, {}).items()
+            if p not in measured and (period is None or p == period)
+        )
         _reconcile_rights(
             pending,
             stored=rights_by_vendor.get(vendor_id, []),
@@ -684,8 +702,8 @@ def _write(
     catalog: dict[str, KPIDefinition],
 ) -> None:
     """Store everything the run decided, in bulk, in one transaction."""
-    if pending.superseded:
-        Scorecard.objects.filter(pk__in=pending.superseded).update(
+    if pending.superseded or pending.uncovered:
+        Scorecard.objects.filter(pk__in=pending.superseded + pending.uncovered).update(
             is_current=False, superseded_at=now
         )
     created_at = timezone.now()  # what auto_now_add would set
@@ -804,6 +822,7 @@ def _write(
     summary.closed += sum(1 for c in pending.events if c.to_status == rm.CLOSED)
     summary.termination_rights += len(pending.right_ids)
     summary.withdrawn_rights += len(pending.withdrawn)
+    summary.withdrawn_scorecards += len(pending.uncovered)
 
 
 def _notify(

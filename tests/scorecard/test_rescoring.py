@@ -12,7 +12,7 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
-from scorecard.models import Job, JobStatus, Scorecard, TerminationRight
+from scorecard.models import Job, JobStatus, RemediationItem, Scorecard, TerminationRight
 from scorecard.services import jobs
 from scorecard.services.evaluation import evaluate
 from scorecard.views import reads
@@ -276,3 +276,28 @@ def test_a_change_that_rolls_back_asks_for_nothing(acme):
             flat_monthly_fee=D("1000"),
         )
     assert not PendingRescore.objects.exists()
+
+
+def test_a_late_report_for_a_month_measured_missing_opens_its_remediation(org, committing):
+    with committing():
+        contract = ContractFactory(vendor__organization=org, start_date=dt.date(2026, 3, 1))
+    assert [c.report_status for c in Scorecard.objects.order_by("period")] == ["missing"] * 2
+    with committing():
+        send(contract.vendor, "2026-03", "60", received_day=18)  # after its due day (14 April)
+    march = Scorecard.objects.get(period="2026-03", is_current=True)
+    assert (march.revision, march.report_status) == (2, "late")
+    item = RemediationItem.objects.get(contract=contract)
+    assert (item.kpi.code, item.opened_period, item.cure_deadline) == (
+        "days_in_ar",
+        "2026-03",
+        dt.date(2026, 5, 30),
+    )
+
+
+def test_months_a_shortened_contract_no_longer_covers_keep_no_current_scorecard(acme, committing):
+    with committing():
+        services.contract_update(contract=acme, end_date=dt.date(2026, 2, 28))
+    assert revisions() == {"2026-01": 1, "2026-02": 1}
+    assert (
+        Scorecard.objects.filter(period__in=["2026-03", "2026-04"], is_current=False).count() == 2
+    )
