@@ -140,7 +140,7 @@ def _row(period: str, values: list[Decimal | int]) -> str:
 
 
 def history_rows(slug: str) -> list[tuple[str, str]]:
-    """Eleven months of a demo vendor as (period, CSV row); Summit RCM slides from meets to breach."""
+    """Eleven months of a demo vendor as (period, CSV row); Summit RCM slides into breach."""
     rows = []
     for i, period in enumerate(HISTORY):
         step = Decimal(i)
