@@ -27,6 +27,9 @@ DEMO_USERS = [
     ("viewer", Role.VIEWER, False),
 ]
 CONTRACT_START = dt.date(2025, 11, 1)
+# The demo's twelve months end with 2026-10: every month of a contract in force is measured
+# once due, so an open-ended contract would show every later month as a missing report.
+CONTRACT_END = dt.date(2026, 10, 31)
 
 
 @dataclass(frozen=True)
@@ -153,7 +156,11 @@ def demo_setup() -> Organization:
             )
         if not Contract.objects.filter(vendor=vendor).exists():
             services.contract_create(
-                organization=org, vendor=vendor, start_date=CONTRACT_START, **demo.pricing
+                organization=org,
+                vendor=vendor,
+                start_date=CONTRACT_START,
+                end_date=CONTRACT_END,
+                **demo.pricing,
             )
     return org
 

@@ -25,6 +25,8 @@ def test_demo_story(mailoutbox):
     summary = evaluate(today=dt.date(2026, 11, 23))
     assert summary.issued == 36  # 3 vendors x 12 months, harbor's unsent 2026-05 included
     assert evaluate(today=dt.date(2026, 11, 23)).issued == 0  # a second run changes nothing
+    # The contracts end with the demo's twelve months: later days measure nothing more.
+    assert evaluate(today=dt.date(2027, 6, 1)).issued == 0
 
     current = ScorecardKPI.objects.filter(scorecard__is_current=True)
     assert set(current.values_list("status", flat=True)) == {
