@@ -640,6 +640,7 @@ def _evaluate_and_write(
             # History for the next period, whether or not this one was written.
             period_values.append({k.term.code: k.value for k in result.kpis})
             previous_statuses = statuses
+        _withdraw_items(pending, items=items, status_by_period=status_by_period, catalog=catalog)
         pending.uncovered.extend(
             sid
             for p, sid in current_of.get(vendor_id, {}).items()
@@ -656,6 +657,38 @@ def _evaluate_and_write(
     _write(pending, now=now, summary=summary, catalog=catalog)
     rescore_service.rescore_done(ids=answered)
     return pending
+
+
+def _withdraw_items(
+    pending: _Pending,
+    *,
+    items: list[rm.Item],
+    status_by_period: dict[str, dict[str, str]],
+    catalog: dict[str, KPIDefinition],
+) -> None:
+    """Withdraw (waive, by the system, with the reason) a stored open breach item whose opening
+    month is no longer a breach in the newest statuses and whose KPI breaches in no later month:
+    it was opened on a report or term that has since been replaced."""
+    for item in items:
+        if item.ref is None or item.kind != rm.BREACH_KIND or item.status in rm.TERMINAL:
+            continue
+        opening = status_by_period.get(item.opened_period, {}).get(item.kpi_code)
+        if opening is None or opening == ev.BREACH:
+            continue
+        if any(
+            statuses.get(item.kpi_code) == ev.BREACH
+            for p, statuses in status_by_period.items()
+            if p > item.opened_period
+        ):
+            continue  # a later breach still needs the item
+        name = catalog[item.kpi_code].name if item.kpi_code in catalog else item.kpi_code
+        reason = (
+            f"Withdrawn on re-scoring: {name} is {opening} in {item.opened_period}, the breach "
+            "that opened this item, and in breach in no later period."
+        )
+        pending.events.append(rm.Change(item, item.status, rm.WAIVED, reason, item.opened_period))
+        item.status = rm.WAIVED
+        item.touched = True
 
 
 def _reconcile_rights(

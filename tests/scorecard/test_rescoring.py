@@ -301,3 +301,34 @@ def test_months_a_shortened_contract_no_longer_covers_keep_no_current_scorecard(
     assert (
         Scorecard.objects.filter(period__in=["2026-03", "2026-04"], is_current=False).count() == 2
     )
+
+
+def test_months_re_reported_out_of_breach_withdraw_their_item_and_right(org, acme, committing):
+    item = RemediationItem.objects.get(contract=acme)
+    # Opened in January, verifying since April met.
+    assert (item.kpi.code, item.opened_period, item.status) == (
+        "days_in_ar",
+        "2026-01",
+        "verifying",
+    )
+    header = HEADER
+    rows = "".join(f"{p},96,7,38,97,40,1.5,100000\n" for p in ("2026-01", "2026-02", "2026-03"))
+    with committing():
+        report_ingest(  # a corrected quarter: days in A/R met all along
+            organization=org,
+            vendor=acme.vendor,
+            content=(header + rows).encode(),
+            file_name="corrected-q1.csv",
+            received_at=dt.datetime(2026, 5, 18, 9, tzinfo=dt.UTC),
+        )
+    item.refresh_from_db()
+    assert item.status == "waived"
+    assert [(e.from_status, e.to_status, e.actor, e.reason) for e in item.events.all()][-1] == (
+        "verifying",
+        "waived",
+        None,
+        "Withdrawn on re-scoring: Days in accounts receivable is meets in 2026-01, the breach "
+        "that opened this item, and in breach in no later period.",
+    )
+    assert reads.open_remediations(org).count() == 0
+    assert TerminationRight.objects.get().withdrawn_at is not None
