@@ -1,4 +1,4 @@
-"""Evaluation: build scorecard snapshots and remediation state from stored reports.
+"""Evaluation: build scorecard snapshots and remediation state from contracts and reports.
 
 Batch by design: everything is loaded with a few queries, every vendor's periods are evaluated in
 order in memory (remediation depends on history), and the results are written with bulk inserts
@@ -252,9 +252,13 @@ def evaluate(
 ) -> EvaluationSummary:
     """(Re)build scorecards and remediation state for the given vendors (all when None).
 
-    ``period`` limits which period's scorecard is written (history is still read); ``today``
-    decides whether a missing report is late and which cure deadlines are near. Remediation moves
-    only for periods newer than the vendor's last evaluated one, so a rerun never counts twice.
+    Every month of a contract in force is measured from the contract's first month to the last
+    month whose report is due on ``today`` (a missing report: not-reported KPIs). ``period``
+    limits which period's scorecard is written (history is still read). Remediation moves for
+    periods newer than the vendor's last evaluated one, and for a month first measured as missing
+    once its report arrives, so a rerun never counts twice. Termination rights and open breach
+    items follow the newest statuses. Re-scoring rows of these vendors written before the run
+    read its inputs are answered (deleted); PDFs of re-issued revisions are queued after commit.
     """
     today = today or timezone.localdate()
     summary = EvaluationSummary()

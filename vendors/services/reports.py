@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 import posixpath
 from collections import defaultdict
 from collections.abc import Sequence
@@ -51,7 +50,6 @@ from vendors.models import (
 
 from .rescore import rescore_request
 
-logger = logging.getLogger(__name__)
 STORED_DECIMALS = Decimal("0.000001")  # ReportValue keeps six decimals
 BATCH_SIZE = 5000
 ATTEMPTS = 3  # a concurrent upload of the same period is retried after an integrity error
