@@ -11,11 +11,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-MEETS = "meets"
-WATCH = "watch"
-BREACH = "breach"
-INSUFFICIENT_DATA = "insufficient_data"
-NOT_REPORTED = "not_reported"
+from scorecard.models import Status
+
+# The status vocabulary is the model's choices (one home); plain strings here, for speed.
+MEETS: str = Status.MEETS.value
+WATCH: str = Status.WATCH.value
+BREACH: str = Status.BREACH.value
+INSUFFICIENT_DATA: str = Status.INSUFFICIENT_DATA.value
+NOT_REPORTED: str = Status.NOT_REPORTED.value
 STATUSES = (MEETS, WATCH, BREACH, INSUFFICIENT_DATA, NOT_REPORTED)
 
 HIGHER = "higher"

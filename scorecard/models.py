@@ -22,6 +22,11 @@ class Status(models.TextChoices):
     NOT_REPORTED = "not_reported", "not reported"
 
 
+REPORT_ON_TIME = "on_time"
+REPORT_LATE = "late"
+REPORT_MISSING = "missing"
+
+
 class Scorecard(models.Model):
     """The evaluation of one contract for one period, in one revision."""
 
@@ -77,6 +82,14 @@ class Scorecard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vendor} {self.period} r{self.revision}"
+
+    @property
+    def report_status(self) -> str:
+        """How the period's report came: ``on_time``; ``late`` (received after its due day);
+        ``missing`` (none by its due day: the evaluation scored its KPIs not reported)."""
+        if self.report_late:
+            return REPORT_MISSING if self.report_id is None else REPORT_LATE
+        return REPORT_ON_TIME
 
 
 class ScorecardKPI(models.Model):
@@ -214,12 +227,22 @@ class TerminationRight(models.Model):
     periods = models.JSONField(help_text="The consecutive breach periods that raised it.")
     raised_at = models.DateTimeField()
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When re-scoring showed the breach run no longer holds (the row is kept).",
+    )
+    withdrawn_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-raised_at"]
         constraints = [
+            # One raised (not withdrawn) right per run; a run that forms again after a
+            # withdrawal is raised again as a new row, so the history keeps both.
             models.UniqueConstraint(
-                fields=["contract", "kpi", "periods"], name="termination_right_unique"
+                fields=["contract", "kpi", "periods"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="termination_right_unique",
             )
         ]
 

@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from scorecard.evaluation import BREACH, MEETS, WATCH
+
 OPEN = "open"
 ACTION_PLAN_RECEIVED = "action_plan_received"
 IN_PROGRESS = "in_progress"
@@ -122,6 +124,26 @@ class StepResult:
     breach_runs: dict[str, list[str]] = field(default_factory=dict)
 
 
+def breach_runs_through(
+    *,
+    period: str,
+    statuses: Mapping[str, str],
+    previous_runs: Mapping[str, list[str]],
+    threshold: int,
+) -> tuple[dict[str, list[str]], list[tuple[str, list[str]]]]:
+    """THE termination-right rule: each KPI's run of consecutive breach periods through
+    ``period``, and the runs that reach ``threshold`` in it (raised once per run, when the run
+    reaches the threshold), in KPI code order."""
+    runs: dict[str, list[str]] = {}
+    raised: list[tuple[str, list[str]]] = []
+    for code in sorted(statuses):
+        run = [*previous_runs.get(code, []), period] if statuses[code] == BREACH else []
+        runs[code] = run
+        if run and len(run) == threshold:
+            raised.append((code, list(run)))
+    return runs, raised
+
+
 def _open(items: list[Item], result: StepResult, item: Item, reason: str) -> None:
     items.append(item)
     result.opened.append(item)
@@ -155,7 +177,7 @@ def step(
         if item.status in TERMINAL or item.kpi_code not in statuses:
             continue
         status = statuses[item.kpi_code]
-        if status == "meets":
+        if status == MEETS:
             item.meeting_streak += 1
             item.touched = True
             if item.status in (OPEN, ACTION_PLAN_RECEIVED, IN_PROGRESS, ESCALATED):
@@ -202,14 +224,14 @@ def step(
     open_codes = {code for code, _ in open_by_kind}
     for code in sorted(statuses):
         status = statuses[code]
-        if status == "breach" and (code, BREACH_KIND) not in open_by_kind:
+        if status == BREACH and (code, BREACH_KIND) not in open_by_kind:
             deadline = period_end + dt.timedelta(days=rules.cure_period_days)
             opened = Item(code, BREACH_KIND, OPEN, period, deadline, touched=True)
             _open(items, result, opened, f"Breach in {period}; cure by {deadline.isoformat()}.")
         elif (
-            status == "watch"
+            status == WATCH
             and previous_statuses is not None
-            and previous_statuses.get(code) == "watch"
+            and previous_statuses.get(code) == WATCH
             and code not in open_codes
         ):
             opened = Item(code, ROOT_CAUSE_REVIEW, OPEN, period, None, touched=True)
@@ -220,9 +242,10 @@ def step(
                 f"Watch two periods in a row (through {period}): root-cause review.",
             )
 
-        run = [*breach_runs.get(code, []), period] if status == "breach" else []
-        result.breach_runs[code] = run
-        # Raised once per run of consecutive breaches, when the run reaches the threshold.
-        if run and len(run) == rules.termination_consecutive_breaches:
-            result.terminations.append((code, list(run)))
+    result.breach_runs, result.terminations = breach_runs_through(
+        period=period,
+        statuses=statuses,
+        previous_runs=breach_runs,
+        threshold=rules.termination_consecutive_breaches,
+    )
     return result

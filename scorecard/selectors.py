@@ -111,10 +111,11 @@ def kpi_payload(row: ScorecardKPI) -> dict[str, Any]:
     }
 
 
-def scorecard_payload(card: Scorecard) -> dict[str, Any]:
+def scorecard_payload(card: Scorecard, *, rescoring: bool = False) -> dict[str, Any]:
     """A scorecard as issued, JSON-ready: the same fields in the API, the CLI and the PDF.
 
-    Built from the scorecard's own rows and frozen snapshot only.
+    Built from the scorecard's own rows and frozen snapshot only, plus ``rescoring``: True while
+    an input change is still being re-scored for its vendor (a newer revision may follow).
     """
     snap = card.snapshot or {}
     vendor = snap.get("vendor") or {}
@@ -133,6 +134,7 @@ def scorecard_payload(card: Scorecard) -> dict[str, Any]:
         "findings": snap.get("findings", []),
         "report": report,
         "report_late": card.report_late,
+        "report_status": card.report_status,
         "report_due_date": card.report_due_date.isoformat() if card.report_due_date else None,
         "currency": card.currency,
         "fee": fixed2(card.fee),
@@ -145,6 +147,7 @@ def scorecard_payload(card: Scorecard) -> dict[str, Any]:
         "contract": contract,
         "remediations": snap.get("remediations", []),
         "termination_rights": snap.get("termination_rights", []),
+        "rescoring": rescoring,
     }
 
 
@@ -212,12 +215,18 @@ def remediation_payload(item: RemediationItem) -> dict[str, Any]:
 
 
 def termination_rights_for(
-    *, user: AnyUser | None = None, organization: Organization | None = None
+    *,
+    user: AnyUser | None = None,
+    organization: Organization | None = None,
+    include_withdrawn: bool = False,
 ) -> QuerySet[TerminationRight]:
-    """Raised termination rights, newest first, scoped to a user or an organization."""
+    """Raised termination rights, newest first, scoped to a user or an organization; those
+    withdrawn on re-scoring (kept as history) only when asked."""
     qs = TerminationRight.objects.select_related("vendor", "kpi", "contract").order_by(
         "-raised_at", "-id"
     )
+    if not include_withdrawn:
+        qs = qs.filter(withdrawn_at__isnull=True)
     if user is not None:
         qs = scope_for_user(qs, user)
     if organization is not None:
@@ -241,9 +250,9 @@ def kpi_history(*, scorecard: Scorecard, months: int = 12) -> dict[str, list[Any
     own period), keyed by KPI code, oldest first, from the first period found."""
     # Imported here: the PDF's chart module pulls in matplotlib, which list pages never need.
     from scorecard.charts import TrendPoint
-    from scorecard.pdf.document import previous_periods
+    from vendors.periods import periods_ending
 
-    periods = previous_periods(scorecard.period, months)
+    periods = periods_ending(scorecard.period, months)
     earlier = periods[:-1]
     rows = list(
         ScorecardKPI.objects.filter(

@@ -278,9 +278,15 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
-# The beat schedule lives here (django-celery-beat does not support Django 6.1). Both tasks run
-# daily and are idempotent: job keys and notification keys make repeats no-ops.
+# The beat schedule lives here (django-celery-beat does not support Django 6.1). Every task runs
+# daily and is idempotent: input hashes, job keys and notification keys make repeats no-ops.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Before the PDF batch: every due month measured (missing reports included), leftovers of
+    # re-scoring done.
+    "scorecard-daily-evaluation": {
+        "task": "scorecard.evaluate_daily",
+        "schedule": crontab(hour=5, minute=30),
+    },
     "scorecard-monthly-pdfs": {
         "task": "scorecard.pdf.queue_monthly_batches",
         "schedule": crontab(hour=6, minute=30),
@@ -292,14 +298,17 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 }
 
 # --- Product settings -----------------------------------------------------------------------
-# The task queued (on commit) after a report is stored; a dotted path so that vendors never
-# imports scorecard. It takes one report id.
-REPORT_STORED_TASK = "scorecard.tasks.evaluation.evaluate_reports"
+# The task queued (on commit) after any evaluation input changed (a report stored, a contract,
+# SLA term, KPI or holiday changed); a dotted path so that vendors never imports scorecard. It
+# takes the ids of the pending re-scoring rows the change wrote.
+RESCORE_TASK = "scorecard.tasks.evaluation.rescore_pending"
 REPORT_MAX_UPLOAD_BYTES = env("REPORT_MAX_UPLOAD_BYTES")
 REPORT_MAX_ROWS = env("REPORT_MAX_ROWS")
 DATA_UPLOAD_MAX_MEMORY_SIZE = REPORT_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-SCORECARD_HOLIDAYS = env("SCORECARD_HOLIDAYS")  # ISO dates skipped as business days
+# ISO dates skipped as business days: the holiday list a new organization starts with (each
+# organization then keeps its own, vendors.models.Holiday).
+SCORECARD_HOLIDAYS = env("SCORECARD_HOLIDAYS")
 CHROMIUM_PATH = env.str("CHROMIUM_PATH", default="/usr/bin/chromium")
 
 LOGGING = {

@@ -73,7 +73,7 @@ def records(org: Any, other_org: Any) -> dict[str, Any]:
     acme = contract.vendor
     report(acme, "2026-01", days_in_ar=D("60"), payments=D("250000"), claims_submitted=4000)
     evaluate(vendor_ids=[acme.pk])
-    card = Scorecard.objects.get(vendor=acme)
+    card = Scorecard.objects.get(vendor=acme, period="2026-01")
     secret = ContractFactory(
         vendor__organization=other_org, vendor__slug="secret", vendor__name="Secret B"
     )

@@ -419,7 +419,8 @@ CONTRACT_PRICES = {
 def test_scorecard_money_fields_present_only_for_money_roles(world: World, role: str) -> None:
     client = client_for(world.users[role])
     one = client.get(f"/api/v1/scorecards/{world.card.pk}/").json()
-    [listed] = client.get("/api/v1/scorecards/", {"vendor": "acme"}).json()["results"]
+    listing = client.get("/api/v1/scorecards/", {"vendor": "acme", "period": "2026-01"})
+    [listed] = listing.json()["results"]
     assert listed == one
     assert one["overall_score"] == "80.00" and one["standing"] == "Good"
     assert one["payments"] == "250000" and one["claims_submitted"] == "4000"
@@ -675,8 +676,11 @@ def test_exports_carry_money_columns_only_for_money_roles(world: World) -> None:
     finance = signed_in(world.users["finance"]).get(
         reverse("finance-export", args=["csv"]), {"end": "2026-01"}
     )
+    # the months before January are measured too (no report: no payments, so no fee)
+    missing = [f"Acme,2025-{m:02d},USD,,,,," for m in range(2, 13)]
     assert finance.content.decode("utf-8-sig").splitlines() == [
         "vendor,period,currency,fee,credit,net,effective_rate_percent,cost_per_claim",
+        *missing,
         "Acme,2026-01,USD,15000.00,300.00,14700.00,6.0000,3.7500",
     ]
     breaches = signed_in(world.users["compliance"]).get(

@@ -77,6 +77,7 @@ def test_every_beat_task_is_registered():
 
     schedule = {name: entry["task"] for name, entry in settings.CELERY_BEAT_SCHEDULE.items()}
     assert schedule == {
+        "scorecard-daily-evaluation": "scorecard.evaluate_daily",
         "scorecard-monthly-pdfs": "scorecard.pdf.queue_monthly_batches",
         "scorecard-cure-reminders": "scorecard.send_cure_reminders",
     }

@@ -26,6 +26,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import models, policy, services
 from .services import aliases as alias_services
+from .services import holidays as holiday_services
 
 
 def _refusal_errors(refused: ValidationError) -> dict[str | None, list[str]]:
@@ -557,3 +558,30 @@ class ReportFindingAdmin(FrozenAdmin):
     organization_path = "report__organization"
     list_display = ("report", "code", "field", "message")
     list_filter = ("code",)
+
+
+@admin.register(models.Holiday)
+class HolidayAdmin(PolicyHistoryAdmin):
+    """An organization's holidays; saved through the holiday services, so a change re-scores."""
+
+    list_display = ("organization", "date", "name")
+    list_filter = (("organization", admin.RelatedOnlyFieldListFilter),)
+    fields = ("organization", "date", "name")
+
+    def service_save(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> Model:
+        if change:  # a date moved: the old one is removed, the new one added
+            old = models.Holiday.objects.get(pk=obj.pk)
+            holiday_services.holiday_remove(organization=old.organization, date=old.date)
+        return holiday_services.holiday_add(
+            organization=obj.organization, date=obj.date, name=obj.name
+        )
+
+    def service_delete(self, request: HttpRequest, obj: Any) -> None:
+        holiday_services.holiday_remove(organization=obj.organization, date=obj.date)
+
+
+@admin.register(models.PendingRescore)
+class PendingRescoreAdmin(FrozenAdmin):
+    """Re-scoring still pending (read-only: the re-scoring task deletes what it did)."""
+
+    list_display = ("vendor", "from_period", "reason", "created_at")

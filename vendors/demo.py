@@ -27,6 +27,9 @@ DEMO_USERS = [
     ("viewer", Role.VIEWER, False),
 ]
 CONTRACT_START = dt.date(2025, 11, 1)
+# The demo's twelve months end with 2026-10: every month of a contract in force is measured
+# once due, so an open-ended contract would show every later month as a missing report.
+CONTRACT_END = dt.date(2026, 10, 31)
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,11 @@ def demo_setup() -> Organization:
             )
         if not Contract.objects.filter(vendor=vendor).exists():
             services.contract_create(
-                organization=org, vendor=vendor, start_date=CONTRACT_START, **demo.pricing
+                organization=org,
+                vendor=vendor,
+                start_date=CONTRACT_START,
+                end_date=CONTRACT_END,
+                **demo.pricing,
             )
     return org
 
@@ -172,7 +179,7 @@ def demo_setup() -> Organization:
 #   It never reports coding turnaround. Its 2026-06 report arrives late (2026-07-22); 2026-10
 #   comes as a messy semicolon file plus a denial breakdown that sums to its denied claims.
 # - harbor-coding is steady and excellent, except 2026-03 with only 12 claims submitted
-#   (first-pass and denial rate: insufficient data).
+#   (first-pass and denial rate: insufficient data); its 2026-05 report is never sent (missing).
 DEMO_PERIODS = [
     f"{y}-{m:02d}" for y, m in [(2025, 11), (2025, 12)] + [(2026, m) for m in range(1, 11)]
 ]
@@ -227,6 +234,9 @@ HARBOR = {
 }
 HARBOR["2026-03"] = (12, "100", "0", "31.8", "98.0", "23.0", "0.9")
 HARBOR_XLSX_PERIOD = "2026-09"
+# Harbor never sends its 2026-05 report: the month is measured anyway (every KPI not reported)
+# and shown as a missing report.
+HARBOR_NOT_SENT = "2026-05"
 
 
 def _d(value: object) -> Decimal:
@@ -427,6 +437,8 @@ def _harbor_files() -> list[tuple[str, str, bytes, dt.datetime]]:
     ]
     files = []
     for period, (claims, fpar, denial, dar, ncr, coding, resub) in HARBOR.items():
+        if period == HARBOR_NOT_SENT:
+            continue
         accepted = (_d(claims) * _d(fpar) / 100).quantize(Decimal(1))
         denied = (_d(claims) * _d(denial) / 100).quantize(Decimal(1))
         received = _received(period, 2)

@@ -492,3 +492,45 @@ class DenialBreakdown(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payer} {self.denial_reason}: {self.claims_denied}"
+
+
+class Holiday(models.Model):
+    """A day that is not a business day for one organization (report due dates, batch day)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="holidays"
+    )
+    date = models.DateField()
+    name = models.CharField(max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "date"], name="holiday_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.name}".strip()
+
+
+class PendingRescore(models.Model):
+    """A vendor whose scorecards must be re-issued because an input changed: written in the
+    same transaction as the change, deleted by the re-scoring task once it has re-evaluated."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="pending_rescores"
+    )
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="pending_rescores")
+    from_period = models.CharField(
+        max_length=7, validators=[PERIOD_VALIDATOR], help_text="First period the change affects."
+    )
+    reason = models.CharField(max_length=200, help_text="What changed, e.g. 'contract amended'.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["vendor"], name="pending_rescore_vendor")]
+
+    def __str__(self) -> str:
+        return f"{self.vendor_id} from {self.from_period}: {self.reason}"

@@ -50,11 +50,24 @@ def previous_period(period: str) -> str:
     return period_of(period_start(period) - dt.timedelta(days=1))
 
 
-def periods_between(first: str, last: str) -> list[str]:
-    """Every period from ``first`` to ``last``, both included, in order."""
+def shift_period(period: str, months: int) -> str:
+    """The period ``months`` later (negative: earlier)."""
+    year, month = (int(p) for p in period.split("-"))
+    index = year * 12 + (month - 1) + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def periods_ending(last: str, count: int = 12) -> list[str]:
+    """``count`` consecutive periods ending with ``last``, oldest first."""
+    return [shift_period(last, -i) for i in range(count - 1, -1, -1)]
+
+
+def periods_between(first: str, last: str, *, limit: int | None = None) -> list[str]:
+    """Every period from ``first`` to ``last``, both included, in order (empty when reversed);
+    at most ``limit`` of them when given (a range a person typed)."""
     out: list[str] = []
     current = first
-    while current <= last:
+    while current <= last and (limit is None or len(out) < limit):
         out.append(current)
         current = next_period(current)
     return out

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Prefetch, Q, QuerySet
 
+from . import periods
 from .models import (
     ColumnAlias,
     Contract,
+    Holiday,
     KPIDefinition,
     Membership,
     Organization,
+    PendingRescore,
     Report,
     Role,
     SLATerm,
@@ -119,6 +122,13 @@ class KPICatalog:
             raise KeyError(code)
         return found
 
+    def name(self, organization_id: int, code: str) -> str:
+        """The KPI's name in an organization, or the code itself when it names none."""
+        try:
+            return self.get(organization_id, code).name
+        except KeyError:
+            return code
+
 
 def kpi_catalogs() -> KPICatalog:
     """The whole catalog, every organization's view of it; an internal read, not scoped."""
@@ -170,15 +180,37 @@ def contracts_for_period(*, period_start: dt.date, period_end: dt.date) -> Query
     )
 
 
+def in_force[C: Contract](
+    contracts: Iterable[C], *, first_day: dt.date, last_day: dt.date
+) -> C | None:
+    """THE contract-in-force rule, pure: of one vendor's versions, the one in force on
+    ``last_day``, or else the last one in force on some day from ``first_day`` (a version that
+    ended within the span). For a date, both days are that date; for a period, its bounds."""
+    found = None
+    for c in contracts:
+        overlaps = c.start_date <= last_day and (c.end_date is None or c.end_date >= first_day)
+        if overlaps and (found is None or c.start_date > found.start_date):
+            found = c
+    return found
+
+
 def contract_in_force(*, vendor: Vendor, on: dt.date) -> Contract | None:
     """The vendor's contract version in force on a date, or None."""
-    return (
-        _contracts_with_terms()
-        .filter(vendor=vendor, start_date__lte=on)
-        .exclude(end_date__lt=on)
-        .order_by("-start_date")
-        .first()
+    candidates = (
+        _contracts_with_terms().filter(vendor=vendor, start_date__lte=on).exclude(end_date__lt=on)
     )
+    return in_force(candidates, first_day=on, last_day=on)
+
+
+def contract_for_period(*, vendor: Vendor, period: str) -> Contract | None:
+    """The vendor's contract version that governs a period (``in_force`` over its bounds)."""
+    first_day, last_day = periods.period_bounds(period)
+    candidates = (
+        _contracts_with_terms()
+        .filter(vendor=vendor, start_date__lte=last_day)
+        .exclude(end_date__lt=first_day)
+    )
+    return in_force(candidates, first_day=first_day, last_day=last_day)
 
 
 def vendor_by_slug(*, slug: str, organization_slug: str | None = None) -> Vendor:
@@ -401,3 +433,47 @@ def vendors_lock(*, vendor_ids: list[int] | None = None) -> None:
     if vendor_ids is not None:
         qs = qs.filter(pk__in=vendor_ids)
     list(qs.values_list("pk", flat=True))
+
+
+# --- Holidays and pending re-scoring --------------------------------------------------------
+def holidays_by_organization(*, organization_ids: Iterable[int]) -> dict[int, frozenset[dt.date]]:
+    """Each organization's holidays (days that are not business days), in one query."""
+    found: dict[int, set[dt.date]] = {org_id: set() for org_id in organization_ids}
+    for org_id, day in Holiday.objects.filter(organization_id__in=list(found)).values_list(
+        "organization_id", "date"
+    ):
+        found[org_id].add(day)
+    return {org_id: frozenset(days) for org_id, days in found.items()}
+
+
+def holidays_of(*, organization_id: int) -> frozenset[dt.date]:
+    """One organization's holidays."""
+    return holidays_by_organization(organization_ids=[organization_id])[organization_id]
+
+
+def rescoring_vendor_ids(*, organization_id: int | None = None) -> set[int]:
+    """Vendors with re-scoring still pending (pages and API show "re-scoring...")."""
+    qs = PendingRescore.objects.all()
+    if organization_id is not None:
+        qs = qs.filter(organization_id=organization_id)
+    return set(qs.values_list("vendor_id", flat=True).distinct())
+
+
+def rescoring_reasons(*, vendor_id: int) -> list[str]:
+    """What is still being re-scored for a vendor: each pending change's reason, once, oldest
+    first (empty when nothing is pending)."""
+    reasons = PendingRescore.objects.filter(vendor_id=vendor_id).order_by("id")
+    return list(dict.fromkeys(reasons.values_list("reason", flat=True)))
+
+
+def pending_rescores(
+    *, ids: list[int] | None = None, vendor_ids: list[int] | None = None
+) -> list[tuple[int, int]]:
+    """(row id, vendor id) of pending re-scoring rows (the given ones, or of the given vendors,
+    or all), oldest first."""
+    qs = PendingRescore.objects.order_by("id")
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    if vendor_ids is not None:
+        qs = qs.filter(vendor_id__in=vendor_ids)
+    return list(qs.values_list("pk", "vendor_id"))

@@ -64,7 +64,11 @@ class ScorecardSerializer(serializers.Serializer):
     kpis = ScorecardKPISerializer(many=True)
     findings = serializers.ListField(child=serializers.DictField())
     report = serializers.DictField(allow_null=True)
-    report_late = serializers.BooleanField()
+    report_late = serializers.BooleanField(help_text="True when received late or missing.")
+    report_status = serializers.ChoiceField(
+        choices=["on_time", "late", "missing"],
+        help_text="on_time, late (received after its due day) or missing (none received).",
+    )
     report_due_date = serializers.DateField(allow_null=True)
     currency = serializers.CharField()
     fee = serializers.CharField(allow_null=True, required=False, help_text=MONEY_NOTE)
@@ -81,9 +85,16 @@ class ScorecardSerializer(serializers.Serializer):
     )
     remediations = serializers.ListField(child=serializers.DictField())
     termination_rights = serializers.ListField(child=serializers.DictField())
+    rescoring = serializers.BooleanField(
+        help_text="Re-scoring... : an input changed and the vendor's scorecards are being "
+        "re-issued; a newer revision may follow."
+    )
 
     def to_representation(self, instance: Scorecard) -> dict[str, Any]:
-        payload = selectors.scorecard_payload(instance)
+        pending = self.context.get("rescoring_vendor_ids")
+        if pending is None:
+            pending = vendor_selectors.rescoring_vendor_ids()
+        payload = selectors.scorecard_payload(instance, rescoring=instance.vendor_id in pending)
         request = self.context.get("request")
         org_id = instance.organization_id
         role = None if request is None else policy.role_for_request(request, org_id)
@@ -144,6 +155,13 @@ class ScorecardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Current scorecards, newest period first."""
         return super().list(request, *args, **kwargs)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        if self.action in ("list", "retrieve"):
+            # One query a request, whatever the page holds.
+            context["rescoring_vendor_ids"] = vendor_selectors.rescoring_vendor_ids()
+        return context
 
     def get_queryset(self) -> QuerySet[Scorecard]:
         params = self.request.query_params

@@ -13,6 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from scorecard.models import REPORT_MISSING
+from vendors.periods import period_bounds
+
 UNIT_SUFFIX = {
     "percent": " %",
     "days": " days",
@@ -52,24 +55,6 @@ def period_label(period: str) -> str:
     """'2026-10' as 'October 2026'."""
     year, month = period.split("-")
     return f"{calendar.month_name[int(month)]} {year}"
-
-
-def period_bounds(period: str) -> tuple[dt.date, dt.date]:
-    """First and last day of a period."""
-    year, month = (int(x) for x in period.split("-"))
-    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
-def previous_periods(period: str, count: int) -> list[str]:
-    """The ``count`` periods ending with ``period``, oldest first."""
-    year, month = (int(x) for x in period.split("-"))
-    out = []
-    for _ in range(count):
-        out.append(f"{year:04d}-{month:02d}")
-        month -= 1
-        if month == 0:
-            year, month = year - 1, 12
-    return out[::-1]
 
 
 def _as_decimal(value: Any) -> Decimal | None:
@@ -302,6 +287,8 @@ def document_context(
         ),
         "cost_per_claim": money(scorecard.cost_per_claim, currency),
         "report_late": scorecard.report_late,
+        # No report by its due day: labelled missing, never "received late".
+        "report_missing": scorecard.report_status == REPORT_MISSING,
         "report_due_date": scorecard.report_due_date,
         "report_received_at": scorecard.report.received_at if scorecard.report_id else None,
         "breached": [r for r in rows if r["status"]["code"] == "breach"],

@@ -1,4 +1,4 @@
-"""Evaluation: build scorecard snapshots and remediation state from stored reports.
+"""Evaluation: build scorecard snapshots and remediation state from contracts and reports.
 
 Batch by design: everything is loaded with a few queries, every vendor's periods are evaluated in
 order in memory (remediation depends on history), and the results are written with bulk inserts
@@ -13,11 +13,11 @@ import hashlib
 import json
 import operator
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -26,6 +26,8 @@ from scorecard import evaluation as ev
 from scorecard import pricing
 from scorecard import remediation as rm
 from scorecard.models import (
+    Job,
+    JobStatus,
     RemediationEvent,
     RemediationItem,
     RemediationKind,
@@ -38,8 +40,9 @@ from vendors import bulk as db
 from vendors import periods as bd
 from vendors import selectors as vendor_selectors
 from vendors.models import Contract, Report
+from vendors.services import rescore as rescore_service
 
-from . import notifications
+from . import jobs, notifications
 
 FOUR = Decimal("0.0001")
 SIX = Decimal("0.000001")
@@ -75,6 +78,9 @@ class EvaluationSummary:
     escalated: int = 0
     closed: int = 0
     termination_rights: int = 0
+    withdrawn_rights: int = 0
+    withdrawn_scorecards: int = 0
+    pdfs_queued: int = 0
     notifications: int = 0
     scorecard_ids: list[int] = field(default_factory=list)
 
@@ -181,13 +187,14 @@ def _periods_between(first: str, last: str) -> tuple[str, ...]:
 
 
 def _contract_for(contracts: list[Contract], period: str) -> Contract | None:
-    """The version in force at the period's end (or its last day in force within the period)."""
+    """The version governing a period, by the one contract-in-force rule of vendors."""
     start, end = _bounds(period)
-    found = None
-    for c in contracts:  # ordered by start date
-        if c.start_date <= end and (c.end_date is None or c.end_date >= start):
-            found = c
-    return found
+    return vendor_selectors.in_force(contracts, first_day=start, last_day=end)
+
+
+# Contract fields that never change how a period inside the contract is evaluated: an
+# amendment ends the old version, and that must not re-issue the periods before it.
+NOT_AN_INPUT = frozenset({"end_date"})
 
 
 @dataclass
@@ -208,12 +215,17 @@ class _Pending:
     """Rows to write at the end of the run."""
 
     superseded: list[int] = field(default_factory=list)
+    withdrawn: list[tuple[int, str]] = field(default_factory=list)  # (right id, reason)
     scorecards: list[tuple[dict[str, Any], list[tuple], list[tuple[rm.Item, dict]]]] = field(
         default_factory=list
     )
     new_items: list[tuple[rm.Item, Contract, int, int]] = field(default_factory=list)
     events: list[rm.Change] = field(default_factory=list)
     rights: list[tuple[Contract, str, list[str]]] = field(default_factory=list)
+    # Current scorecards of months no contract covers any more (a contract was shortened).
+    uncovered: list[int] = field(default_factory=list)
+    # (superseded scorecard id, the card replacing it) for re-rendering PDFs
+    replaced: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     # Organization id and vendor name of every item an event moved (for the messages).
     owners: dict[int, tuple[int, str]] = field(default_factory=dict)
     event_ids: list[int] = field(default_factory=list)
@@ -241,9 +253,13 @@ def evaluate(
 ) -> EvaluationSummary:
     """(Re)build scorecards and remediation state for the given vendors (all when None).
 
-    ``period`` limits which period's scorecard is written (history is still read); ``today``
-    decides whether a missing report is late and which cure deadlines are near. Remediation moves
-    only for periods newer than the vendor's last evaluated one, so a rerun never counts twice.
+    Every month of a contract in force is measured from the contract's first month to the last
+    month whose report is due on ``today`` (a missing report: not-reported KPIs). ``period``
+    limits which period's scorecard is written (history is still read). Remediation moves for
+    periods newer than the vendor's last evaluated one, and for a month first measured as missing
+    once its report arrives, so a rerun never counts twice. Termination rights and open breach
+    items follow the newest statuses. Re-scoring rows of these vendors written before the run
+    read its inputs are answered (deleted); PDFs of re-issued revisions are queued after commit.
     """
     today = today or timezone.localdate()
     summary = EvaluationSummary()
@@ -251,9 +267,29 @@ def evaluate(
     pending = _evaluate_and_write(
         vendor_ids=vendor_ids, period=period, today=today, summary=summary, catalog=catalog
     )
+    if pending is not None:
+        summary.pdfs_queued = _rerender_pdfs(pending)
     if notify and pending is not None:
         _notify(pending, summary=summary, today=today, catalog=catalog)
     return summary
+
+
+def _rerender_pdfs(pending: _Pending) -> int:
+    """After the commit: queue the PDF of every new revision whose previous revision had one."""
+    old_ids = [old for old, _ in pending.replaced]
+    rendered: set[int] = set()
+    for start in range(0, len(old_ids), 2000):
+        rendered.update(
+            Job.objects.filter(
+                scorecard_id__in=old_ids[start : start + 2000],
+                kind=jobs.PDF_KIND,
+                status=JobStatus.DONE,
+            ).values_list("scorecard_id", flat=True)
+        )
+    new_ids = [card["id"] for old, card in pending.replaced if old in rendered]
+    for scorecard in Scorecard.objects.filter(pk__in=new_ids).order_by("pk"):
+        jobs.pdf_job_request(scorecard=scorecard)
+    return len(new_ids)
 
 
 @transaction.atomic
@@ -268,8 +304,15 @@ def _evaluate_and_write(
     """Load, evaluate in memory and write, in one transaction holding the vendors' rows, so two
     runs for the same vendor (two report tasks at once) queue instead of racing."""
     vendor_selectors.vendors_lock(vendor_ids=vendor_ids)
-    holidays = bd.parse_holidays(settings.SCORECARD_HOLIDAYS)
-    due_dates: dict[tuple[str, int], dt.date] = {}
+    # Re-scoring asked for before this point is answered by this run (its change committed
+    # before the inputs below are read); rows written later stay for their own task.
+    answered = (
+        [row_id for row_id, _ in vendor_selectors.pending_rescores(vendor_ids=vendor_ids)]
+        if period is None
+        else []
+    )
+    due_dates: dict[tuple[int, str, int], dt.date] = {}
+    last_closed = bd.previous_period(bd.period_of(today))
     tz = timezone.get_current_timezone()
     now = timezone.now()
 
@@ -277,28 +320,36 @@ def _evaluate_and_write(
     for c in vendor_selectors.contracts_for_vendors(vendor_ids=vendor_ids):
         contracts_by_vendor[c.vendor_id].append(c)
     if not contracts_by_vendor:
+        rescore_service.rescore_done(ids=answered)
         return None
     vids = list(contracts_by_vendor)
+    holidays_of = vendor_selectors.holidays_by_organization(
+        organization_ids={cs[0].organization_id for cs in contracts_by_vendor.values()}
+    )
     terms_by_contract = vendor_selectors.sla_term_data(vendor_ids=vendor_ids)
     reports_by_vendor: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
     for r in vendor_selectors.current_report_data(vendor_ids=vendor_ids):
         reports_by_vendor[r["vendor_id"]][r["period"]] = r
 
-    current: dict[tuple[int, str], tuple[int, int, str]] = {}
+    current: dict[tuple[int, str], tuple[int, int, str, int | None]] = {}
+    current_of: dict[int, dict[str, int]] = defaultdict(dict)
     through: dict[int, str] = {}
     scope = (
         Scorecard.objects.all()
         if vendor_ids is None
         else Scorecard.objects.filter(vendor_id__in=vids)
     )
-    for sid, contract_id, vendor_id, p, sha in scope.filter(is_current=True).values_list(
-        "id", "contract_id", "vendor_id", "period", "inputs_sha256"
+    for sid, contract_id, vendor_id, p, sha, report_id in scope.filter(is_current=True).values_list(
+        "id", "contract_id", "vendor_id", "period", "inputs_sha256", "report_id"
     ):
-        current[(vendor_id, p)] = (sid, contract_id, sha)
+        current[(vendor_id, p)] = (sid, contract_id, sha, report_id)
+        current_of[vendor_id][p] = sid
         through[vendor_id] = max(through.get(vendor_id, p), p)
+    # Revisions count per vendor and period: an amendment's scorecard supersedes the old
+    # version's as the next revision of the same month.
     max_revision = {
-        (row["contract_id"], row["period"]): row["top"]
-        for row in scope.values("contract_id", "period").annotate(top=Max("revision"))
+        (row["vendor_id"], row["period"]): row["top"]
+        for row in scope.values("vendor_id", "period").annotate(top=Max("revision"))
     }
 
     items_by_vendor: dict[int, list[rm.Item]] = defaultdict(list)
@@ -331,35 +382,54 @@ def _evaluate_and_write(
         items_by_vendor[row["vendor_id"]].append(loaded)
         item_orgs[id(loaded)] = row["organization_id"]
     rights_by_vendor: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    right_rows = TerminationRight.objects.all()
+    right_rows = TerminationRight.objects.filter(withdrawn_at__isnull=True)
     if vendor_ids is not None:
         right_rows = right_rows.filter(vendor_id__in=vids)
-    for right_id, right_vendor, right_kpi, right_periods in right_rows.order_by("id").values_list(
-        "id", "vendor_id", "kpi__code", "periods"
-    ):
+    for right_id, right_vendor, right_contract, right_kpi, right_periods in right_rows.order_by(
+        "id"
+    ).values_list("id", "vendor_id", "contract_id", "kpi__code", "periods"):
         rights_by_vendor[right_vendor].append(
-            {"id": right_id, "kpi": right_kpi, "periods": right_periods}
+            {"id": right_id, "contract": right_contract, "kpi": right_kpi, "periods": right_periods}
         )
 
     contexts: dict[int, _Context] = {}
     pending = _Pending()
 
     for vendor_id, vcontracts in contracts_by_vendor.items():
-        reports = reports_by_vendor.get(vendor_id)
-        if not reports:
-            continue
+        reports = reports_by_vendor.get(vendor_id, {})
         vendor = vcontracts[0].vendor
+        holidays = holidays_of.get(vendor.organization_id, frozenset())
         items = items_by_vendor[vendor_id]
-        rights = rights_by_vendor[vendor_id]
+        # Termination rights follow the newest statuses: computed afresh over the whole history
+        # and reconciled with the stored ones after the loop.
+        raised: list[tuple[Contract, str, list[str]]] = []
+        status_by_period: dict[str, dict[str, str]] = {}
         reported = sorted(reports)
+        # Every month from the contract's first on is measured, up to the last month whose
+        # report is due (later months only if a report came early).
+        first = bd.period_of(vcontracts[0].start_date)
+        if reported:
+            first = min(first, reported[0])
+        last = max(last_closed, reported[-1]) if reported else last_closed
         period_values: list[dict[str, Decimal | None]] = []
         previous_statuses: dict[str, str] | None = None
         runs: dict[str, list[str]] = {}
-        for p in _periods_between(reported[0], reported[-1]):
+        measured: set[str] = set()
+        for p in _periods_between(first, last) if first <= last else ():
             contract = _contract_for(vcontracts, p)
             if contract is None:
                 period_values, previous_statuses, runs = [], None, {}
                 continue
+            report = reports.get(p)
+            due_key = (vendor.organization_id, p, contract.report_due_business_day)
+            due = due_dates.get(due_key)
+            if due is None:
+                due = due_dates[due_key] = bd.report_due_date(
+                    p, contract.report_due_business_day, holidays
+                )
+            if report is None and not bd.is_late(today, due):
+                continue  # not due yet: measured once its due day has passed
+            measured.add(p)
             ctx = contexts.get(contract.pk)
             if ctx is None:
                 terms = contract_terms(terms_by_contract.get(contract.pk, []))
@@ -380,21 +450,16 @@ def _evaluate_and_write(
                     json.dumps(
                         {
                             "vendor": [vendor.pk, vendor.slug, vendor.name],
-                            "contract": ctx.snapshot,
+                            "contract": {
+                                k: v for k, v in ctx.snapshot.items() if k not in NOT_AN_INPUT
+                            },
                             "terms": ctx.term_dicts,
                         },
                         sort_keys=True,
                     ).encode()
                 ).digest()
-            report = reports.get(p)
             # field -> (value, stated_value, recomputed_value, insufficient_data, volume)
             values: dict[str, tuple[Any, ...]] = report["values"] if report else {}
-            due_key = (p, contract.report_due_business_day)
-            due = due_dates.get(due_key)
-            if due is None:
-                due = due_dates[due_key] = bd.report_due_date(
-                    p, contract.report_due_business_day, holidays
-                )
             if report is not None:
                 received_on = report["received_at"].astimezone(tz).date()
                 late = bd.is_late(received_on, due)
@@ -417,6 +482,18 @@ def _evaluate_and_write(
                 history=history,
             )
             statuses = result.statuses()
+            status_by_period[p] = statuses
+            # Breach runs through this period; a run reaching the contract's threshold raises
+            # the termination right (once per run).
+            runs_before = runs
+            runs, reached = rm.breach_runs_through(
+                period=p,
+                statuses=statuses,
+                previous_runs=runs_before,
+                threshold=contract.termination_consecutive_breaches,
+            )
+            raised.extend((contract, code, run) for code, run in reached)
+            rights_through = [{"kpi": code, "periods": run} for _, code, run in raised]
             payments = raw.get("payments")
             claims = raw.get("claims_submitted")
             fee = pricing.period_fee(ctx.pricing, payments=payments, claims_submitted=claims)
@@ -446,6 +523,7 @@ def _evaluate_and_write(
                         late,
                         due,
                         sorted(history.items()),
+                        [(r["kpi"], r["periods"]) for r in rights_through],
                     )
                 ).encode()
             )
@@ -459,13 +537,19 @@ def _evaluate_and_write(
                 summary.unchanged += 1
             if write:
                 remediation_rows: list[tuple[rm.Item, dict]] = []
-                if vendor_id not in through or p > through[vendor_id]:
+                # Remediation steps through each period once, in order; a month first measured
+                # as missing steps again when its report arrives (its statuses are new facts).
+                if (
+                    vendor_id not in through
+                    or p > through[vendor_id]
+                    or (existing is not None and existing[3] is None and report is not None)
+                ):
                     step = rm.step(
                         period=p,
                         period_end=_bounds(p)[1],
                         statuses=statuses,
                         previous_statuses=previous_statuses,
-                        breach_runs=runs,
+                        breach_runs=runs_before,
                         items=items,
                         rules=ctx.rules,
                     )
@@ -486,10 +570,7 @@ def _evaluate_and_write(
                                 vendor.name,
                             )
                     changed = {id(c.item) for c in step.changes}
-                    for code, run in step.terminations:
-                        pending.rights.append((contract, code, run))
-                        rights.append({"id": None, "kpi": code, "periods": run})
-                    through[vendor_id] = p
+                    through[vendor_id] = max(through.get(vendor_id, p), p)
                 else:
                     changed = set()
                 for item in items:
@@ -497,8 +578,8 @@ def _evaluate_and_write(
                         item.status not in rm.TERMINAL or id(item) in changed
                     ):
                         remediation_rows.append((item, _item_state(item)))
-                rev = max_revision.get((contract.pk, p), 0) + 1
-                max_revision[(contract.pk, p)] = rev
+                rev = max_revision.get((vendor_id, p), 0) + 1
+                max_revision[(vendor_id, p)] = rev
                 if existing is not None:
                     pending.superseded.append(existing[0])
                 snapshot = {
@@ -514,11 +595,7 @@ def _evaluate_and_write(
                         else _money(pricing.at_risk_amount(fee, contract.at_risk_percent))
                     ),
                     "breached_weight": str(result.breached_weight),
-                    "termination_rights": [
-                        {"kpi": r["kpi"], "periods": r["periods"]}
-                        for r in rights
-                        if r["periods"][-1] <= p
-                    ],
+                    "termination_rights": rights_through,
                 }
                 card = {
                     "organization_id": vendor.organization_id,
@@ -568,16 +645,100 @@ def _evaluate_and_write(
                     for k in result.kpis
                 ]
                 pending.scorecards.append((card, kpi_rows, remediation_rows))
+                if existing is not None:
+                    pending.replaced.append((existing[0], card))
             # History for the next period, whether or not this one was written.
             period_values.append({k.term.code: k.value for k in result.kpis})
-            runs = {
-                code: ([*runs.get(code, []), p] if status == ev.BREACH else [])
-                for code, status in statuses.items()
-            }
             previous_statuses = statuses
+        _withdraw_items(
+            pending,
+            items=items,
+            status_by_period=status_by_period,
+            name=functools.partial(catalog.name, vendor.organization_id),
+        )
+        pending.uncovered.extend(
+            sid
+            for p, sid in current_of.get(vendor_id, {}).items()
+            if p not in measured and (period is None or p == period)
+        )
+        _reconcile_rights(
+            pending,
+            stored=rights_by_vendor.get(vendor_id, []),
+            raised=raised,
+            status_by_period=status_by_period,
+            name=functools.partial(catalog.name, vendor.organization_id),
+        )
 
     _write(pending, now=now, summary=summary, catalog=catalog)
+    rescore_service.rescore_done(ids=answered)
     return pending
+
+
+def _withdraw_items(
+    pending: _Pending,
+    *,
+    items: list[rm.Item],
+    status_by_period: dict[str, dict[str, str]],
+    name: Callable[[str], str],
+) -> None:
+    """Withdraw (waive, by the system, with the reason) a stored open breach item whose opening
+    month is no longer a breach in the newest statuses and whose KPI breaches in no later month:
+    it was opened on a report or term that has since been replaced."""
+    for item in items:
+        if item.ref is None or item.kind != rm.BREACH_KIND or item.status in rm.TERMINAL:
+            continue
+        opening = status_by_period.get(item.opened_period, {}).get(item.kpi_code)
+        if opening is None or opening == ev.BREACH:
+            continue
+        if any(
+            statuses.get(item.kpi_code) == ev.BREACH
+            for p, statuses in status_by_period.items()
+            if p > item.opened_period
+        ):
+            continue  # a later breach still needs the item
+        reason = (
+            f"Withdrawn on re-scoring: {name(item.kpi_code)} is {opening} in "
+            f"{item.opened_period}, the breach that opened this item, and in breach in no later "
+            "period."
+        )
+        pending.events.append(rm.Change(item, item.status, rm.WAIVED, reason, item.opened_period))
+        item.status = rm.WAIVED
+        item.touched = True
+
+
+def _reconcile_rights(
+    pending: _Pending,
+    *,
+    stored: list[dict[str, Any]],
+    raised: list[tuple[Contract, str, list[str]]],
+    status_by_period: dict[str, dict[str, str]],
+    name: Callable[[str], str],
+) -> None:
+    """Raise the runs not stored yet; withdraw stored rights whose run no longer holds (its
+    months were re-reported or re-scored), naming the month that broke it."""
+    computed = {(c.pk, code, tuple(run)) for c, code, run in raised}
+    have = {(r["contract"], r["kpi"], tuple(r["periods"])) for r in stored}
+    for contract, code, run in raised:
+        if (contract.pk, code, tuple(run)) not in have:
+            pending.rights.append((contract, code, run))
+    for right in stored:
+        if (right["contract"], right["kpi"], tuple(right["periods"])) in computed:
+            continue
+        code = right["kpi"]
+        broken = [
+            f"{p} is {status_by_period[p].get(code, 'not evaluated')}"
+            if p in status_by_period
+            else f"{p} is not evaluated"
+            for p in right["periods"]
+            if status_by_period.get(p, {}).get(code) != ev.BREACH
+        ]
+        pending.withdrawn.append(
+            (
+                right["id"],
+                f"Withdrawn on re-scoring: {name(code)} is no longer in breach in every period of "
+                f"{', '.join(right['periods'])} ({'; '.join(broken) or 'the contract changed'}).",
+            )
+        )
 
 
 def _write(
@@ -588,8 +749,8 @@ def _write(
     catalog: vendor_selectors.KPICatalog,
 ) -> None:
     """Store everything the run decided, in bulk, in one transaction."""
-    if pending.superseded:
-        Scorecard.objects.filter(pk__in=pending.superseded).update(
+    if pending.superseded or pending.uncovered:
+        Scorecard.objects.filter(pk__in=pending.superseded + pending.uncovered).update(
             is_current=False, superseded_at=now
         )
     created_at = timezone.now()  # what auto_now_add would set
@@ -659,7 +820,15 @@ def _write(
     )
     pending.right_ids = db.insert_rows_returning_ids(
         TerminationRight,
-        ["organization_id", "contract_id", "vendor_id", "kpi_id", "periods", "raised_at"],
+        [
+            "organization_id",
+            "contract_id",
+            "vendor_id",
+            "kpi_id",
+            "periods",
+            "raised_at",
+            "withdrawn_reason",
+        ],
         [
             (
                 contract.organization_id,
@@ -668,10 +837,15 @@ def _write(
                 catalog.get(contract.organization_id, code).pk,
                 periods,
                 now,
+                "",
             )
             for contract, code, periods in pending.rights
         ],
     )
+    for right_id, reason in pending.withdrawn:
+        TerminationRight.objects.filter(pk=right_id, withdrawn_at__isnull=True).update(
+            withdrawn_at=now, withdrawn_reason=reason
+        )
     cards = [card for card, _, _ in pending.scorecards]
     for card, _, remediation_rows in pending.scorecards:
         card["snapshot"]["remediations"] = [
@@ -694,6 +868,8 @@ def _write(
     summary.escalated += sum(1 for c in pending.events if c.to_status == rm.ESCALATED)
     summary.closed += sum(1 for c in pending.events if c.to_status == rm.CLOSED)
     summary.termination_rights += len(pending.right_ids)
+    summary.withdrawn_rights += len(pending.withdrawn)
+    summary.withdrawn_scorecards += len(pending.uncovered)
 
 
 def _notify(
@@ -770,3 +946,22 @@ def evaluate_reports(*, report_ids: list[int]) -> EvaluationSummary:
     if not vendor_ids:
         return EvaluationSummary()
     return evaluate(vendor_ids=vendor_ids)
+
+
+def rescore_pending(
+    *, pending_ids: list[int] | None = None, today: dt.date | None = None
+) -> EvaluationSummary:
+    """Re-evaluate the vendors of pending re-scoring rows (the given ones, or all) and delete
+    the rows done; only scorecards whose inputs changed get new revisions."""
+    rows = vendor_selectors.pending_rescores(ids=pending_ids)
+    if not rows:
+        return EvaluationSummary()
+    # The run answers (deletes) every row of these vendors written before it read its inputs.
+    return evaluate(vendor_ids=sorted({vendor_id for _, vendor_id in rows}), today=today)
+
+
+def evaluate_daily(*, today: dt.date | None = None) -> EvaluationSummary:
+    """The daily run: every month of every contract in force is measured once its report is
+    due (a missing report gets a scorecard of not-reported KPIs), and re-scoring rows a lost
+    message left behind are done. Idempotent: a second run the same day issues nothing."""
+    return evaluate(today=today)

@@ -322,23 +322,25 @@ def job_run_scorecard_pdf(*, job_id: int) -> Job | None:
 def batches_queue_if_due(*, today: Any) -> list[int]:
     """On the batch business day, queue last month's batch for every organization; else nothing.
 
-    Idempotent: the batch key makes a second run the same day return the same batches.
+    The business day is counted with each organization's own holidays. Idempotent: the batch
+    key makes a second run the same day return the same batches.
     """
     from vendors import periods as business_days
+    from vendors.selectors import holidays_by_organization
 
-    holidays = business_days.parse_holidays(settings.SCORECARD_HOLIDAYS)
-    due = business_days.nth_business_day(
-        today.year, today.month, settings.SCORECARD_PDF_BATCH_BUSINESS_DAY, holidays
-    )
-    if today != due:
-        return []
     period = business_days.previous_period(business_days.period_of(today))
-    organization_ids = (
+    organization_ids = list(
         Scorecard.objects.filter(period=period, is_current=True)
         .values_list("organization_id", flat=True)
         .distinct()
         .order_by("organization_id")
     )
+    holidays = holidays_by_organization(organization_ids=organization_ids)
     return [
-        pdf_batch_request(organization_id=org_id, period=period).pk for org_id in organization_ids
+        pdf_batch_request(organization_id=org_id, period=period).pk
+        for org_id in organization_ids
+        if today
+        == business_days.nth_business_day(
+            today.year, today.month, settings.SCORECARD_PDF_BATCH_BUSINESS_DAY, holidays[org_id]
+        )
     ]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from scorecard import pricing
 from scorecard.models import Scorecard, Status
 from scorecard.services.evaluation import pricing_terms
+from vendors import periods as bd
 from vendors.models import Contract, Vendor
 from vendors.policy import Capability
 
@@ -154,12 +155,12 @@ def compare(request: HttpRequest) -> HttpResponse:
     all_vendors = list(scoped(request, Vendor.objects.all()).order_by("name"))
     chosen_ids = {int(v) for v in request.GET.getlist("vendor") if v.isdigit()}
     chosen = [v for v in all_vendors if v.pk in chosen_ids]
-    last = reads.latest_period(org) or reads.period_of(timezone.localdate())
+    last = reads.latest_period(org) or bd.period_of(timezone.localdate())
     end = request.GET.get("end", "")
     start = request.GET.get("start", "")
     end = end if _valid(end) else last
-    start = start if _valid(start) else reads.shift_period(end, -5)
-    periods = reads.periods_between(start, end)
+    start = start if _valid(start) else bd.shift_period(end, -5)
+    periods = bd.periods_between(start, end, limit=240)
     rows, kpi_columns, options = compare_vendors(chosen, periods) if chosen else ([], [], [])
     return render_page(
         request,

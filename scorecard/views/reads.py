@@ -7,8 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
-from django.db.models import F, Max, Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from scorecard import selectors
 from scorecard.models import (
@@ -20,39 +19,12 @@ from scorecard.models import (
     TerminationRight,
 )
 from vendors import periods as bd
+from vendors import selectors as vendor_selectors
 from vendors.models import Contract, Organization, Report, Vendor
-from vendors.selectors import contract_in_force
 
 OPEN_REMEDIATION = [
     s for s in RemediationStatus.values if s not in {RemediationStatus.CLOSED, "waived"}
 ]
-
-
-def period_of(day: dt.date) -> str:
-    """The period (``YYYY-MM``) a day falls in."""
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def shift_period(period: str, months: int) -> str:
-    """The period ``months`` later (negative: earlier)."""
-    year, month = (int(p) for p in period.split("-"))
-    index = year * 12 + (month - 1) + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def periods_ending(last: str, count: int = 12) -> list[str]:
-    """``count`` consecutive periods ending with ``last``, oldest first."""
-    return [shift_period(last, -i) for i in range(count - 1, -1, -1)]
-
-
-def periods_between(first: str, last: str) -> list[str]:
-    """Every period from ``first`` to ``last`` inclusive (empty when reversed)."""
-    out: list[str] = []
-    current = first
-    while current <= last and len(out) < 240:
-        out.append(current)
-        current = shift_period(current, 1)
-    return out
 
 
 def current_scorecards(organization: Organization) -> QuerySet[Scorecard]:
@@ -85,7 +57,7 @@ class VendorStanding:
 
 @dataclass(frozen=True)
 class MissingReport:
-    """A period whose report has not arrived although it is past due."""
+    """A period whose report did not come by its due day (its KPIs are scored not reported)."""
 
     vendor: Vendor
     period: str
@@ -95,33 +67,42 @@ class MissingReport:
 def missing_reports(
     organization: Organization, today: dt.date, *, per_vendor: int = 3
 ) -> list[MissingReport]:
-    """Past-due periods with no report, after each vendor's newest report (newest first).
-
-    Evaluation scores periods up to the newest report; a report that never came shows here.
-    """
-    holidays = bd.parse_holidays(settings.SCORECARD_HOLIDAYS)
-    newest = dict(
-        Report.objects.filter(organization=organization, is_current=True)
-        .values("vendor_id")
-        .annotate(last=Max("period"))
-        .values_list("vendor_id", "last")
+    """Past-due periods of a contract in force with no report, newest first (per vendor, the
+    newest ``per_vendor``): those whose newest scorecard revision has no report, and due
+    periods the daily evaluation has not measured yet."""
+    holidays = vendor_selectors.holidays_of(organization_id=organization.pk)
+    contracts: dict[int, list[Contract]] = defaultdict(list)
+    for c in Contract.objects.filter(organization=organization).order_by("start_date"):
+        contracts[c.vendor_id].append(c)
+    reported = set(
+        Report.objects.filter(organization=organization, is_current=True).values_list(
+            "vendor_id", "period"
+        )
     )
+    cards = {
+        (vendor_id, period): (report_id, due)
+        for vendor_id, period, report_id, due in Scorecard.objects.filter(
+            organization=organization, is_current=True
+        ).values_list("vendor_id", "period", "report_id", "report_due_date")
+    }
     last_closed = bd.previous_period(bd.period_of(today))
     out: list[MissingReport] = []
     for vendor in Vendor.objects.filter(organization=organization).order_by("name"):
-        contract = contract_in_force(vendor=vendor, on=today) or (
-            Contract.objects.filter(vendor=vendor).order_by("-start_date").first()
-        )
-        if contract is None:
+        versions = contracts.get(vendor.pk)
+        if not versions:
             continue
-        first = (
-            bd.next_period(newest[vendor.pk])
-            if vendor.pk in newest
-            else bd.period_of(contract.start_date)
-        )
         found = []
-        for period in bd.periods_between(first, last_closed) if first <= last_closed else []:
-            if contract_in_force(vendor=vendor, on=bd.period_start(period)) is None:
+        for period in bd.periods_between(bd.period_of(versions[0].start_date), last_closed):
+            first_day, last_day = bd.period_bounds(period)
+            contract = vendor_selectors.in_force(versions, first_day=first_day, last_day=last_day)
+            if contract is None:
+                continue
+            card = cards.get((vendor.pk, period))
+            if card is not None:
+                if card[0] is None:
+                    found.append(MissingReport(vendor=vendor, period=period, due=card[1]))
+                continue
+            if (vendor.pk, period) in reported:
                 continue
             due = bd.report_due_date(period, contract.report_due_business_day, holidays)
             if bd.is_late(today, due):
@@ -140,6 +121,7 @@ class Dashboard:
     termination_rights: list[TerminationRight]
     late: list[Scorecard]
     missing: list[MissingReport]
+    rescoring: list[Vendor] = field(default_factory=list)
 
 
 def open_remediations(organization: Organization) -> QuerySet[RemediationItem]:
@@ -170,14 +152,19 @@ def dashboard(organization: Organization, today: dt.date) -> Dashboard:
     kpi_columns = [
         (code, name) for code, (_, name) in sorted(columns.items(), key=lambda c: (c[1][0], c[0]))
     ]
+    # Received late: the newest revision has a report, received after its due day (a month
+    # with no report at all is missing, listed apart).
     late = list(
-        current_scorecards(organization).filter(report_late=True).order_by("-period", "vendor")[:12]
+        current_scorecards(organization)
+        .filter(report_late=True, report__isnull=False)
+        .order_by("-period", "vendor")[:12]
     )
     rights = list(
         selectors.termination_rights_for(organization=organization).filter(
             acknowledged_at__isnull=True
         )
     )
+    pending = vendor_selectors.rescoring_vendor_ids(organization_id=organization.pk)
     return Dashboard(
         standings=standings,
         kpi_columns=kpi_columns,
@@ -185,6 +172,7 @@ def dashboard(organization: Organization, today: dt.date) -> Dashboard:
         termination_rights=rights,
         late=late,
         missing=missing_reports(organization, today),
+        rescoring=[v for v in vendors if v.pk in pending],
     )
 
 

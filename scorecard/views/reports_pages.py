@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from scorecard import exports
+from vendors import periods as bd
 from vendors import policy
 from vendors.models import Vendor
 
@@ -25,7 +26,7 @@ def _end_period(request: HttpRequest, organization) -> str:  # type: ignore[no-u
     asked = request.GET.get("end", "")
     if len(asked) == 7 and asked[4] == "-" and asked.replace("-", "").isdigit():
         return asked
-    return reads.latest_period(organization) or reads.period_of(timezone.localdate())
+    return reads.latest_period(organization) or bd.period_of(timezone.localdate())
 
 
 def _expiries(organization, today: dt.date) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
@@ -91,7 +92,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
     """SLA adherence by vendor over twelve months, breach history, BAA and assessment expiries."""
     org = request.seat.organization  # type: ignore[attr-defined]
     end = _end_period(request, org)
-    periods = reads.periods_ending(end)
+    periods = bd.periods_ending(end)
     return render_page(
         request,
         "scorecard/compliance.html",
@@ -110,7 +111,7 @@ def compliance_export(request: HttpRequest, table: str, fmt: str) -> HttpRespons
     """One compliance table as CSV or XLSX (text cells guarded against formula injection)."""
     org = request.seat.organization  # type: ignore[attr-defined]
     end = _end_period(request, org)
-    periods = reads.periods_ending(end)
+    periods = bd.periods_ending(end)
     if table == "adherence":
         header = ["vendor", "period", "kpis_meeting", "kpis_evaluated", "adherence_percent"]
         rows = [
@@ -173,7 +174,7 @@ def finance(request: HttpRequest) -> HttpResponse:
     """Fees and service credits by vendor and month."""
     org = request.seat.organization  # type: ignore[attr-defined]
     end = _end_period(request, org)
-    periods = reads.periods_ending(end)
+    periods = bd.periods_ending(end)
     _, rows = _finance_table(org, periods)
     return render_page(
         request, "scorecard/finance.html", {"end": end, "periods": periods, "rows": rows}
@@ -185,7 +186,7 @@ def finance_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """Fees and credits as CSV or XLSX, one row per vendor and month."""
     org = request.seat.organization  # type: ignore[attr-defined]
     end = _end_period(request, org)
-    cards, _ = _finance_table(org, reads.periods_ending(end))
+    cards, _ = _finance_table(org, bd.periods_ending(end))
     header = [
         "vendor",
         "period",

@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from scorecard import charts
 from scorecard.models import Job, Scorecard, ScorecardKPI
+from vendors import periods as bd
 from vendors import policy
+from vendors import selectors as vendor_selectors
 from vendors.models import Report, Unit, Vendor
 from vendors.selectors import contract_list
 
@@ -102,7 +104,7 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     vendor = get_scoped(request, Vendor.objects.all(), pk=pk)
     contracts = list(contract_list(user=request.user).filter(vendor=vendor).order_by("-start_date"))
     end = _trend_end(request, vendor)
-    periods = reads.periods_ending(end) if end else []
+    periods = bd.periods_ending(end) if end else []
     trends = []
     for code, rows in _trend_rows(vendor, periods).items():
         last = rows[-1]
@@ -149,6 +151,7 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "trend_end": end,
             "reports": reports,
             "scorecards": scorecards,
+            "rescoring": vendor_selectors.rescoring_reasons(vendor_id=vendor.pk),
         },
     )
 
@@ -160,7 +163,7 @@ def vendor_trend_png(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     end = _trend_end(request, vendor)
     if end is None:
         raise Http404("No scorecard yet.")
-    periods = reads.periods_ending(end)
+    periods = bd.periods_ending(end)
     rows = {r.scorecard.period: r for r in _trend_rows(vendor, periods).get(code, [])}
     if not rows:
         raise Http404("No such KPI in this vendor's scorecards.")

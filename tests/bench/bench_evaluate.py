@@ -70,7 +70,7 @@ def seed_and_measure() -> dict[str, float | int]:
             Contract(
                 organization_id=v.organization_id,
                 vendor=v,
-                start_date=dt.date(2025, 1, 1),
+                start_date=dt.date(2025, 11, 1),  # the first reported month: every month measured
                 pricing_model="percent_of_collections",
                 percent_of_collections=Decimal("6"),
                 monthly_minimum=Decimal("2000"),

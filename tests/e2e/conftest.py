@@ -125,7 +125,10 @@ def shot(page: Any, name: str) -> Path:
 
 
 # --- Demo history: ten months of reports, one vendor deteriorating --------------------------
-HISTORY = [f"2025-{m:02d}" for m in (11, 12)] + [f"2026-{m:02d}" for m in range(1, 9)]
+HISTORY = [f"2025-{m:02d}" for m in (11, 12)] + [f"2026-{m:02d}" for m in range(1, 10)]
+# Every month of a contract is measured once due, reported or not: the demo contracts end with
+# 2026-09, so the pages show the same months whatever day the tests run.
+HISTORY_END = dt.date(2026, 9, 30)
 HEADER = (
     "period,first_pass_acceptance_rate,denial_rate,days_in_ar,net_collection_rate,"
     "coding_turnaround_hours,resubmission_turnaround_business_days,claims_submitted,payments"
@@ -137,7 +140,7 @@ def _row(period: str, values: list[Decimal | int]) -> str:
 
 
 def history_rows(slug: str) -> list[tuple[str, str]]:
-    """Ten months of a demo vendor as (period, CSV row); Summit RCM slides from meets to breach."""
+    """Eleven months of a demo vendor as (period, CSV row); Summit RCM slides into breach."""
     rows = []
     for i, period in enumerate(HISTORY):
         step = Decimal(i)
@@ -182,21 +185,25 @@ def history_rows(slug: str) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def demo_world(fast_passwords: None) -> Any:
-    """The demo organization (logins, three vendors, contracts) with ten months of reports.
+    """The demo organization (logins, three vendors, contracts to 2026-09) with its reports.
 
     Built through the same services users go through; each stored report is evaluated after
     commit (CELERY_TASK_ALWAYS_EAGER in tests), so scorecards and remediation items exist.
     """
-    from vendors import demo
-    from vendors.models import Vendor
+    from vendors import demo, services
+    from vendors.models import Contract, Vendor
     from vendors.services.reports import report_ingest
 
     reload_kpi_catalog()  # a committing test before this one may have flushed it
     org = demo.demo_setup()
+    for contract in Contract.objects.filter(organization=org):
+        services.contract_update(contract=contract, end_date=HISTORY_END)
     for vendor in Vendor.objects.filter(organization=org).order_by("name"):
         for period, row in history_rows(vendor.slug):
             if (vendor.slug, period) == ("harbor-coding", "2026-08"):
-                continue  # never sent: late, and its KPIs not reported
+                continue  # never sent: missing, and its KPIs not reported
+            if (vendor.slug, period) == ("northwind-billing", "2026-09"):
+                continue  # uploaded by the administrator's journey
             year, month = int(period[:4]), int(period[5:])
             # Received on the 6th of the following month, before the 10th business day.
             received = dt.datetime(year + month // 12, month % 12 + 1, 6, 9, tzinfo=dt.UTC)

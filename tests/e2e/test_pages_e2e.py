@@ -69,7 +69,7 @@ def test_administrator_journey(browser: Any, live_server: Any, demo_world: Any) 
     page.get_by_role("button", name="Preview").click()
     assert page.get_by_role("heading", name=re.compile("Preview")).is_visible()
     assert page.locator("text=Northwind Billing · 2026-09").is_visible()
-    assert Report.objects.filter(period="2026-09").count() == 0
+    assert Report.objects.filter(vendor__slug="northwind-billing", period="2026-09").count() == 0
     shot(page, "upload-preview")
     page.get_by_role("button", name="Store this report").click()
     page.wait_for_url(re.compile(r"/vendors/\d+/$"))

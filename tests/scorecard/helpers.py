@@ -40,3 +40,10 @@ def report(
     for name in drop:
         values.pop(name)
     return make_report(vendor, period, values, received_at=received_at or on_time(period))
+
+
+def after_due(period: str) -> dt.date:
+    """The 20th of the month after ``period``: past its report's due day (business day 10), and
+    before the next period's, so an evaluation on that day measures months up to ``period``."""
+    start = bd.period_start(bd.next_period(period))
+    return dt.date(start.year, start.month, 20)

@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from scorecard.models import RemediationItem
-from scorecard.pdf.document import previous_periods
 from tests.factories import ContractFactory, VendorFactory, make_scorecard
 from vendors.models import KPIDefinition, Organization
+from vendors.periods import periods_ending
 
 PERIOD = "2026-10"
 # Last period: one KPI in each of meets / watch / breach, one insufficient data, one not reported.
@@ -40,7 +40,7 @@ def build_vendor_history(org: Organization, *, name: str = "Northwind Billing") 
     """Twelve monthly scorecards ending in PERIOD, with a finding and a remediation item."""
     vendor = VendorFactory(organization=org, name=name)
     contract = ContractFactory(vendor=vendor, monthly_minimum=Decimal("20000.00"))
-    periods = previous_periods(PERIOD, 12)
+    periods = periods_ending(PERIOD, 12)
     for index, period in enumerate(periods[:-1]):
         make_scorecard(contract, period, trend_values(index), fee="20500.00")
     RemediationItem.objects.create(

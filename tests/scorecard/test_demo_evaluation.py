@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from scorecard.models import RemediationItem, Scorecard, ScorecardKPI, TerminationRight
+from scorecard.selectors import scorecard_payload
 from scorecard.services.evaluation import evaluate
 from vendors import demo
 
@@ -22,8 +23,10 @@ def test_demo_story(mailoutbox):
     org = demo.demo_setup()
     demo.demo_reports(org)
     summary = evaluate(today=dt.date(2026, 11, 23))
-    assert summary.issued == 36
+    assert summary.issued == 36  # 3 vendors x 12 months, harbor's unsent 2026-05 included
     assert evaluate(today=dt.date(2026, 11, 23)).issued == 0  # a second run changes nothing
+    # The contracts end with the demo's twelve months: later days measure nothing more.
+    assert evaluate(today=dt.date(2027, 6, 1)).issued == 0
 
     current = ScorecardKPI.objects.filter(scorecard__is_current=True)
     assert set(current.values_list("status", flat=True)) == {
@@ -80,14 +83,28 @@ def test_demo_story(mailoutbox):
         ).values_list("status", flat=True)
     ) == {"not_reported"}
 
-    # harbor-coding is steady except March 2026 with too few claims.
+    # harbor-coding is steady except March 2026 with too few claims, and May 2026, whose report
+    # never came: measured anyway, every KPI not reported, labelled missing.
     harbor = ScorecardKPI.objects.filter(
         scorecard__vendor__slug="harbor-coding", scorecard__is_current=True
     ).exclude(status="meets")
     assert sorted(harbor.values_list("scorecard__period", "kpi_code", "status")) == [
         ("2026-03", "denial_rate", "insufficient_data"),
         ("2026-03", "first_pass_acceptance_rate", "insufficient_data"),
+        ("2026-05", "coding_turnaround_hours", "not_reported"),
+        ("2026-05", "days_in_ar", "not_reported"),
+        ("2026-05", "denial_rate", "not_reported"),
+        ("2026-05", "first_pass_acceptance_rate", "not_reported"),
+        ("2026-05", "net_collection_rate", "not_reported"),
+        ("2026-05", "resubmission_turnaround_business_days", "not_reported"),
     ]
+    may = Scorecard.objects.get(vendor__slug="harbor-coding", period="2026-05")
+    assert (may.report_id, may.report_late, may.report_due_date) == (
+        None,
+        True,
+        dt.date(2026, 6, 12),
+    )
+    assert scorecard_payload(may)["report_status"] == "missing"
     assert {m.subject.split(":")[0] for m in mailoutbox} >= {
         "SLA breach",
         "Remediation escalated",

@@ -15,8 +15,16 @@ from tests.conftest import client_for
 from tests.factories import ContractFactory, VendorFactory, make_scorecard, member
 from tests.scorecard.pdf_fixtures import LAST, PERIOD, build_vendor_history
 from vendors.models import Role
+from vendors.services import holidays
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_rescoring(settings):
+    """These tests build scorecards directly (make_scorecard), not by evaluation: the contracts
+    they create queue no re-scoring, which would issue scorecards of its own on commit."""
+    settings.RESCORE_TASK = ""
 
 
 def media(settings) -> Path:
@@ -200,7 +208,6 @@ def test_vendor_batch(org, django_capture_on_commit_callbacks):
 def test_beat_task_queues_last_months_batch_on_business_day_11(
     org, settings, django_capture_on_commit_callbacks, today, queued
 ):
-    settings.SCORECARD_HOLIDAYS = []
     build_vendor_history(org)
     with django_capture_on_commit_callbacks(execute=True):
         ids = queue_monthly_batches.delay(today).get()
@@ -211,11 +218,14 @@ def test_beat_task_queues_last_months_batch_on_business_day_11(
         assert queue_monthly_batches.delay(today).get() == ids  # idempotent via the key
 
 
-def test_beat_task_skips_holidays(org, settings):
-    settings.SCORECARD_HOLIDAYS = ["2026-11-11"]
+def test_beat_task_skips_each_organizations_own_holidays(org, other_org):
+    holidays.holidays_set(organization=org, dates=["2026-11-11"])
     build_vendor_history(org)
-    assert queue_monthly_batches.delay("2026-11-16").get() == []
-    assert len(queue_monthly_batches.delay("2026-11-17").get()) == 1
+    build_vendor_history(other_org)  # no holiday: business day 11 is the 16th
+    on_16th = queue_monthly_batches.delay("2026-11-16").get()
+    assert [Job.objects.get(pk=pk).organization_id for pk in on_16th] == [other_org.pk]
+    on_17th = queue_monthly_batches.delay("2026-11-17").get()
+    assert [Job.objects.get(pk=pk).organization_id for pk in on_17th] == [org.pk]
 
 
 def test_beat_schedule_is_in_settings(settings):

@@ -29,6 +29,13 @@ from tests.scorecard.pdf_fixtures import build_vendor_history
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
+@pytest.fixture(autouse=True)
+def _no_rescoring(settings):
+    """These tests build scorecards directly (make_scorecard), not by evaluation: the contracts
+    they create queue no re-scoring, which would issue scorecards of its own on commit."""
+    settings.RESCORE_TASK = ""
+
+
 def database_url() -> str:
     """The test database as a URL the worker reads (the test run's own database name)."""
     db = django_settings.DATABASES["default"]

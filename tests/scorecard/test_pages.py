@@ -311,7 +311,10 @@ def test_dashboard_shows_standing_grid_and_alerts(world: World) -> None:
     assert "in breach 3 periods in a row (2026-07, 2026-08, 2026-09)" in html
     assert "Northwind Billing</strong>: report for 2026-09 received late" in html
     # No report for 2026-10 by its due date (business day 10 of November): listed as missing.
-    assert "report for 2026-10 not received; it was due 2026-11-13." in html
+    assert (
+        "report for 2026-10 missing: not received; it was due 2026-11-13, and its KPIs are "
+        "scored not reported." in html
+    )
     assert "First-pass claim acceptance rate" in html
 
 

@@ -20,6 +20,7 @@ from scorecard.pdf import document
 from scorecard.pdf.render import scorecard_pdf
 from scorecard.selectors import kpi_history
 from tests.scorecard.pdf_fixtures import FINDING, PERIOD, build_vendor_history
+from vendors.periods import periods_ending
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +95,7 @@ def test_history_reads_twelve_current_periods_of_the_vendor(org):
     scorecard = build_vendor_history(org)
     history = kpi_history(scorecard=scorecard)
     first_pass = history["first_pass_acceptance_rate"]
-    assert [p.period for p in first_pass] == document.previous_periods(PERIOD, 12)
+    assert [p.period for p in first_pass] == periods_ending(PERIOD, 12)
     assert first_pass[0].period == "2025-11"
     assert first_pass[0].value == Decimal("97")
     assert first_pass[-1].value == Decimal("93.8")
@@ -211,7 +212,7 @@ def test_formatting_rounds_half_up_with_units():
     assert document.target(Decimal("8"), "percent", "lower") == "\u2264\u00a08.0\u00a0%"
     assert document.status_look("insufficient_data")["word"] == "insufficient data"
     assert document.period_label("2026-10") == "October 2026"
-    assert document.previous_periods("2026-02", 3) == ["2025-12", "2026-01", "2026-02"]
+    assert periods_ending("2026-02", 3) == ["2025-12", "2026-01", "2026-02"]
 
 
 def test_readme_image_exists():

@@ -13,7 +13,7 @@ from scorecard.models import RemediationItem, Scorecard, TerminationRight
 from scorecard.services.evaluation import evaluate
 from scorecard.services.remediation import remediation_transition
 from tests.factories import ContractFactory, member
-from tests.scorecard.helpers import report
+from tests.scorecard.helpers import after_due, report
 from vendors.models import Role
 
 # days_in_ar (lower is better; benchmark 40, warning 55) and first-pass rate (95 / 90) by month
@@ -30,7 +30,9 @@ FIRST_PASS = {"2026-02": "92", "2026-03": "93"}  # watch twice: root-cause revie
 
 @pytest.fixture
 def vendor(org):
-    return ContractFactory(vendor__organization=org, vendor__slug="acme").vendor
+    return ContractFactory(
+        vendor__organization=org, vendor__slug="acme", start_date=dt.date(2026, 1, 1)
+    ).vendor
 
 
 def load_months(vendor, months=DAYS_IN_AR, first_pass=FIRST_PASS):
@@ -50,7 +52,7 @@ def history(item: RemediationItem) -> list[tuple[str, str, str]]:
 @pytest.mark.django_db
 def test_whole_timeline_breach_escalation_verification_and_termination_right(vendor):
     load_months(vendor)
-    summary = evaluate(vendor_ids=[vendor.pk])
+    summary = evaluate(vendor_ids=[vendor.pk], today=after_due("2026-06"))
     assert (summary.issued, summary.opened, summary.escalated, summary.closed) == (6, 2, 1, 2)
 
     breach = RemediationItem.objects.get(kind="breach")
@@ -92,7 +94,7 @@ def test_whole_timeline_breach_escalation_verification_and_termination_right(ven
 
     # Running it again changes nothing: no new revision, no event, no item.
     events = sum(len(history(i)) for i in RemediationItem.objects.all())
-    again = evaluate(vendor_ids=[vendor.pk])
+    again = evaluate(vendor_ids=[vendor.pk], today=after_due("2026-06"))
     assert (again.issued, again.unchanged, again.opened, again.escalated) == (0, 6, 0, 0)
     assert sum(len(history(i)) for i in RemediationItem.objects.all()) == events
     assert TerminationRight.objects.count() == 1
@@ -108,7 +110,7 @@ def test_month_by_month_equals_all_at_once(vendor):
             days_in_ar=D(days),
             first_pass_acceptance_rate=D(FIRST_PASS.get(period, "96")),
         )  # the stored-report task evaluates (eager in tests)
-        evaluate(vendor_ids=[vendor.pk])
+        evaluate(vendor_ids=[vendor.pk], today=after_due(period))
     breach = RemediationItem.objects.get(kind="breach")
     assert [s for _, s, _ in history(breach)] == ["open", "escalated", "verifying", "closed"]
     assert TerminationRight.objects.get().periods == ["2026-01", "2026-02", "2026-03"]
@@ -125,7 +127,7 @@ def test_breaking_the_streak_goes_back_to_in_progress_and_a_new_run_raises_a_new
         "2026-05": "56",  # Mar-May: a new run of three consecutive breaches
     }
     load_months(vendor, months, first_pass={})
-    evaluate(vendor_ids=[vendor.pk])
+    evaluate(vendor_ids=[vendor.pk], today=after_due("2026-05"))
     item = RemediationItem.objects.get(kind="breach")
     assert history(item) == [
         ("", "open", "2026-01"),
@@ -142,7 +144,7 @@ def test_breaking_the_streak_goes_back_to_in_progress_and_a_new_run_raises_a_new
 @pytest.mark.django_db
 def test_watch_once_opens_nothing(vendor):
     load_months(vendor, {"2026-01": "41", "2026-02": "39", "2026-03": "41"}, first_pass={})
-    evaluate(vendor_ids=[vendor.pk])
+    evaluate(vendor_ids=[vendor.pk], today=after_due("2026-03"))
     assert not RemediationItem.objects.exists()
 
 
@@ -150,7 +152,7 @@ def test_watch_once_opens_nothing(vendor):
 @pytest.fixture
 def open_item(vendor):
     load_months(vendor, {"2026-01": "60"})
-    evaluate(vendor_ids=[vendor.pk])
+    evaluate(vendor_ids=[vendor.pk], today=after_due("2026-01"))
     return RemediationItem.objects.get(kind="breach")
 
 
@@ -201,11 +203,11 @@ def test_waiving_needs_a_reason(open_item, org):
 @pytest.mark.django_db
 def test_a_waived_item_lets_a_new_breach_open_a_new_item(vendor, admin_user):
     load_months(vendor, {"2026-01": "60"})
-    evaluate(vendor_ids=[vendor.pk])
+    evaluate(vendor_ids=[vendor.pk], today=after_due("2026-01"))
     first = RemediationItem.objects.get()
     remediation_transition(item=first, to_status="waived", reason="one-off", actor=admin_user)
     report(vendor, "2026-02", days_in_ar=D("61"))
-    evaluate(vendor_ids=[vendor.pk])
+    evaluate(vendor_ids=[vendor.pk], today=after_due("2026-02"))
     second = RemediationItem.objects.exclude(pk=first.pk).get()
     assert (second.status, second.opened_period) == ("open", "2026-02")
 

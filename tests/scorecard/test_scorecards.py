@@ -20,13 +20,36 @@ from tests.conftest import client_for
 from tests.factories import ContractFactory, member
 from tests.scorecard.helpers import report
 from vendors.models import Role
+from vendors.services import holidays
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _today(time_machine):
+    """2026-04-20: March 2026's report was due on the 14th, April's is not due yet."""
+    time_machine.move_to(dt.datetime(2026, 4, 20, 12, tzinfo=dt.UTC), tick=False)
+
+
 @pytest.fixture
 def contract(org):
-    return ContractFactory(vendor__organization=org, vendor__slug="acme", vendor__name="Acme")
+    return ContractFactory(
+        vendor__organization=org,
+        vendor__slug="acme",
+        vendor__name="Acme",
+        start_date=dt.date(2026, 3, 1),
+    )
+
+
+@pytest.fixture
+def january_contract(org):
+    """Acme's contract from January 2026."""
+    return ContractFactory(
+        vendor__organization=org,
+        vendor__slug="acme",
+        vendor__name="Acme",
+        start_date=dt.date(2026, 1, 1),
+    )
 
 
 def test_new_report_version_makes_a_new_revision_and_same_inputs_change_nothing(contract):
@@ -72,7 +95,9 @@ def test_late_report_flagged_and_missing_kpis_count_as_breach_when_the_contract_
     org, counts_as_breach, status
 ):
     contract = ContractFactory(
-        vendor__organization=org, late_report_counts_as_breach=counts_as_breach
+        vendor__organization=org,
+        late_report_counts_as_breach=counts_as_breach,
+        start_date=dt.date(2026, 1, 1),
     )
     # The 2026-01 report is due on business day 10 of February 2026: Friday the 13th.
     report(
@@ -82,7 +107,7 @@ def test_late_report_flagged_and_missing_kpis_count_as_breach_when_the_contract_
         drop=("coding_turnaround_hours",),
     )
     report(contract.vendor, "2026-02", received_at=dt.datetime(2026, 3, 13, 9, tzinfo=dt.UTC))
-    evaluate()
+    evaluate(today=dt.date(2026, 3, 20))
     late = Scorecard.objects.get(period="2026-01")
     assert (late.report_late, late.report_due_date) == (True, dt.date(2026, 2, 13))
     assert late.kpis.get(kpi_code="coding_turnaround_hours").status == status
@@ -93,20 +118,22 @@ def test_late_report_flagged_and_missing_kpis_count_as_breach_when_the_contract_
     assert late.overall_score == (D("90.00") if counts_as_breach else D("100.00"))
 
 
-def test_holidays_from_settings_move_the_due_date(contract, settings):
-    settings.SCORECARD_HOLIDAYS = ["2026-02-16"]  # Presidents' Day
+def test_the_organizations_holidays_move_the_due_date(january_contract):
+    contract, org = january_contract, january_contract.organization
+    holidays.holidays_set(organization=org, dates=["2026-02-16"])  # Presidents' Day
     report(contract.vendor, "2026-01", received_at=dt.datetime(2026, 2, 16, 9, tzinfo=dt.UTC))
-    evaluate()
+    evaluate(today=dt.date(2026, 2, 20))
     card = Scorecard.objects.get()
     assert card.report_due_date == dt.date(2026, 2, 13)  # business day 10 is before the holiday
-    settings.SCORECARD_HOLIDAYS = ["2026-02-02"]
+    holidays.holidays_set(organization=org, dates=["2026-02-02"])
     report(contract.vendor, "2026-01", received_at=dt.datetime(2026, 2, 16, 10, tzinfo=dt.UTC))
-    evaluate()
+    evaluate(today=dt.date(2026, 2, 20))
     card = Scorecard.objects.get(is_current=True)
     assert (card.report_due_date, card.report_late) == (dt.date(2026, 2, 16), False)
 
 
-def test_a_missing_month_between_reports_is_not_reported_and_late(contract):
+def test_a_missing_month_between_reports_is_not_reported_and_late(january_contract):
+    contract = january_contract
     report(contract.vendor, "2026-01")
     report(contract.vendor, "2026-03")
     evaluate(today=dt.date(2026, 4, 20))
@@ -129,8 +156,11 @@ def test_the_stored_report_task_evaluates(contract):
 
 def test_one_task_evaluates_every_vendor_of_the_stored_reports(contract, settings):
     assert evaluate_reports.name == "scorecard.evaluate_reports"
-    assert settings.REPORT_STORED_TASK == "scorecard.tasks.evaluation.evaluate_reports"
-    other = ContractFactory(vendor__organization=contract.organization, vendor__slug="zeta")
+    other = ContractFactory(
+        vendor__organization=contract.organization,
+        vendor__slug="zeta",
+        start_date=dt.date(2026, 3, 1),
+    )
     first = report(contract.vendor, "2026-03", days_in_ar=D("60"))
     second = report(contract.vendor, "2026-04")
     third = report(other.vendor, "2026-03")
@@ -184,10 +214,11 @@ def _days_in_ar_breached_four_months(contract) -> None:
         ("2026-04", "56"),
     ]:
         report(contract.vendor, period, days_in_ar=D(days))
-    evaluate()
+    evaluate(today=dt.date(2026, 5, 20))
 
 
-def test_notifications_go_to_admin_and_compliance_once_each(org, contract, mailoutbox):
+def test_notifications_go_to_admin_and_compliance_once_each(org, january_contract, mailoutbox):
+    contract = january_contract
     member(org, Role.ADMIN, user__email="boss@example.test")
     member(org, Role.COMPLIANCE, user__email="audit@example.test")
     member(org, Role.FINANCE, user__email="money@example.test")
@@ -200,9 +231,9 @@ def test_notifications_go_to_admin_and_compliance_once_each(org, contract, mailo
         "Termination right raised: Acme Days in accounts receivable",
     ]
     assert all(sorted(m.to) == ["audit@example.test", "boss@example.test"] for m in mailoutbox)
-    evaluate()
+    evaluate(today=dt.date(2026, 5, 20))
     report(contract.vendor, "2026-04", days_in_ar=D("59"))  # a new version: a new revision
-    evaluate()
+    evaluate(today=dt.date(2026, 5, 20))
     assert len(mailoutbox) == 3
     assert sorted(Notification.objects.values_list("kind", flat=True)) == [
         "breach",
@@ -243,7 +274,8 @@ def test_manual_escalation_notifies(org, contract, mailoutbox, django_capture_on
     assert "No action plan after two reminders" in mailoutbox[0].body
 
 
-def test_notification_bodies_tell_the_items_as_stored(org, contract, mailoutbox):
+def test_notification_bodies_tell_the_items_as_stored(org, january_contract, mailoutbox):
+    contract = january_contract
     # The evaluation writes its messages from what it stored, without reading the rows back.
     member(org, Role.ADMIN, user__email="boss@example.test")
     _days_in_ar_breached_four_months(contract)

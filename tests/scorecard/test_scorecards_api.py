@@ -3,6 +3,7 @@ frozen snapshots and the pricing what-if."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal as D
 
@@ -17,11 +18,20 @@ from vendors import services
 from vendors.models import PricingModel, Role
 
 pytestmark = pytest.mark.django_db
+JANUARY = dt.date(2026, 1, 1)
+
+
+@pytest.fixture(autouse=True)
+def _today(time_machine):
+    """2026-03-20: February 2026's report was due on 13 March; March's is not due yet."""
+    time_machine.move_to(dt.datetime(2026, 3, 20, 12, tzinfo=dt.UTC), tick=False)
 
 
 @pytest.fixture
 def acme(org):
-    contract = ContractFactory(vendor__organization=org, vendor__slug="acme", vendor__name="Acme")
+    contract = ContractFactory(
+        vendor__organization=org, vendor__slug="acme", vendor__name="Acme", start_date=JANUARY
+    )
     vendor = contract.vendor
     report(vendor, "2026-01", days_in_ar=D("60"), payments=D("250000"), claims_submitted=4000)
     report(vendor, "2026-02", days_in_ar=D("47.5"), first_pass_acceptance_rate=D("94"))
@@ -31,7 +41,12 @@ def acme(org):
 
 @pytest.fixture
 def foreign(other_org):
-    contract = ContractFactory(vendor__organization=other_org, vendor__slug="acme")
+    contract = ContractFactory(
+        vendor__organization=other_org,
+        vendor__slug="acme",
+        start_date=JANUARY,
+        end_date=dt.date(2026, 1, 31),
+    )
     report(contract.vendor, "2026-01", days_in_ar=D("60"))
     evaluate(vendor_ids=[contract.vendor.pk])
     return contract.vendor
@@ -169,28 +184,37 @@ def test_transition_endpoint_and_refusals(api, acme, admin_user):
 
 def _more_vendors(org, n):
     for i in range(n):
-        c = ContractFactory(vendor__organization=org, vendor__slug=f"v{i}")
+        c = ContractFactory(
+            vendor__organization=org,
+            vendor__slug=f"v{i}",
+            start_date=JANUARY,
+            end_date=dt.date(2026, 1, 31),  # one month: one scorecard each
+        )
         report(c.vendor, "2026-01", days_in_ar=D("60"))
         evaluate(vendor_ids=[c.vendor.pk])
 
 
 def test_list_query_counts_are_pinned(api, org, acme, django_assert_num_queries):
-    # token user, count, page, KPI rows, the user's roles (once, for the money policy)
-    with django_assert_num_queries(5):
+    # token user, count, page, KPI rows, the user's roles (once, for the money policy), vendors
+    # re-scoring
+    with django_assert_num_queries(6):
         assert api.get("/api/v1/scorecards/").status_code == 200
     # token user, count, page, events with actors
     with django_assert_num_queries(4):
         assert api.get("/api/v1/remediations/").status_code == 200
     _more_vendors(org, 4)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert len(api.get("/api/v1/scorecards/").json()["results"]) == 6
     with django_assert_num_queries(4):
         assert len(api.get("/api/v1/remediations/").json()["results"]) == 5
 
 
-def test_issued_scorecard_is_byte_for_byte_the_same_after_its_contract_is_edited(api, acme):
+def test_issued_scorecard_is_byte_for_byte_the_same_after_its_contract_is_edited(
+    api, acme, django_capture_on_commit_callbacks
+):
     card = Scorecard.objects.get(vendor=acme, period="2026-01")
     before = api.get(f"/api/v1/scorecards/{card.pk}/").content
+    stored = (card.inputs_sha256, json.dumps(card.snapshot, sort_keys=True))
     contract = card.contract
     terms = [
         {
@@ -201,13 +225,23 @@ def test_issued_scorecard_is_byte_for_byte_the_same_after_its_contract_is_edited
         }
         for t in contract.sla_terms.select_related("kpi")
     ]
-    services.contract_update(
-        contract=contract, sla_terms=terms, percent_of_collections=D("7"), at_risk_percent=D("15")
-    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.contract_update(
+            contract=contract,
+            sla_terms=terms,
+            percent_of_collections=D("7"),
+            at_risk_percent=D("15"),
+        )
+    # Until the re-scoring task has run, the API says so; the revision itself is unchanged.
+    pending = api.get(f"/api/v1/scorecards/{card.pk}/").json()
+    assert pending["rescoring"] is True
+    assert json.loads(before) == {**pending, "rescoring": False}
+    for callback in callbacks:
+        callback()  # after commit: the task re-issues the periods, no `evaluate` run
     assert api.get(f"/api/v1/scorecards/{card.pk}/").content == before
-    # Evaluating again issues a new revision under the edited terms; the old one is kept as it was.
-    evaluate(vendor_ids=[acme.pk])
-    assert api.get(f"/api/v1/scorecards/{card.pk}/").content == before
+    card.refresh_from_db()
+    assert (card.inputs_sha256, json.dumps(card.snapshot, sort_keys=True)) == stored
+    assert evaluate(vendor_ids=[acme.pk]).issued == 0  # nothing was left to do
     new = Scorecard.objects.get(vendor=acme, period="2026-01", is_current=True)
     assert (new.revision, new.pk != card.pk) == (2, True)
     payload = api.get(f"/api/v1/scorecards/{new.pk}/").json()

@@ -15,7 +15,7 @@ from django.db import connection
 
 from tests.vendors.ingest_helpers import ingest, sample, values_of, vendor
 from vendors.ingest.errors import FileRefused
-from vendors.models import ColumnAlias, Report, ReportUpload, SLATerm
+from vendors.models import ColumnAlias, PendingRescore, Report, ReportUpload, SLATerm
 from vendors.services.aliases import column_alias_create
 
 pytestmark = pytest.mark.django_db
@@ -342,26 +342,30 @@ STORED: list[list[int]] = []
 
 
 @shared_task(name="tests.ingest.report_stored")
-def report_stored(report_ids: list[int]) -> None:
-    """Stands in for the evaluation task: records the id lists it was queued with."""
-    STORED.append(list(report_ids))
+def report_stored(pending_ids: list[int]) -> None:
+    """Stands in for the re-scoring task: records the id lists it was queued with."""
+    STORED.append(list(pending_ids))
 
 
-def test_one_task_carrying_every_stored_report_is_queued_after_commit(
+def test_one_task_carrying_the_files_pending_rescoring_is_queued_after_commit(
     org, settings, django_capture_on_commit_callbacks
 ):
-    settings.REPORT_STORED_TASK = "tests.vendors.test_ingest_files.report_stored"
+    settings.RESCORE_TASK = "tests.vendors.test_ingest_files.report_stored"
     STORED.clear()
     nw = vendor(org, "northwind-billing")
+    PendingRescore.objects.all().delete()  # the contract's own request
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         result = ingest(nw, sample("northwind-billing_2026-q3_long.csv"))
     assert STORED == [] and len(callbacks) == 1  # nothing runs before the commit
+    # Written in the file's transaction: one row for the vendor, from its first period.
+    rows = list(PendingRescore.objects.values_list("id", "vendor_id", "from_period", "reason"))
+    assert [r[1:] for r in rows] == [(nw.pk, "2026-07", "report stored")]
     callbacks[0]()
-    assert len(result.reports) > 1 and [[r.pk for r in result.reports]] == STORED  # one task
+    assert len(result.reports) > 1 and [[rows[0][0]]] == STORED  # one task
     STORED.clear()
     with django_capture_on_commit_callbacks(execute=True):
         ingest(nw, sample("northwind-billing_2026-q3_long.csv"))  # byte-identical: nothing queued
-    assert STORED == []
+    assert STORED == [] and PendingRescore.objects.count() == 1
 
 
 # --- Concurrency (PostgreSQL) ----------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from vendors import selectors
+from vendors import periods, selectors
 from vendors.ingest import catalog as catalog_rules
 from vendors.ingest.catalog import parse_raw_fields
 from vendors.ingest.headers import KPISpec
@@ -25,6 +25,7 @@ from vendors.models import (
     Contract,
     DecimalMark,
     Direction,
+    Holiday,
     KPIDefinition,
     Membership,
     Organization,
@@ -35,6 +36,8 @@ from vendors.models import (
     Unit,
     Vendor,
 )
+
+from .rescore import rescore_kpi, rescore_vendor
 
 PRICING_PARAMETER = {
     PricingModel.PERCENT_OF_COLLECTIONS: "percent_of_collections",
@@ -71,8 +74,14 @@ VENDOR_FIELDS = {f.name for f in Vendor._meta.get_fields() if getattr(f, "concre
 # --- Organizations and members ---------------------------------------------------------------
 @transaction.atomic
 def organization_create(*, name: str, slug: str | None = None) -> Organization:
-    """Create an organization (a practice or a group of practices)."""
-    return Organization.objects.create(name=name, slug=slug or slugify(name))
+    """Create an organization (a practice or a group of practices), with the default holidays
+    (the ``SCORECARD_HOLIDAYS`` setting) as its own holiday list."""
+    from .holidays import holidays_default
+
+    organization = Organization.objects.create(name=name, slug=slug or slugify(name))
+    for day in holidays_default():
+        Holiday.objects.create(organization=organization, date=day)
+    return organization
 
 
 @transaction.atomic
@@ -369,7 +378,15 @@ def kpi_update(*, kpi: KPIDefinition, **changes: Any) -> KPIDefinition:
     kpi.aliases, kpi.raw_fields = clean_aliases, clean_raw
     kpi.full_clean(validate_constraints=False)
     kpi.save()
+    if set(changes) & set(KPI_SCORED_FIELDS):
+        # Scorecards copy the definition: the change reaches them only as new revisions.
+        rescore_kpi(kpi_id=kpi.pk, reason=f"KPI {kpi.code} changed")
     return kpi
+
+
+# What a scorecard copies of a KPI definition (a change to aliases or the description does not
+# change an evaluation).
+KPI_SCORED_FIELDS = ("name", "unit", "direction", "formula", "volume_field", "source", "raw_fields")
 
 
 # --- Contracts and SLA terms -----------------------------------------------------------------
@@ -537,6 +554,9 @@ def contract_create(
         **fields,
     )
     _save_terms(contract, terms)
+    rescore_vendor(
+        vendor=vendor, from_period=periods.period_of(contract.start_date), reason="contract created"
+    )
     return contract
 
 
@@ -565,6 +585,7 @@ def contract_update(
         end=merged["end_date"],
         exclude=contract,
     )
+    first = min(contract.start_date, merged["start_date"])
     for name, value in fields.items():
         setattr(contract, name, value)
     contract.save()
@@ -572,6 +593,10 @@ def contract_update(
         terms = _terms_from_input(sla_terms, contract.organization)
         contract.sla_terms.all().delete()
         _save_terms(contract, terms)
+    # The periods it covers (before and after the edit) are evaluated again.
+    rescore_vendor(
+        vendor=contract.vendor, from_period=periods.period_of(first), reason="contract edited"
+    )
     return contract
 
 
@@ -630,4 +655,36 @@ def contract_amend(
         **fields,
     )
     _save_terms(new, terms)
+    rescore_vendor(
+        vendor=new.vendor,
+        from_period=periods.period_of(effective_date),
+        reason=f"contract amended from {effective_date.isoformat()}",
+    )
     return new
+
+
+SLA_TERM_FIELDS = ("benchmark", "warning", "weight", "minimum_volume")
+
+
+@transaction.atomic
+def sla_term_update(*, term: SLATerm, **fields: Any) -> SLATerm:
+    """Change one SLA term of a contract version in place (benchmark, warning, weight, minimum
+    volume); the contract's periods are re-scored as new scorecard revisions."""
+    unknown = set(fields).difference(SLA_TERM_FIELDS)
+    if unknown:
+        raise ValidationError({f: "Unknown SLA term field." for f in unknown})
+    locked = SLATerm.objects.select_for_update().select_related("kpi", "contract__vendor")
+    term = locked.get(pk=term.pk)
+    merged = {f: getattr(term, f) for f in SLA_TERM_FIELDS} | fields
+    errors = _validate_term({**merged, "kpi": term.kpi}, 0)
+    if errors:
+        raise ValidationError({"sla_terms": errors})
+    for name, value in fields.items():
+        setattr(term, name, int(value) if name == "minimum_volume" else Decimal(value))
+    term.save()
+    rescore_vendor(
+        vendor=term.contract.vendor,
+        from_period=periods.period_of(term.contract.start_date),
+        reason=f"SLA term {term.kpi.code} changed",
+    )
+    return term

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
 import posixpath
 from collections import defaultdict
 from collections.abc import Sequence
@@ -26,7 +25,6 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from vendors import bulk, periods, selectors
 from vendors.ingest.checks import (
@@ -55,7 +53,8 @@ from vendors.models import (
     Vendor,
 )
 
-logger = logging.getLogger(__name__)
+from .rescore import rescore_request
+
 STORED_DECIMALS = Decimal("0.000001")  # ReportValue keeps six decimals
 BATCH_SIZE = 5000
 ATTEMPTS = 3  # a concurrent upload of the same period is retried after an integrity error
@@ -367,20 +366,6 @@ def _insert_values(
         }
         groups.append((mapping, i))
     bulk.insert_unpivoted(ReportValue, "report", report_ids, columns, groups)
-
-
-def _queue_evaluations(report_ids: list[int]) -> None:
-    """After commit: queue ONE evaluation task carrying every stored report's id (the task path
-    is a setting); one message per report cost seconds for a 10,000-row network file."""
-    path = settings.REPORT_STORED_TASK
-    if not path or not report_ids:
-        return
-    try:
-        task = import_string(path)
-        task.delay(list(report_ids))
-    except Exception:
-        # The reports are committed; `manage.py evaluate` rebuilds what a lost message missed.
-        logger.exception("Could not queue the evaluation of reports %s", report_ids)
 
 
 @dataclass
@@ -710,5 +695,10 @@ def _store(
     except BaseException:
         upload.file.delete(save=False)  # nothing of a refused or failed store is kept
         raise
-    transaction.on_commit(lambda: _queue_evaluations(ids))
+    # In this transaction: the vendors' periods from the earliest stored are re-scored after
+    # commit, by one task for the whole file.
+    rescore_request(
+        vendors=[(organization.pk, vendor_id, period) for vendor_id, period in keys],
+        reason="report stored",
+    )
     return IngestResult(upload, ids)

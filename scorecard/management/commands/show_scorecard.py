@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from scorecard.selectors import scorecard_current, scorecard_payload
 from vendors.models import PERIOD_VALIDATOR, Vendor
-from vendors.selectors import vendor_by_slug
+from vendors.selectors import rescoring_vendor_ids, vendor_by_slug
 
 
 def _cell(value: Any) -> str:
@@ -47,7 +47,11 @@ class Command(BaseCommand):
                 f"No scorecard for {vendor.slug} in {period}; import its report, then run "
                 "manage.py evaluate."
             )
-        data = scorecard_payload(card)
+        data = scorecard_payload(
+            card,
+            rescoring=card.vendor_id
+            in rescoring_vendor_ids(organization_id=vendor.organization_id),
+        )
         if options["json"]:
             self.stdout.write(json.dumps(data, indent=2))
             return
@@ -60,8 +64,12 @@ class Command(BaseCommand):
             f"revision {data['revision']}",
             f"Overall score: {_cell(data['overall_score'])}  Standing: {data['standing'] or '-'}",
         ]
-        late = " (LATE)" if data["report_late"] else ""
+        late = {"late": " (LATE)", "missing": " (MISSING: no report received)"}.get(
+            data["report_status"], ""
+        )
         lines.append(f"Report due: {_cell(data['report_due_date'])}{late}")
+        if data["rescoring"]:
+            lines.append("Re-scoring...: an input changed; a newer revision may follow.")
         header = (
             "KPI",
             "value",
