@@ -261,6 +261,12 @@ REPORT_STORED_TASK = "scorecard.tasks.evaluation.evaluate_reports"
 REPORT_MAX_UPLOAD_BYTES = env("REPORT_MAX_UPLOAD_BYTES")
 REPORT_MAX_ROWS = env("REPORT_MAX_ROWS")
 DATA_UPLOAD_MAX_MEMORY_SIZE = REPORT_MAX_UPLOAD_BYTES + 1024 * 1024
+# An XLSX sheet's used range is refused past these before calamine allocates it (one cell per
+# position); a real report is far smaller. Errors shown of a refused file: the first N and a count.
+REPORT_XLSX_MAX_ROWS = env.int("REPORT_XLSX_MAX_ROWS", default=20_000)
+REPORT_MAX_COLUMNS = env.int("REPORT_MAX_COLUMNS", default=200)
+REPORT_XLSX_MAX_CELLS = env.int("REPORT_XLSX_MAX_CELLS", default=1_000_000)
+REPORT_MAX_ERRORS_SHOWN = env.int("REPORT_MAX_ERRORS_SHOWN", default=200)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SCORECARD_HOLIDAYS = env("SCORECARD_HOLIDAYS")  # ISO dates skipped as business days
 CHROMIUM_PATH = env.str("CHROMIUM_PATH", default="/usr/bin/chromium")

@@ -107,6 +107,9 @@ def limits_from_settings() -> Limits:
         max_compression_ratio=getattr(
             settings, "REPORT_XLSX_MAX_COMPRESSION_RATIO", Limits.max_compression_ratio
         ),
+        max_xlsx_rows=settings.REPORT_XLSX_MAX_ROWS,
+        max_columns=settings.REPORT_MAX_COLUMNS,
+        max_xlsx_cells=settings.REPORT_XLSX_MAX_CELLS,
     )
 
 
