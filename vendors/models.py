@@ -301,7 +301,11 @@ class ReportSource(models.TextChoices):
 
 
 class ReportUpload(models.Model):
-    """One received file (which may cover several vendors and periods), kept as sent."""
+    """One received file (which may cover several vendors and periods), kept as sent.
+
+    The same bytes are received once per scope: vendor (none for a multi-vendor upload), period
+    and sheet; for another vendor or period they are that vendor's or period's report.
+    """
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="report_uploads"
@@ -309,6 +313,23 @@ class ReportUpload(models.Model):
     file = models.FileField(upload_to="reports/%Y/%m/")
     file_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
+    vendor = models.ForeignKey(
+        "Vendor",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="report_uploads",
+        help_text="The vendor the upload was for; empty for a multi-vendor upload.",
+    )
+    period = models.CharField(
+        max_length=7,
+        blank=True,
+        default="",
+        help_text="The one period (YYYY-MM) the file covers; empty when it covers several.",
+    )
+    sheet = models.CharField(
+        max_length=255, blank=True, default="", help_text="The XLSX sheet read; empty = the first."
+    )
     size_bytes = models.PositiveBigIntegerField()
     source = models.CharField(max_length=10, choices=ReportSource.choices)
     uploaded_by = models.ForeignKey(
@@ -318,7 +339,17 @@ class ReportUpload(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "sha256"], name="upload_sha_unique")
+            # Partial on the vendor: NULLs are distinct in a unique index, on every database.
+            models.UniqueConstraint(
+                fields=["organization", "sha256", "vendor", "period", "sheet"],
+                condition=Q(vendor__isnull=False),
+                name="upload_scope_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "sha256", "period", "sheet"],
+                condition=Q(vendor__isnull=True),
+                name="upload_multi_vendor_scope_unique",
+            ),
         ]
 
     def __str__(self) -> str:

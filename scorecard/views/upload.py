@@ -77,7 +77,8 @@ def upload(request: HttpRequest) -> HttpResponse:
     token = None
     status = 200
     if request.method == "POST" and form.is_valid():
-        vendor: Vendor = form.cleaned_data["vendor"]
+        vendor: Vendor | None = form.cleaned_data["vendor"]
+        multi_vendor: bool = form.cleaned_data["multi_vendor"]
         period = form.cleaned_data["period"] or None
         handle = form.cleaned_data["file"]
         content = handle.read()
@@ -88,6 +89,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 file_name=handle.name,
                 vendor=vendor,
                 period=period,
+                multi_vendor=multi_vendor,
             )
         except FileRefused as exc:
             refused = exc
@@ -96,7 +98,13 @@ def upload(request: HttpRequest) -> HttpResponse:
             token = _keep(
                 request,
                 content,
-                {"vendor": vendor.pk, "period": period, "file_name": handle.name},
+                {
+                    "vendor": vendor.pk if vendor is not None else None,
+                    "multi_vendor": multi_vendor,
+                    "organization": org.pk,
+                    "period": period,
+                    "file_name": handle.name,
+                },
             )
     elif request.method == "POST":
         status = 400
@@ -118,13 +126,20 @@ def confirm(request: HttpRequest) -> HttpResponse:
         messages.error(request, "That preview has expired; upload the file again.")
         return redirect("upload")
     content, meta = kept
-    vendor = get_scoped(request, Vendor.objects.all(), pk=meta["vendor"])
+    vendor = None
+    if meta.get("vendor") is not None:
+        vendor = get_scoped(request, Vendor.objects.all(), pk=meta["vendor"])
+    organization = request.seat.organization  # type: ignore[attr-defined]
+    if organization.pk != meta.get("organization", organization.pk):
+        messages.error(request, "That preview belongs to another organization; upload it again.")
+        return redirect("upload")
     try:
         result = report_services.report_ingest(
-            organization=vendor.organization,
+            organization=organization,
             content=content,
             file_name=meta["file_name"],
             vendor=vendor,
+            multi_vendor=bool(meta.get("multi_vendor")),
             period=meta["period"],
             uploaded_by=request.user,
         )
@@ -134,6 +149,8 @@ def confirm(request: HttpRequest) -> HttpResponse:
         return redirect("upload")
     _drop(request, token)
     messages.success(request, result.summary())
+    if vendor is None:
+        return redirect("upload")
     return redirect("vendor-detail", pk=vendor.pk)
 
 

@@ -1,14 +1,19 @@
 """Hostile files refused cheaply: XLSX used-range limits before calamine, lying zip sizes, one
-huge line, control characters in cells."""
+huge line, control characters in cells, and error lists capped at the first 200."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from tests.vendors import hostile_files as h
 from tests.vendors.ingest_helpers import ingest, vendor
 from vendors.ingest.errors import FileRefused
+from vendors.ingest.values import CellError, parse_period
 from vendors.models import DenialBreakdown, Report, ReportUpload
 
 pytestmark = pytest.mark.django_db
@@ -211,6 +216,12 @@ def test_tabs_and_line_breaks_in_cells_are_not_control_characters_here(org):
     assert report.denials.get().payer == "Medi\tcare\r\nB"
 
 
+def test_a_nul_in_the_file_name_is_dropped_not_stored(org):
+    nw = vendor(org, "nw")
+    result = ingest(nw, "period,denial_rate\n2026-10,5\n", "nw\x00_2026-10.csv")
+    assert result.upload.file_name == "nw_2026-10.csv"
+
+
 @pytest.mark.postgres
 def test_a_nul_cell_is_a_400_not_a_500_on_postgresql(api, org):
     nw = vendor(org, "nw")
@@ -229,3 +240,85 @@ def test_a_nul_cell_is_a_400_not_a_500_on_postgresql(api, org):
         }
     ]
     assert DenialBreakdown.objects.count() == 0
+
+
+# --- The error list is capped -----------------------------------------------------------------
+def _period_message(text: str) -> str:
+    """The reading's own message for an unreadable period (its wording is the values module's)."""
+    try:
+        parse_period(text)
+    except CellError as exc:
+        return str(exc)
+    raise AssertionError(f"{text} was read as a period")
+
+
+BAD_PERIOD = _period_message("2026-13")
+
+
+def test_190000_bad_rows_answer_the_first_200_errors_and_a_count(org):
+    exc = refused(vendor(org, "nw"), h.bad_rows_csv(190_000), "bad.csv")
+    assert len(exc.errors) == 200 and exc.error_count == 190_000
+    assert exc.errors[0].as_dict() == {"row": 2, "column": "period", "message": BAD_PERIOD}
+    assert exc.errors[-1].row == 201
+    assert exc.more_errors_text() == "and 189,800 more errors"
+    assert str(exc).endswith("; and 189,800 more errors")
+
+
+def test_the_api_answers_200_errors_a_count_and_a_small_body(api, org):
+    nw = vendor(org, "nw")
+    response = api.post(
+        "/api/v1/reports/",
+        {"vendor": nw.pk, "file": SimpleUploadedFile("bad.csv", h.bad_rows_csv(190_000))},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert len(body["errors"]) == 200 and body["errors"][199]["row"] == 201
+    assert (body["error_count"], body["more_errors"]) == (190_000, "and 189,800 more errors")
+    assert len(json.dumps(body)) < 40_000
+    assert Report.objects.count() == 0
+
+
+def test_the_api_counts_nothing_more_when_everything_is_listed(api, org):
+    nw = vendor(org, "nw")
+    response = api.post(
+        "/api/v1/reports/",
+        {"vendor": nw.pk, "file": SimpleUploadedFile("bad.csv", h.bad_rows_csv(2))},
+        format="multipart",
+    )
+    assert response.json() == {
+        "errors": [
+            {"row": 2, "column": "period", "message": BAD_PERIOD},
+            {"row": 3, "column": "period", "message": BAD_PERIOD},
+        ],
+        "error_count": 2,
+        "more_errors": "",
+    }
+
+
+def test_the_command_prints_200_errors_and_the_count(org, tmp_path, capsys):
+    vendor(org, "nw")
+    path = tmp_path / "bad.csv"
+    path.write_bytes(h.bad_rows_csv(190_000))
+    with pytest.raises(CommandError) as caught:
+        call_command("import_report", str(path), "--vendor", "nw")
+    assert str(caught.value) == "190,000 error(s) in bad.csv."
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "bad.csv was refused; nothing was stored. Errors:"
+    assert lines[1] == f"  Row 2, column period: {BAD_PERIOD}"
+    assert len(lines) == 202 and lines[-1] == "  ... and 189,800 more errors"
+
+
+def test_the_upload_page_lists_200_errors_and_the_count(org, admin_user, client):
+    nw = vendor(org, "nw")
+    client.force_login(admin_user)
+    response = client.post(
+        "/upload/",
+        {"vendor": nw.pk, "file": SimpleUploadedFile("bad.csv", h.bad_rows_csv(190_000))},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The file cannot be stored: 190,000 errors" in page
+    assert "The first 200 are listed." in page
+    assert '<p class="more-errors">And 189,800 more errors.</p>' in page
+    assert page.count('<tr><td class="num">') == 200

@@ -65,6 +65,7 @@ class ParsedFile:
     records: list[Record] = field(default_factory=list)
     denials: list[Denial] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # target (period, vendor...) -> header
 
 
 def _find_header(sheet: Sheet, matcher: HeaderMatcher) -> int | None:
@@ -191,6 +192,7 @@ def parse_sheet(sheet: Sheet, matcher: HeaderMatcher, *, period: str | None = No
         seen[target.target] = name
         columns.append((j, name, target))
     by_target = {t.target: (j, name, t) for j, name, t in columns}
+    out.headers = {target: name for target, (_, name, _) in by_target.items()}
     if "metric" in by_target and "value" in by_target:
         out.layout = "long"
     elif "payer" in by_target or "denial_reason" in by_target:
