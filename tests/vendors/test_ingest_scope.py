@@ -430,3 +430,61 @@ def test_the_upload_page_has_a_multi_vendor_box(org, admin_user, client):
     ]
     stored = client.post("/upload/confirm/", {"token": token})
     assert stored.status_code == 302 and Report.objects.count() == 3
+
+
+# --- The uploads received before scopes ------------------------------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_the_backfill_gives_earlier_uploads_the_scope_their_reports_show():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("vendors", "0004_scope_upload_scope")]
+    after = [("vendors", "0005_scope_upload_scope_backfill")]
+    executor = MigrationExecutor(connection)
+    leaves = executor.loader.graph.leaf_nodes()
+    executor.migrate(before)
+    try:
+        old = MigrationExecutor(connection).loader.project_state(before).apps
+        org = old.get_model("vendors", "Organization").objects.create(name="P", slug="p")
+        make_vendor = old.get_model("vendors", "Vendor").objects.create
+        nw, summit = (make_vendor(organization=org, name=s, slug=s) for s in ("nw", "summit"))
+        at = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
+        make_upload = old.get_model("vendors", "ReportUpload").objects.create
+        single, network, quarter = (
+            make_upload(
+                organization=org,
+                file=f"reports/{n}.csv",
+                file_name=f"{n}.csv",
+                sha256=n * 64,
+                size_bytes=1,
+                source="csv",
+                received_at=at,
+            )
+            for n in "abc"
+        )
+        make_report = old.get_model("vendors", "Report").objects.create
+        for upload, v, period in [
+            (single, nw, "2026-10"),
+            (network, nw, "2026-10"),
+            (network, summit, "2026-10"),
+            (quarter, summit, "2026-08"),
+            (quarter, summit, "2026-09"),
+        ]:
+            make_report(
+                organization=org,
+                vendor=v,
+                period=period,
+                version=Report.objects.filter(vendor_id=v.pk, period=period).count() + 1,
+                is_current=False,
+                upload=upload,
+                received_at=at,
+            )
+        MigrationExecutor(connection).migrate(after)
+        scopes = {u.file_name: (u.vendor_id, u.period, u.sheet) for u in ReportUpload.objects.all()}
+        assert scopes == {
+            "a.csv": (nw.pk, "2026-10", ""),
+            "b.csv": (None, "2026-10", ""),
+            "c.csv": (summit.pk, "", ""),
+        }
+    finally:
+        MigrationExecutor(connection).migrate(leaves)
