@@ -163,12 +163,27 @@ def test_a_line_of_millions_of_columns_is_refused_before_it_is_split(org):
 
 def test_quoted_delimiters_do_not_count_as_columns(org):
     nw = vendor(org, "nw")
-    payer = "Medicare" + "," * 300
+    payer = "Medicare" + "," * 190
     content = (
         f'period,payer,denial_reason,claims_denied,amount_denied\n2026-10,"{payer}",CO-16,4,10\n'
     )
     [report] = ingest(nw, content, "quoted.csv").reports
     assert report.denials.get().payer == payer
+
+
+def test_a_breakdown_text_longer_than_its_column_is_an_error_not_a_database_failure(org):
+    nw = vendor(org, "nw")
+    content = (
+        "period,payer,denial_reason,claims_denied,amount_denied\n"
+        f'2026-10,Medicare,CO-16,4,10\n2026-10,"{"," * 201}",CO-16,4,10\n'
+    )
+    assert messages(refused(nw, content, "long.csv")) == [
+        {
+            "row": 3,
+            "column": "payer",
+            "message": "the text is 201 characters long; at most 200 are kept, so shorten it",
+        }
+    ]
 
 
 # --- Control characters -----------------------------------------------------------------------

@@ -257,6 +257,7 @@ def _read(
     if parsed.layout:
         vendors, vendor_errors = _resolve_vendors(parsed, organization, vendor, multi_vendor)
         errors.extend(vendor_errors)
+        errors.extend(_text_length_errors(parsed))
         errors.extend(_period_errors(parsed, vendors, today))
     if not errors and not parsed.records and not parsed.denials:
         errors.append(FileError(None, None, "The file has a header row but no data rows."))
@@ -273,6 +274,26 @@ def _read(
         errors.sort(key=lambda e: (e.row is not None, e.row or 0))
         raise FileRefused(errors, findings)
     return parsed, vendors
+
+
+def _text_length_errors(parsed: ParsedFile) -> list[FileError]:
+    """A breakdown's text longer than its column holds (PostgreSQL would refuse the insert)."""
+    errors = []
+    for name in ("payer", "denial_reason"):
+        limit = DenialBreakdown._meta.get_field(name).max_length or 0
+        column = parsed.headers.get(name, name)
+        for line in parsed.denials:
+            text = getattr(line, name)
+            if len(text) > limit:
+                errors.append(
+                    FileError(
+                        line.row,
+                        column,
+                        f"the text is {len(text):,} characters long; at most {limit} are kept, "
+                        "so shorten it",
+                    )
+                )
+    return errors
 
 
 def _declared_period(period: str | None) -> str | None:
