@@ -280,7 +280,8 @@ def _text_length_errors(parsed: ParsedFile) -> list[FileError]:
     """A breakdown's text longer than its column holds (PostgreSQL would refuse the insert)."""
     errors = []
     for name in ("payer", "denial_reason"):
-        limit = DenialBreakdown._meta.get_field(name).max_length or 0
+        field = DenialBreakdown._meta.get_field(name)
+        limit = getattr(field, "max_length", None) or 0
         column = parsed.headers.get(name, name)
         for line in parsed.denials:
             text = getattr(line, name)
