@@ -89,10 +89,10 @@ def lying_zip_bomb(inflated_bytes: int = 200 * 1024 * 1024) -> bytes:
     xml = head + row * ((inflated_bytes - len(head)) // len(row))
     content = workbook(xml)
     del xml
-    return _patch_sizes(content, "xl/worksheets/sheet1.xml", 2_000)
+    return patch_sizes(content, "xl/worksheets/sheet1.xml", 2_000)
 
 
-def _patch_sizes(content: bytes, name: str, size: int) -> bytes:
+def patch_sizes(content: bytes, name: str, size: int) -> bytes:
     """Rewrite the uncompressed size of ``name`` in its local header and the central directory."""
     data = bytearray(content)
     encoded = name.encode()
@@ -111,6 +111,20 @@ def _patch_sizes(content: bytes, name: str, size: int) -> bytes:
             break
         central = data.find(b"PK\x01\x02", central + 4)
     return bytes(data)
+
+
+def replace_rels_and_add(content: bytes, relationship: str, name: str, data: bytes) -> bytes:
+    """The workbook with one more relationship in xl/_rels/workbook.xml.rels and one more part."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename == "xl/_rels/workbook.xml.rels":
+                end = b"</Relationships>"
+                body = body.replace(end, relationship.encode() + end)
+            dst.writestr(item.filename, body, compress_type=zipfile.ZIP_DEFLATED)
+        dst.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def bad_rows_csv(rows: int = 190_000) -> bytes:

@@ -337,3 +337,27 @@ def test_the_upload_page_lists_200_errors_and_the_count(org, admin_user, client)
     assert "The first 200 are listed." in page
     assert '<p class="more-errors">And 189,800 more errors.</p>' in page
     assert page.count('<tr><td class="num">') == 200
+
+
+def test_a_part_calamine_would_read_is_checked_whatever_its_name(org):
+    # The shared strings renamed .dat (the relationships say where they are), with a zip entry
+    # that says 2,000 bytes for 50 MB of XML: refused before calamine inflates it.
+    shared = b'<?xml version="1.0"?><sst xmlns="' + h.NS.encode() + b'">'
+    shared += b"<si><t>x</t></si>" * (50 * 1024 * 1024 // 17) + b"</sst>"
+    content = h.workbook(h.sheet([(1, '<c r="A1" t="s"><v>0</v></c>')]))
+    content = h.replace_rels_and_add(
+        content,
+        '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/sharedStrings" Target="strings.dat"/>',
+        "xl/strings.dat",
+        shared,
+    )
+    content = h.patch_sizes(content, "xl/strings.dat", 2_000)
+    assert messages(refused(vendor(org, "nw"), content)) == [
+        {
+            "row": None,
+            "column": None,
+            "message": "The workbook is damaged (xl/strings.dat: Bad CRC-32 for file "
+            "'xl/strings.dat').",
+        }
+    ]

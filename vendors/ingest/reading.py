@@ -436,6 +436,13 @@ class _SheetScan:
             _check_extent(self.sheet_name, first, last, self.limits, declared=False)
 
 
+def _part_name(target: str) -> str:
+    """The zip entry of a relationship target of ``xl/workbook.xml``."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join("xl", target))
+
+
 def read_xlsx(content: bytes, *, limits: Limits, sheet: str | None) -> Sheet:
     """Read the first (or the named) sheet of a workbook with calamine, after the safety checks."""
     try:
@@ -482,17 +489,19 @@ def read_xlsx(content: bytes, *, limits: Limits, sheet: str | None) -> Sheet:
         for name in xml_parts:
             if name not in worksheet_parts:
                 _parse_xml(archive, name, handlers.get(name))
+        # Calamine reads the parts the workbook's relationships name (shared strings, styles...)
+        # whatever their extension: each is checked as XML too, so no part it reads goes unseen
+        # (a part whose zip entry lies about its size fails here, before calamine inflates it).
+        for target in targets.values():
+            name = _part_name(target)
+            if name in names and name not in xml_parts:
+                _parse_xml(archive, name)
 
         wanted = sheet if sheet else (sheets[0][0] if sheets else None)
         chosen_part = None
         for sheet_name, rid in sheets:
             if sheet_name == wanted and rid in targets:
-                target = targets[rid]
-                chosen_part = (
-                    target.lstrip("/")
-                    if target.startswith("/")
-                    else posixpath.normpath(posixpath.join("xl", target))
-                )
+                chosen_part = _part_name(targets[rid])
                 break
         percent_styles = {
             i
