@@ -303,8 +303,8 @@ class ReportSource(models.TextChoices):
 class ReportUpload(models.Model):
     """One received file (which may cover several vendors and periods), kept as sent.
 
-    The same bytes are received once per scope: vendor (none for a multi-vendor upload), period
-    and sheet; for another vendor or period they are that vendor's or period's report.
+    The same bytes are received once per scope: vendor (or multi-vendor), period and sheet; for
+    another vendor or period they are that vendor's or period's report.
     """
 
     organization = models.ForeignKey(
@@ -317,9 +317,14 @@ class ReportUpload(models.Model):
         "Vendor",
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        # SET_NULL, not CASCADE: a vendor's reports go with it, but its uploads (protected by
+        # those reports while they exist) stay as the organization's record of files received.
+        on_delete=models.SET_NULL,
         related_name="report_uploads",
         help_text="The vendor the upload was for; empty for a multi-vendor upload.",
+    )
+    multi_vendor = models.BooleanField(
+        default=False, help_text="The file's vendor column named each row's vendor."
     )
     period = models.CharField(
         max_length=7,
@@ -339,7 +344,8 @@ class ReportUpload(models.Model):
 
     class Meta:
         constraints = [
-            # Partial on the vendor: NULLs are distinct in a unique index, on every database.
+            # Two partial indexes: NULLs are distinct in a unique index on every database, and a
+            # deleted vendor's uploads (vendor set to NULL) must not collide with each other.
             models.UniqueConstraint(
                 fields=["organization", "sha256", "vendor", "period", "sheet"],
                 condition=Q(vendor__isnull=False),
@@ -347,7 +353,7 @@ class ReportUpload(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["organization", "sha256", "period", "sheet"],
-                condition=Q(vendor__isnull=True),
+                condition=Q(multi_vendor=True),
                 name="upload_multi_vendor_scope_unique",
             ),
         ]

@@ -77,7 +77,7 @@ def test_a_multi_vendor_workbook_sent_for_one_vendor_replaces_nobody(org):
         "summit-rcm",
     ]
     assert [current(v) for v in (nw, summit, harbor)] == [{"2026-10": 2}] * 3
-    assert result.upload.vendor is None
+    assert (result.upload.vendor, result.upload.multi_vendor) == (None, True)
 
 
 def test_a_vendor_column_may_name_the_uploads_own_vendor_by_slug_or_name(org):
@@ -219,9 +219,21 @@ def test_the_upload_scope_is_a_unique_constraint(org):
     with pytest.raises(IntegrityError), transaction.atomic():
         ReportUpload.objects.create(vendor=nw, **fields)
     ReportUpload.objects.create(vendor=summit, **fields)  # another vendor: allowed
-    ReportUpload.objects.create(vendor=None, **fields)  # a multi-vendor upload: allowed once
+    ReportUpload.objects.create(multi_vendor=True, **fields)  # a multi-vendor upload: once
     with pytest.raises(IntegrityError), transaction.atomic():
-        ReportUpload.objects.create(vendor=None, **fields)
+        ReportUpload.objects.create(multi_vendor=True, **fields)
+
+
+def test_deleting_a_vendor_still_works_and_keeps_its_uploads_as_received_files(org):
+    nw, summit = vendor(org, "nw"), vendor(org, "summit")
+    ingest(nw, "period,denial_rate\n2026-10,5\n")
+    ingest(summit, "period,denial_rate\n2026-10,5\n")
+    nw.delete()
+    assert [r.vendor for r in Report.objects.all()] == [summit]
+    assert sorted((u.vendor_id is None) for u in ReportUpload.objects.all()) == [False, True]
+    summit.delete()  # the same bytes for both: their kept uploads do not collide
+    assert Report.objects.count() == 0
+    assert [(u.vendor, u.multi_vendor) for u in ReportUpload.objects.all()] == [(None, False)] * 2
 
 
 # --- 3. Only finished months under a contract -------------------------------------------------
@@ -480,11 +492,14 @@ def test_the_backfill_gives_earlier_uploads_the_scope_their_reports_show():
                 received_at=at,
             )
         MigrationExecutor(connection).migrate(after)
-        scopes = {u.file_name: (u.vendor_id, u.period, u.sheet) for u in ReportUpload.objects.all()}
+        scopes = {
+            u.file_name: (u.vendor_id, u.multi_vendor, u.period, u.sheet)
+            for u in ReportUpload.objects.all()
+        }
         assert scopes == {
-            "a.csv": (nw.pk, "2026-10", ""),
-            "b.csv": (None, "2026-10", ""),
-            "c.csv": (summit.pk, "", ""),
+            "a.csv": (nw.pk, False, "2026-10", ""),
+            "b.csv": (None, True, "2026-10", ""),
+            "c.csv": (summit.pk, False, "", ""),
         }
     finally:
         MigrationExecutor(connection).migrate(leaves)

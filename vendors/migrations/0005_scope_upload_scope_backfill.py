@@ -1,5 +1,5 @@
 """Give the uploads received before scopes existed the scope their reports show: the vendor when
-they hold one vendor's reports (else none, as a multi-vendor upload), the period when one."""
+they hold one vendor's reports (else multi-vendor), the period when they hold one period."""
 
 from collections import defaultdict
 
@@ -19,8 +19,9 @@ def backfill(apps, schema_editor):
     for upload in ReportUpload.objects.filter(pk__in=list(vendors)).iterator(chunk_size=1000):
         found_vendors, found_periods = vendors[upload.pk], periods[upload.pk]
         upload.vendor_id = next(iter(found_vendors)) if len(found_vendors) == 1 else None
+        upload.multi_vendor = upload.vendor_id is None
         upload.period = next(iter(found_periods)) if len(found_periods) == 1 else ""
-        upload.save(update_fields=["vendor", "period"])
+        upload.save(update_fields=["vendor", "multi_vendor", "period"])
 
 
 class Migration(migrations.Migration):

@@ -512,13 +512,12 @@ class _Scope:
 
     def lookup(self, organization: Organization, sha256: str) -> ReportUpload | None:
         """The upload of these bytes for this scope, if one was stored."""
-        return ReportUpload.objects.filter(
-            organization=organization,
-            sha256=sha256,
-            vendor=self.vendor,
-            period=self.period,
-            sheet=self.sheet,
-        ).first()
+        found = ReportUpload.objects.filter(
+            organization=organization, sha256=sha256, period=self.period, sheet=self.sheet
+        )
+        if self.vendor is None:
+            return found.filter(multi_vendor=True).first()
+        return found.filter(vendor=self.vendor).first()
 
 
 def _ingest(
@@ -745,6 +744,7 @@ def _store(
         file_name=file_name,
         sha256=sha256,
         vendor=upload_scope.vendor,
+        multi_vendor=upload_scope.vendor is None,
         period=upload_scope.period,
         sheet=upload_scope.sheet,
         size_bytes=len(content),
