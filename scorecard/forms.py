@@ -123,9 +123,17 @@ class DecimalMarkForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    """A report file for one vendor (the period is read from the file unless given)."""
+    """A report file for one vendor, or a multi-vendor file whose vendor column names each row's
+    vendor (the period is read from the file unless given)."""
 
-    vendor = forms.ModelChoiceField(queryset=Vendor.objects.none(), empty_label="Choose a vendor")
+    vendor = forms.ModelChoiceField(
+        queryset=Vendor.objects.none(), empty_label="Choose a vendor", required=False
+    )
+    multi_vendor = forms.BooleanField(
+        required=False,
+        label="Covers several vendors",
+        help_text="The file's vendor column names each row's vendor; no vendor needs choosing.",
+    )
     file = forms.FileField(help_text="CSV or XLSX report.")
     period = forms.RegexField(
         regex=r"^\d{4}-(0[1-9]|1[0-2])$",
@@ -141,3 +149,12 @@ class UploadForm(forms.Form):
     def __init__(self, *args: Any, vendors: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["vendor"].queryset = vendors  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        """A vendor is needed unless the file is a multi-vendor file."""
+        data = super().clean() or {}
+        if not data.get("vendor") and not data.get("multi_vendor") and "vendor" not in self.errors:
+            self.add_error(
+                "vendor", "Choose the vendor this file is for, or tick Covers several vendors."
+            )
+        return data

@@ -305,6 +305,12 @@ RESCORE_TASK = "scorecard.tasks.evaluation.rescore_pending"
 REPORT_MAX_UPLOAD_BYTES = env("REPORT_MAX_UPLOAD_BYTES")
 REPORT_MAX_ROWS = env("REPORT_MAX_ROWS")
 DATA_UPLOAD_MAX_MEMORY_SIZE = REPORT_MAX_UPLOAD_BYTES + 1024 * 1024
+# An XLSX sheet's used range is refused past these before calamine allocates it (one cell per
+# position); a real report is far smaller. Errors shown of a refused file: the first N and a count.
+REPORT_XLSX_MAX_ROWS = env.int("REPORT_XLSX_MAX_ROWS", default=20_000)
+REPORT_MAX_COLUMNS = env.int("REPORT_MAX_COLUMNS", default=200)
+REPORT_XLSX_MAX_CELLS = env.int("REPORT_XLSX_MAX_CELLS", default=1_000_000)
+REPORT_MAX_ERRORS_SHOWN = env.int("REPORT_MAX_ERRORS_SHOWN", default=200)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # ISO dates skipped as business days: the holiday list a new organization starts with (each
 # organization then keeps its own, vendors.models.Holiday).

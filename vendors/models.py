@@ -364,7 +364,11 @@ class ReportSource(models.TextChoices):
 
 
 class ReportUpload(models.Model):
-    """One received file (which may cover several vendors and periods), kept as sent."""
+    """One received file (which may cover several vendors and periods), kept as sent.
+
+    The same bytes are received once per scope: vendor (or multi-vendor), period and sheet; for
+    another vendor or period they are that vendor's or period's report.
+    """
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="report_uploads"
@@ -372,6 +376,28 @@ class ReportUpload(models.Model):
     file = models.FileField(upload_to="reports/%Y/%m/")
     file_name = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
+    vendor = models.ForeignKey(
+        "Vendor",
+        null=True,
+        blank=True,
+        # SET_NULL, not CASCADE: a vendor's reports go with it, but its uploads (protected by
+        # those reports while they exist) stay as the organization's record of files received.
+        on_delete=models.SET_NULL,
+        related_name="report_uploads",
+        help_text="The vendor the upload was for; empty for a multi-vendor upload.",
+    )
+    multi_vendor = models.BooleanField(
+        default=False, help_text="The file's vendor column named each row's vendor."
+    )
+    period = models.CharField(
+        max_length=7,
+        blank=True,
+        default="",
+        help_text="The one period (YYYY-MM) the file covers; empty when it covers several.",
+    )
+    sheet = models.CharField(
+        max_length=255, blank=True, default="", help_text="The XLSX sheet read; empty = the first."
+    )
     size_bytes = models.PositiveBigIntegerField()
     source = models.CharField(max_length=10, choices=ReportSource.choices)
     uploaded_by = models.ForeignKey(
@@ -381,7 +407,18 @@ class ReportUpload(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "sha256"], name="upload_sha_unique")
+            # Two partial indexes: NULLs are distinct in a unique index on every database, and a
+            # deleted vendor's uploads (vendor set to NULL) must not collide with each other.
+            models.UniqueConstraint(
+                fields=["organization", "sha256", "vendor", "period", "sheet"],
+                condition=Q(vendor__isnull=False),
+                name="upload_scope_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "sha256", "period", "sheet"],
+                condition=Q(multi_vendor=True),
+                name="upload_multi_vendor_scope_unique",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -50,6 +50,18 @@ def previous_period(period: str) -> str:
     return period_of(period_start(period) - dt.timedelta(days=1))
 
 
+def has_ended(period: str, today: dt.date) -> bool:
+    """True once the period's last day is over (on its last day, the month is still running)."""
+    return period_end(period) < today
+
+
+def overlaps(period: str, start: dt.date, end: dt.date | None) -> bool:
+    """True when a span from ``start`` to ``end`` (inclusive; None = open-ended) touches the
+    period on at least one day: a contract so dated covers the period."""
+    first, last = period_bounds(period)
+    return start <= last and (end is None or end >= first)
+
+
 def shift_period(period: str, months: int) -> str:
     """The period ``months`` later (negative: earlier)."""
     year, month = (int(p) for p in period.split("-"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Set
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import EmptyResultSet
@@ -64,7 +64,7 @@ def role_in(user: AnyUser, organization: Organization | int) -> str | None:
     )
 
 
-def organizations_with_role(user: AnyUser, roles: set[str]) -> QuerySet[Organization]:
+def organizations_with_role(user: AnyUser, roles: Set[str]) -> QuerySet[Organization]:
     """Organizations in which the user holds one of the roles."""
     if not user.is_authenticated:
         return Organization.objects.none()

@@ -79,7 +79,8 @@ def upload(request: HttpRequest) -> HttpResponse:
     token = None
     status = 200
     if request.method == "POST" and form.is_valid():
-        vendor: Vendor = form.cleaned_data["vendor"]
+        vendor: Vendor | None = form.cleaned_data["vendor"]
+        multi_vendor: bool = form.cleaned_data["multi_vendor"]
         period = form.cleaned_data["period"] or None
         decimal_mark = form.cleaned_data["decimal_mark"] or None
         handle = form.cleaned_data["file"]
@@ -92,6 +93,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 vendor=vendor,
                 period=period,
                 decimal_mark=decimal_mark,
+                multi_vendor=multi_vendor,
             )
         except FileRefused as exc:
             refused = exc
@@ -101,7 +103,9 @@ def upload(request: HttpRequest) -> HttpResponse:
                 request,
                 content,
                 {
-                    "vendor": vendor.pk,
+                    "vendor": vendor.pk if vendor is not None else None,
+                    "multi_vendor": multi_vendor,
+                    "organization": org.pk,
                     "period": period,
                     "file_name": handle.name,
                     "decimal_mark": decimal_mark,
@@ -127,13 +131,20 @@ def confirm(request: HttpRequest) -> HttpResponse:
         messages.error(request, "That preview has expired; upload the file again.")
         return redirect("upload")
     content, meta = kept
-    vendor = get_scoped(request, Vendor.objects.all(), pk=meta["vendor"])
+    vendor = None
+    if meta.get("vendor") is not None:
+        vendor = get_scoped(request, Vendor.objects.all(), pk=meta["vendor"])
+    organization = request.seat.organization  # type: ignore[attr-defined]
+    if organization.pk != meta.get("organization", organization.pk):
+        messages.error(request, "That preview belongs to another organization; upload it again.")
+        return redirect("upload")
     try:
         result = report_services.report_ingest(
-            organization=vendor.organization,
+            organization=organization,
             content=content,
             file_name=meta["file_name"],
             vendor=vendor,
+            multi_vendor=bool(meta.get("multi_vendor")),
             period=meta["period"],
             uploaded_by=request.user,
             decimal_mark=meta.get("decimal_mark"),
@@ -146,6 +157,8 @@ def confirm(request: HttpRequest) -> HttpResponse:
     messages.success(request, result.summary())
     for note in result.notes:  # totals and footnote rows skipped
         messages.info(request, str(note))
+    if vendor is None:
+        return redirect("upload")
     return redirect("vendor-detail", pk=vendor.pk)
 
 

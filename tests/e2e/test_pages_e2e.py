@@ -64,7 +64,7 @@ def test_administrator_journey(browser: Any, live_server: Any, demo_world: Any) 
 
     # Upload a sample report, see the parsed values, confirm.
     page.get_by_role("link", name="Upload").click()
-    page.get_by_label("Vendor").select_option(label="Northwind Billing")
+    page.get_by_label("Vendor", exact=True).select_option(label="Northwind Billing")
     page.get_by_label("File").set_input_files(str(SAMPLES / "northwind-billing_2026-09_wide.csv"))
     page.get_by_role("button", name="Preview").click()
     assert page.get_by_role("heading", name=re.compile("Preview")).is_visible()
@@ -78,7 +78,7 @@ def test_administrator_journey(browser: Any, live_server: Any, demo_world: Any) 
 
     # A bad file: every error by row and column, nothing stored.
     page.get_by_role("link", name="Upload").click()
-    page.get_by_label("Vendor").select_option(label="Northwind Billing")
+    page.get_by_label("Vendor", exact=True).select_option(label="Northwind Billing")
     page.get_by_label("File").set_input_files(str(SAMPLES / "bad_report.csv"))
     page.get_by_role("button", name="Preview").click()
     assert page.get_by_role("heading", name=re.compile("cannot be stored")).is_visible()

@@ -231,11 +231,12 @@ def test_a_kpi_definition_change_re_issues_the_contracts_that_use_it(org, acme, 
     with committing():
         send(other.vendor, "2026-04")
         send(using.vendor, "2026-04")
-    zeta = Scorecard.objects.get(vendor=other.vendor)
+    zeta = Scorecard.objects.get(vendor=other.vendor, is_current=True)
     acme_before = revisions(acme.vendor)
     with committing():
         services.kpi_update(kpi=kpi, name="Collections per day")
-    assert revisions(using.vendor) == {"2026-04": 2}
+    # r1 measured April missing when the contract came, r2 its report, r3 the KPI's new name
+    assert revisions(using.vendor) == {"2026-04": 3}
     row = Scorecard.objects.get(vendor=using.vendor, is_current=True).kpis.get(
         kpi_code="payments_per_day"
     )

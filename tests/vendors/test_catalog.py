@@ -822,7 +822,9 @@ def test_a_formula_stored_past_the_services_refuses_uploads_with_a_message_not_a
                     "parenthesis at position 3: '(' is never closed.); an administrator must "
                     "correct the KPI before reports can be read",
                 }
-            ]
+            ],
+            "error_count": 1,
+            "more_errors": "",
         },
     )
 

@@ -151,7 +151,7 @@ def test_duplicate_period_rows_and_unknown_vendor(org):
         "2026-10 appears again (first in row 2)", row=3
     )
     content = "vendor,period,denial_rate\nnw,2026-10,5\nacme,2026-10,6\n"
-    assert refusal(nw, content) == one(
+    assert refusal(nw, content, multi_vendor=True) == one(
         "'acme' is not a vendor of Practice A (use its slug or name)", row=3, column="vendor"
     )
 
@@ -159,7 +159,7 @@ def test_duplicate_period_rows_and_unknown_vendor(org):
 def test_a_vendor_of_another_organization_is_not_found_by_name(org, other_org):
     vendor(other_org, "theirs")
     content = "vendor,period,denial_rate\ntheirs,2026-10,5\n"
-    errors = refusal(vendor(org, "nw"), content)
+    errors = refusal(None, content, organization=org, multi_vendor=True)
     assert errors[0]["message"] == "'theirs' is not a vendor of Practice A (use its slug or name)"
 
 

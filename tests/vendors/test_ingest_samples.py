@@ -70,7 +70,7 @@ def test_network_xlsx_with_title_rows_and_vendor_column(org):
     nw = vendor(org, "northwind-billing")
     summit = vendor(org, "summit-rcm")
     harbor = vendor(org, "harbor-coding", "Harbor Coding Partners")
-    result = ingest(nw, sample("network_2026-10.xlsx"), "network_2026-10.xlsx")
+    result = ingest(nw, sample("network_2026-10.xlsx"), "network_2026-10.xlsx", multi_vendor=True)
     stored = {r.vendor_id: {f: v[2] for f, v in values_of(r).items()} for r in result.reports}
     assert {r.period for r in result.reports} == {"2026-10"}
     assert stored[nw.pk] == {

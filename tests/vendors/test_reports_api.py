@@ -273,7 +273,11 @@ def test_import_report_command_network_file_and_period(org, other_org, capsys, t
     for slug in ("northwind-billing", "summit-rcm", "harbor-coding"):
         vendor(org, slug)
     call_command(
-        "import_report", str(SAMPLES / "network_2026-10.xlsx"), "--organization", "practice-a"
+        "import_report",
+        str(SAMPLES / "network_2026-10.xlsx"),
+        "--organization",
+        "practice-a",
+        "--multi-vendor",
     )
     assert Report.objects.filter(period="2026-10").count() == 3
     vendor(other_org, "summit-rcm")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
 from typing import Any
 
 from rest_framework import exceptions, permissions
@@ -28,7 +29,7 @@ class RoleWritePermission(permissions.BasePermission):
         return selectors.role_in(request.user, obj.organization_id) in roles
 
 
-def organization_for_write(request: Request, slug: str | None, roles: set[str]) -> Organization:
+def organization_for_write(request: Request, slug: str | None, roles: Set[str]) -> Organization:
     """The organization a new record goes to: the one named, or the user's only one with the role.
 
     Raises a 403 when the user lacks the role there, and a 400 when the choice is ambiguous.

@@ -22,7 +22,7 @@ from vendors.models import ColumnAlias, Report, Role
 from vendors.services import aliases as alias_services
 from vendors.services.reports import IngestResult, report_ingest
 
-from .permissions import RoleWritePermission
+from .permissions import RoleWritePermission, organization_for_write
 from .views import as_drf_error
 
 UPLOAD_ROLES = policy.roles_with(policy.Capability.UPLOAD)
@@ -95,9 +95,25 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class ReportUploadSerializer(serializers.Serializer):
-    """A report file for a vendor; ``period`` when the file has no period column."""
+    """A report file for a vendor (or, ``multi_vendor``, for the vendors its vendor column names);
+    ``period`` when the file has no period column."""
 
-    vendor = serializers.IntegerField(help_text="The vendor's id.")
+    vendor = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The id of the vendor the upload is for (optional for a multi-vendor upload).",
+    )
+    multi_vendor = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The file's vendor column names each row's vendor (vendors of one organization).",
+    )
+    organization = serializers.SlugField(
+        required=False,
+        allow_blank=True,
+        help_text="Multi-vendor upload without a vendor: the organization, when you belong to "
+        "several.",
+    )
     file = serializers.FileField()
     period = serializers.CharField(required=False, allow_blank=True, help_text="YYYY-MM")
     sheet = serializers.CharField(required=False, allow_blank=True, help_text="XLSX sheet name.")
@@ -120,7 +136,11 @@ ERRORS_SCHEMA = inline_serializer(
                 "message": serializers.CharField(),
             },
             many=True,
-        )
+        ),
+        "error_count": serializers.IntegerField(help_text="Every error found, listed or not."),
+        "more_errors": serializers.CharField(
+            help_text="'and 189,800 more errors' when only the first ones are listed."
+        ),
     },
 )
 
@@ -135,10 +155,35 @@ class ReportFilter(django_filters.FilterSet):
         fields = ["vendor", "period", "is_current"]
 
 
-def _refusal(errors: list[FileError], findings: list[FileError] | None = None) -> Response:
+NO_VENDOR = FileError(
+    None,
+    "vendor",
+    "Name the vendor this upload is for, or set multi_vendor for a file whose vendor column "
+    "names each row's vendor.",
+)
+
+
+def _given(data: Any, name: str) -> bool:
+    """Whether the request sent a non-empty field ``name``."""
+    return bool(data.get(name))
+
+
+def _flag(data: Any) -> bool:
+    """The multi_vendor flag as sent (before validation), read as DRF's BooleanField reads it."""
+    return str(data.get("multi_vendor", "")).lower() in {"true", "1", "yes", "on"}
+
+
+def _refusal(
+    errors: list[FileError], findings: list[FileError] | None = None, refused: Any = None
+) -> Response:
     body: dict[str, Any] = {"errors": [e.as_dict() for e in errors]}
+    if refused is not None:  # a capped list: the first errors, and a count of the rest
+        body["error_count"] = refused.error_count
+        body["more_errors"] = refused.more_errors_text()
     if findings:
         body["findings"] = [f.as_dict() for f in findings]  # what would also have been flagged
+        if refused is not None and refused.more_findings:
+            body["more_findings"] = refused.more_findings_text()
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
@@ -162,17 +207,29 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         """Upload a CSV or XLSX report: 201 with what was stored, or 400 with every error."""
         payload = ReportUploadSerializer(data=request.data)
         if not payload.is_valid():
-            return _refusal(
-                [
-                    FileError(None, name, " ".join(str(m) for m in messages))
-                    for name, messages in payload.errors.items()
-                ]
-            )
+            errors = [
+                FileError(None, name, " ".join(str(m) for m in messages))
+                for name, messages in payload.errors.items()
+            ]
+            named = {"vendor", "multi_vendor"} & set(payload.errors)
+            if not named and not _flag(request.data) and not _given(request.data, "vendor"):
+                errors.insert(0, NO_VENDOR)
+            return _refusal(errors)
         data = payload.validated_data
-        vendor = selectors.vendor_list(user=request.user).filter(pk=data["vendor"]).first()
-        if vendor is None:
-            return _refusal([FileError(None, "vendor", f"No vendor with id {data['vendor']}.")])
-        if selectors.role_in(request.user, vendor.organization_id) not in UPLOAD_ROLES:
+        multi_vendor = data.get("multi_vendor", False)
+        vendor = None
+        if data.get("vendor") is not None:
+            vendor = selectors.vendor_list(user=request.user).filter(pk=data["vendor"]).first()
+            if vendor is None:
+                return _refusal([FileError(None, "vendor", f"No vendor with id {data['vendor']}.")])
+            organization = vendor.organization
+        elif multi_vendor:
+            organization = organization_for_write(
+                request, data.get("organization") or None, UPLOAD_ROLES
+            )
+        else:
+            return _refusal([NO_VENDOR])
+        if selectors.role_in(request.user, organization.pk) not in UPLOAD_ROLES:
             raise PermissionDenied("Uploading reports needs the role admin, finance or compliance.")
         upload = data["file"]
         if upload.size > settings.REPORT_MAX_UPLOAD_BYTES:
@@ -182,8 +239,9 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             )
         try:
             result = report_ingest(
-                organization=vendor.organization,
+                organization=organization,
                 vendor=vendor,
+                multi_vendor=multi_vendor,
                 content=upload.read(),
                 file_name=upload.name or "report",
                 period=data.get("period") or None,
@@ -192,7 +250,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 decimal_mark=data.get("decimal_mark") or None,
             )
         except FileRefused as exc:
-            return _refusal(exc.errors, exc.findings)
+            return _refusal(exc.errors, exc.findings, exc)
         return self._answer(result)
 
     def _answer(self, result: IngestResult) -> Response:

@@ -3,7 +3,12 @@
 Every limit is checked before the expensive step it protects: the size and row count before
 parsing, and for XLSX the zip directory (entry count, total uncompressed size, compression ratio)
 before anything is decompressed. Every XML part is then parsed by expat with DOCTYPE and ENTITY
-declarations refused (the billion-laughs attack), before calamine sees the workbook.
+declarations refused (the billion-laughs attack), before calamine sees the workbook; while the
+chosen sheet streams past, its declared ``<dimension>`` and the extent of the cells that hold a
+value are measured, and a sheet past the row, column or cell limits is refused there, before
+calamine builds its grid (calamine allocates every cell of the used range: one value at XFD50000
+is 800 million cells). Empty space above and left of the data costs nothing (the used range is
+read). A control character (NUL and the like) in any cell is refused with its row and column.
 """
 
 from __future__ import annotations
@@ -34,6 +39,21 @@ class Limits:
     max_zip_entries: int = 500
     max_uncompressed_bytes: int = 100 * MB
     max_compression_ratio: int = 100
+    max_xlsx_rows: int = 20_000
+    max_columns: int = 200
+    max_xlsx_cells: int = 1_000_000
+
+
+# The setting behind each limit, named in the refusal so an administrator can find it.
+LIMIT_SETTINGS = {
+    "max_xlsx_rows": "REPORT_XLSX_MAX_ROWS",
+    "max_columns": "REPORT_MAX_COLUMNS",
+    "max_xlsx_cells": "REPORT_XLSX_MAX_CELLS",
+}
+
+# Unicode control characters (Cc) other than tab, LF and CR: PostgreSQL cannot store NUL in text,
+# and none of them has a meaning in a report cell.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -85,11 +105,47 @@ def read_sheet(content: bytes, *, file_name: str, limits: Limits, sheet: str | N
     return read_csv(content, limits=limits)
 
 
+def column_letters(index: int) -> str:
+    """Spreadsheet letters of a 0-based column index: 0 is A, 25 is Z, 26 is AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def control_character_errors(sheet: Sheet) -> list[FileError]:
+    """Every cell holding a control character other than tab, CR or LF, by row and column.
+
+    NUL cannot be stored in PostgreSQL text, and no control character means anything in a report
+    cell; the file is refused rather than cleaned, so what is stored is what the vendor sent.
+    """
+    errors: list[FileError] = []
+    for number, row in zip(sheet.row_numbers, sheet.rows, strict=True):
+        for j, cell in enumerate(row):
+            if isinstance(cell, str) and (found := CONTROL_CHARACTERS.search(cell)):
+                errors.append(
+                    FileError(
+                        number,
+                        column_letters(j),
+                        f"the cell holds the control character U+{ord(found[0]):04X}, which a "
+                        "report never needs; remove it and send the file again",
+                    )
+                )
+    return errors
+
+
+def _refuse_control_characters(sheet: Sheet) -> None:
+    if errors := control_character_errors(sheet):
+        raise FileRefused(errors)
+
+
 # --- CSV ------------------------------------------------------------------------------------
 def _looks_binary(content: bytes) -> bool:
+    # Text with a stray NUL in a cell is text (refused below with the cell's row and column);
+    # a file whose first 8 KB are one twentieth control bytes is not.
     head = content[:8192]
-    if b"\x00" in head:
-        return True
     control = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
     return control > len(head) // 20
 
@@ -119,11 +175,14 @@ def read_csv(content: bytes, *, limits: Limits) -> Sheet:
         ) from None
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     delimiter = ";" if first.count(";") > first.count(",") else ","
+    _check_width(text, delimiter, limits)
     rows: list[list[object]] = []
     numbers: list[int] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for row in reader:
+            if len(row) > limits.max_columns:  # a quoted line break hid it from _check_width
+                raise _too_wide(reader.line_num, len(row), limits)
             if any(cell.strip() for cell in row):
                 rows.append(row)  # type: ignore[arg-type]
                 numbers.append(reader.line_num)
@@ -135,7 +194,36 @@ def read_csv(content: bytes, *, limits: Limits) -> Sheet:
         raise refuse("The file is empty.")
     if len(rows) > limits.max_rows + 1:
         raise refuse(f"The file has more than {limits.max_rows:,} rows, the limit.")
-    return Sheet("csv", rows, numbers)
+    found = Sheet("csv", rows, numbers)
+    if CONTROL_CHARACTERS.search(text):  # one scan of the text; the cells only when it finds one
+        _refuse_control_characters(found)
+    return found
+
+
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def _too_wide(line: int, columns: int, limits: Limits) -> FileRefused:
+    return FileRefused(
+        [
+            FileError(
+                line,
+                None,
+                f"the line has {columns:,} columns; the limit is {limits.max_columns:,} columns "
+                f"({LIMIT_SETTINGS['max_columns']}). It was not read.",
+            )
+        ]
+    )
+
+
+def _check_width(text: str, delimiter: str, limits: Limits) -> None:
+    """Refuse a line of more columns than the limit before the CSV reader makes a list of them
+    (one line of ten million commas is ten million strings)."""
+    for number, line in enumerate(text.split("\n"), 1):
+        if line.count(delimiter) >= limits.max_columns:  # quoted delimiters may count: look closer
+            columns = _QUOTED.sub("", line).count(delimiter) + 1
+            if columns > limits.max_columns:
+                raise _too_wide(number, columns, limits)
 
 
 # --- XLSX -----------------------------------------------------------------------------------
@@ -179,6 +267,7 @@ def _parse_xml(
     archive: zipfile.ZipFile,
     name: str,
     on_start: Callable[[str, dict[str, str]], None] | None = None,
+    on_end: Callable[[str], None] | None = None,
 ) -> None:
     """Parse one XML part with expat, refusing DTDs and entity declarations (billion laughs)."""
     parser = expat.ParserCreate()
@@ -195,11 +284,15 @@ def _parse_xml(
         setattr(parser, handler, forbid)
     if on_start is not None:
         parser.StartElementHandler = on_start
+    if on_end is not None:
+        parser.EndElementHandler = on_end
     try:
         with archive.open(name) as stream:
             while chunk := stream.read(1 << 20):
                 parser.Parse(chunk, False)
             parser.Parse(b"", True)
+    except FileRefused:
+        raise
     except _Forbidden:
         raise refuse(
             f"The workbook part {name} declares a DOCTYPE or XML entities, which a spreadsheet "
@@ -226,6 +319,128 @@ def _column_index(letters: str) -> int:
     for ch in letters:
         index = index * 26 + (ord(ch) - 64)
     return index - 1
+
+
+_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+
+
+def _range_text(first: tuple[int, int], last: tuple[int, int]) -> str:
+    """``A1:XFD50000`` from 1-based (row, column) corners."""
+    return f"{column_letters(first[1] - 1)}{first[0]}:{column_letters(last[1] - 1)}{last[0]}"
+
+
+def _check_extent(
+    sheet_name: str,
+    first: tuple[int, int],
+    last: tuple[int, int],
+    limits: Limits,
+    *,
+    declared: bool,
+) -> None:
+    """Refuse a used range (1-based corners, inclusive) past the XLSX limits, naming the sheet,
+    the range and the setting."""
+    rows = last[0] - first[0] + 1
+    columns = last[1] - first[1] + 1
+    if (
+        rows <= limits.max_xlsx_rows
+        and columns <= limits.max_columns
+        and rows * columns <= limits.max_xlsx_cells
+    ):
+        return
+    if rows > limits.max_xlsx_rows:
+        limit = f"{limits.max_xlsx_rows:,} rows ({LIMIT_SETTINGS['max_xlsx_rows']})"
+    elif columns > limits.max_columns:
+        limit = f"{limits.max_columns:,} columns ({LIMIT_SETTINGS['max_columns']})"
+    else:
+        limit = f"{limits.max_xlsx_cells:,} cells ({LIMIT_SETTINGS['max_xlsx_cells']})"
+    how = "declares its used range as" if declared else "has values as far as"
+    raise refuse(
+        f"The sheet {sheet_name!r} {how} {_range_text(first, last)} ({rows:,} rows x "
+        f"{columns:,} columns); the limit is {limit}. Delete the rows and columns beyond the "
+        "report's data (or copy the data to a new sheet) and send it again; it was not read."
+    )
+
+
+class _SheetScan:
+    """Measures the chosen sheet while expat streams it, before calamine builds anything: the
+    declared ``<dimension>``, the number of cells, and the extent of the cells holding a value
+    (what calamine allocates); refuses as soon as a limit is passed. Also notes the cells with a
+    percent number format."""
+
+    def __init__(self, sheet_name: str, limits: Limits, percent_styles: set[int]) -> None:
+        self.sheet_name = sheet_name
+        self.limits = limits
+        self.percent_styles = percent_styles
+        self.percent_cells: set[tuple[int, int]] = set()
+        self.cells = 0
+        self.first: tuple[int, int] | None = None  # (row, column), 1-based
+        self.last = (0, 0)
+        self._row = 0
+        self._column = 0
+        self._pending: tuple[int, int] | None = None  # the open cell, until it shows a value
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        """Expat's start-element handler."""
+        local = _local(tag)
+        if local == "c":
+            ref = attrs.get("r")
+            found = _CELL_REF.fullmatch(ref) if ref else None
+            if found:
+                row, column = int(found[2]), _column_index(found[1]) + 1
+            else:  # a cell without a reference follows the previous one
+                row, column = self._row, self._column + 1
+            self._column = column
+            self._pending = (row, column)
+            self.cells += 1
+            if self.cells > self.limits.max_xlsx_cells:
+                raise refuse(
+                    f"The sheet {self.sheet_name!r} holds more than "
+                    f"{self.limits.max_xlsx_cells:,} cells; the limit is "
+                    f"{self.limits.max_xlsx_cells:,} cells "
+                    f"({LIMIT_SETTINGS['max_xlsx_cells']}). It was not read."
+                )
+            style = attrs.get("s", "")
+            if style.isdigit() and int(style) in self.percent_styles:
+                self.percent_cells.add((row, column - 1))
+        elif local in ("v", "is"):
+            if self._pending is not None:
+                self._value_at(*self._pending)
+                self._pending = None
+        elif local == "row":
+            number = attrs.get("r", "")
+            self._row = int(number) if number.isdigit() else self._row + 1
+            self._column = 0
+        elif local == "dimension":
+            corners = [_CELL_REF.fullmatch(p) for p in attrs.get("ref", "").split(":")]
+            if corners and len(corners) <= 2 and all(corners):
+                points = [(int(m[2]), _column_index(m[1]) + 1) for m in corners if m]
+                _check_extent(self.sheet_name, points[0], points[-1], self.limits, declared=True)
+
+    def end(self, tag: str) -> None:
+        """Expat's end-element handler."""
+        if self._pending is not None and _local(tag) == "c":
+            self._pending = None  # a cell without a value: calamine skips it, so do we
+
+    def _value_at(self, row: int, column: int) -> None:
+        if self.first is None:
+            self.first = (row, column)
+        else:
+            self.first = (min(self.first[0], row), min(self.first[1], column))
+        self.last = (max(self.last[0], row), max(self.last[1], column))
+        first, last = self.first, self.last
+        if (
+            last[0] - first[0] >= self.limits.max_xlsx_rows
+            or last[1] - first[1] >= self.limits.max_columns
+            or (last[0] - first[0] + 1) * (last[1] - first[1] + 1) > self.limits.max_xlsx_cells
+        ):
+            _check_extent(self.sheet_name, first, last, self.limits, declared=False)
+
+
+def _part_name(target: str) -> str:
+    """The zip entry of a relationship target of ``xl/workbook.xml``."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join("xl", target))
 
 
 def read_xlsx(content: bytes, *, limits: Limits, sheet: str | None) -> Sheet:
@@ -274,37 +489,41 @@ def read_xlsx(content: bytes, *, limits: Limits, sheet: str | None) -> Sheet:
         for name in xml_parts:
             if name not in worksheet_parts:
                 _parse_xml(archive, name, handlers.get(name))
+        # Calamine reads the parts the workbook's relationships name (shared strings, styles...)
+        # whatever their extension: each is checked as XML too, so no part it reads goes unseen
+        # (a part whose zip entry lies about its size fails here, before calamine inflates it).
+        for target in targets.values():
+            name = _part_name(target)
+            if name in names and name not in xml_parts:
+                _parse_xml(archive, name)
 
         wanted = sheet if sheet else (sheets[0][0] if sheets else None)
         chosen_part = None
         for sheet_name, rid in sheets:
             if sheet_name == wanted and rid in targets:
-                target = targets[rid]
-                chosen_part = (
-                    target.lstrip("/")
-                    if target.startswith("/")
-                    else posixpath.normpath(posixpath.join("xl", target))
-                )
+                chosen_part = _part_name(targets[rid])
                 break
         percent_styles = {
             i
             for i, fmt in enumerate(xf_formats)
             if fmt in _PERCENT_BUILTIN or (fmt in formats and _is_percent_format(formats[fmt]))
         }
-        percent_cells: set[tuple[int, int]] = set()
-
-        def sheet_start(tag: str, attrs: dict[str, str]) -> None:
-            if _local(tag) == "c":
-                style = attrs.get("s")
-                if style is not None and int(style) in percent_styles:
-                    ref = attrs.get("r", "")
-                    m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
-                    if m:
-                        percent_cells.add((int(m[2]), _column_index(m[1])))
-
+        if wanted is None or wanted not in {name for name, _ in sheets}:
+            raise refuse(
+                f"The workbook has no sheet named {wanted!r}; it has "
+                f"{', '.join(repr(name) for name, _ in sheets)}."
+                if wanted
+                else "The workbook has no sheet."
+            )
+        if chosen_part not in worksheet_parts:
+            raise refuse(f"The workbook is damaged: the sheet {wanted!r} has no worksheet part.")
+        scan = _SheetScan(wanted, limits, percent_styles)
         for name in worksheet_parts:
-            use = sheet_start if name == chosen_part and percent_styles else None
-            _parse_xml(archive, name, use)
+            if name == chosen_part:
+                _parse_xml(archive, name, scan.start, scan.end)
+            else:
+                _parse_xml(archive, name)
+        percent_cells = scan.percent_cells
 
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
@@ -319,18 +538,24 @@ def read_xlsx(content: bytes, *, limits: Limits, sheet: str | None) -> Sheet:
             data = workbook.get_sheet_by_index(0)
         if data.height > limits.max_rows + 100:
             raise refuse(f"The sheet has more than {limits.max_rows:,} rows, the limit.")
-        # Without skipping the empty area, row 0 is the sheet's row 1 and column 0 is column A.
-        raw_rows = data.to_python(skip_empty_area=False)
+        # Only the used range: empty rows above and columns left of the data cost nothing.
+        top, left = (data.start or (0, 0)) if data.height else (0, 0)
+        raw_rows = data.to_python(skip_empty_area=True)
     except FileRefused:
         raise
     except Exception as exc:  # calamine raises its own error types for damaged workbooks
         raise refuse(f"The workbook cannot be read ({exc}).") from None
     rows: list[list[object]] = []
     numbers: list[int] = []
+    pad: list[object] = [""] * left  # column index 0 stays column A for the readers below
     for i, row in enumerate(raw_rows):
         if any(cell not in ("", None) for cell in row):
-            rows.append(list(row))
-            numbers.append(i + 1)
+            rows.append([*pad, *row] if left else list(row))
+            numbers.append(top + i + 1)
     if not rows:
         raise refuse("The workbook's sheet is empty.")
-    return Sheet("xlsx", rows, numbers, percent_cells)
+    found = Sheet("xlsx", rows, numbers, percent_cells)
+    texts = "\t".join(c for row in rows for c in row if isinstance(c, str))
+    if CONTROL_CHARACTERS.search(texts):
+        _refuse_control_characters(found)
+    return found

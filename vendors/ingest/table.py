@@ -77,7 +77,9 @@ class ParsedFile:
     denials: list[Denial] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     notes: list[FileError] = field(default_factory=list)  # rows skipped (totals, footnotes)
-    headers: dict[str, str] = field(default_factory=dict)  # field -> its header in the file
+    headers: dict[str, str] = field(
+        default_factory=dict
+    )  # target (period, vendor, a field...) -> its header
 
 
 def _find_header(sheet: Sheet, matcher: HeaderMatcher) -> int | None:
@@ -269,8 +271,8 @@ def parse_sheet(
             continue
         seen[target.target] = name
         columns.append((j, name, target))
-    out.headers = dict(seen)
     by_target = {t.target: (j, name, t) for j, name, t in columns}
+    out.headers = {target: name for target, (_, name, _) in by_target.items()}
     if "metric" in by_target and "value" in by_target:
         out.layout = "long"
     elif "payer" in by_target or "denial_reason" in by_target:

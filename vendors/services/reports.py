@@ -1,10 +1,14 @@
 """Storing vendor KPI reports: one write path for CSV and XLSX files from the CLI, API and demo.
 
 A file is read and checked by the pure ``vendors.ingest`` modules; if anything is wrong nothing
-is stored and every error is raised at once (``FileRefused``). Otherwise, in one transaction with
-the vendors' rows locked, each vendor-period becomes a new current ``Report`` version (the
-previous one is superseded and kept), with its values, findings and denial breakdown, and its
-evaluation is queued after commit.
+is stored and every error is raised at once (``FileRefused``, capped at the first
+``REPORT_MAX_ERRORS_SHOWN`` with a count of the rest). An upload is for one vendor unless it is a
+multi-vendor upload, and stores only finished months that a contract of the vendor covers
+(``vendors.ingest.scope``). Otherwise, in one transaction with the vendors' rows locked, each
+vendor-period becomes a new current ``Report`` version (the previous one is superseded and kept),
+with its values, findings and denial breakdown, and its evaluation is queued after commit. The
+same bytes sent again for the same vendor, period and sheet change nothing (a unique constraint
+on the upload's scope); for another vendor or period they are that one's report.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import posixpath
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +32,7 @@ from django.db.models import Max, Prefetch
 from django.utils import timezone
 
 from vendors import bulk, periods, selectors
+from vendors.ingest import scope
 from vendors.ingest.checks import (
     Evaluation,
     evaluate_columns,
@@ -35,8 +41,8 @@ from vendors.ingest.checks import (
 )
 from vendors.ingest.errors import FileError, FileRefused
 from vendors.ingest.formulas import FormulaError, compile_formula
-from vendors.ingest.headers import AliasSpec, HeaderMatcher, KPISpec, normalize
-from vendors.ingest.reading import Limits, read_sheet
+from vendors.ingest.headers import AliasSpec, HeaderMatcher, KPISpec
+from vendors.ingest.reading import CONTROL_CHARACTERS, Limits, read_sheet
 from vendors.ingest.table import Denial, ParsedFile, Record, parse_sheet
 from vendors.ingest.values import DECIMAL_MARKS, CellError, parse_period
 from vendors.models import (
@@ -112,6 +118,9 @@ def limits_from_settings() -> Limits:
         max_compression_ratio=getattr(
             settings, "REPORT_XLSX_MAX_COMPRESSION_RATIO", Limits.max_compression_ratio
         ),
+        max_xlsx_rows=settings.REPORT_XLSX_MAX_ROWS,
+        max_columns=settings.REPORT_MAX_COLUMNS,
+        max_xlsx_cells=settings.REPORT_XLSX_MAX_CELLS,
     )
 
 
@@ -159,40 +168,58 @@ def _source_for(file_name: str, content: bytes) -> str:
     return ReportSource.XLSX if content.startswith(b"PK") else ReportSource.CSV
 
 
+def _vendor_ref(vendor: Vendor) -> scope.VendorRef:
+    return scope.VendorRef(vendor.pk, vendor.slug, vendor.name)
+
+
 def _resolve_vendors(
-    parsed: ParsedFile, organization: Organization, vendor: Vendor | None
+    parsed: ParsedFile, organization: Organization, vendor: Vendor | None, multi_vendor: bool
 ) -> tuple[dict[str | None, Vendor], list[FileError]]:
-    """Map each vendor key of the file (slug or name) to a vendor of the organization."""
-    keys = {r.vendor_key for r in parsed.records} | {d.vendor_key for d in parsed.denials}
-    errors: list[FileError] = []
-    found: dict[str | None, Vendor] = {}
-    if keys == {None} or not keys:
-        if vendor is None:
-            errors.append(
-                FileError(None, "vendor", "the file has no vendor column; name the vendor")
-            )
-        else:
-            found[None] = vendor
-        return found, errors
-    candidates = list(Vendor.objects.filter(organization=organization))
-    index = {normalize(v.slug): v for v in candidates} | {normalize(v.name): v for v in candidates}
-    first_row: dict[str, int] = {}
-    items: list[Record | Denial] = [*parsed.records, *parsed.denials]
-    for item in items:
-        first_row.setdefault(item.vendor_key or "", item.row)
-    for key in sorted(k for k in keys if k is not None):
-        match = index.get(normalize(key))
-        if match is None:
-            errors.append(
-                FileError(
-                    first_row.get(key),
-                    "vendor",
-                    f"'{key}' is not a vendor of {organization.name} (use its slug or name)",
-                )
-            )
-        else:
-            found[key] = match
-    return found, errors
+    """Map each vendor key of the file (slug or name) to the vendor its rows may be stored for:
+    the upload's own vendor, or for a multi-vendor upload a vendor of the organization."""
+    keys = [(r.vendor_key, r.row) for r in parsed.records]
+    keys += [(d.vendor_key, d.row) for d in parsed.denials]
+    named = any(key is not None for key, _ in keys)
+    candidates = list(Vendor.objects.filter(organization=organization)) if multi_vendor else []
+    if not named:
+        candidates = []
+    ids, errors = scope.resolve_vendors(
+        keys,
+        candidates=[_vendor_ref(v) for v in candidates],
+        upload_vendor=_vendor_ref(vendor) if vendor is not None else None,
+        multi_vendor=multi_vendor,
+        organization_name=organization.name,
+        column=parsed.headers.get("vendor", "vendor"),
+    )
+    by_pk = {v.pk: v for v in candidates}
+    if vendor is not None:
+        by_pk[vendor.pk] = vendor
+    return {key: by_pk[pk] for key, pk in ids.items()}, errors
+
+
+def today_for(organization: Organization) -> dt.date:
+    """Today's date where the organization is (settings.TIME_ZONE: organizations have no time
+    zone of their own yet)."""
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+
+
+def _period_errors(
+    parsed: ParsedFile, vendors: dict[str | None, Vendor], today: dt.date
+) -> list[FileError]:
+    """Vendor-periods of the file that have not ended or that no contract of the vendor covers."""
+    lines: list[Record | Denial] = [*parsed.records, *parsed.denials]
+    items = [(vendors[x.vendor_key].pk, x.period, x.row) for x in lines if x.vendor_key in vendors]
+    spans: dict[int, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
+    vendor_ids = sorted({v.pk for v in vendors.values()})
+    for contract in selectors.contracts_for_vendors(vendor_ids=vendor_ids):
+        spans[contract.vendor_id].append((contract.start_date, contract.end_date))
+    return scope.period_errors(
+        items,
+        today=today,
+        contract_spans=spans,
+        vendor_names={v.pk: v.name for v in vendors.values()},
+        column=parsed.headers.get("period", "period"),
+    )
 
 
 def _minimum_volumes(
@@ -207,17 +234,15 @@ def _minimum_volumes(
         .order_by("-start_date")
     ):
         contracts[contract.vendor_id].append(contract)
-    bounds = {period: periods.period_bounds(period) for period in {p for _, p in keys}}
     none: dict[str, int] = {}
     minimums: dict[int, dict[str, int]] = {}  # by contract: the same for each of its periods
     out = []
     for vendor, period in keys:
-        first, last = bounds[period]
         in_force = next(
             (
                 c
                 for c in contracts.get(vendor.pk, ())
-                if c.start_date <= last and (c.end_date is None or c.end_date >= first)
+                if periods.overlaps(period, c.start_date, c.end_date)
             ),
             None,
         )
@@ -238,9 +263,11 @@ def _read(
     file_name: str,
     organization: Organization,
     vendor: Vendor | None,
+    multi_vendor: bool,
     period: str | None,
     sheet: str | None,
     kpis: list[KPISpec],
+    today: dt.date,
     decimal_mark: str | None = None,
 ) -> tuple[ParsedFile, dict[str | None, Vendor]]:
     """Parse the file; raise FileRefused with every error (and would-be findings) if any.
@@ -248,11 +275,7 @@ def _read(
     The numbers are read by the upload's declared decimal mark, else the vendor's, else none.
     """
     errors: list[FileError] = []
-    if period:
-        try:
-            period = parse_period(period)
-        except CellError as exc:
-            raise FileRefused([FileError(None, "period", str(exc))]) from None
+    period = _declared_period(period)
     if decimal_mark and decimal_mark not in DECIMAL_MARKS:
         raise FileRefused(
             [
@@ -278,16 +301,20 @@ def _read(
     errors.extend(impossible_numbers(parsed.records, kpis, parsed.headers))
     vendors: dict[str | None, Vendor] = {}
     if parsed.layout:
-        vendors, vendor_errors = _resolve_vendors(parsed, organization, vendor)
+        vendors, vendor_errors = _resolve_vendors(parsed, organization, vendor, multi_vendor)
         errors.extend(vendor_errors)
+        errors.extend(_text_length_errors(parsed))
+        errors.extend(_period_errors(parsed, vendors, today))
     if not errors and not parsed.records and not parsed.denials:
         errors.append(FileError(None, None, "The file has a header row but no data rows."))
     if errors:
-        # Tell the whole story: what would also have been flagged, had the file been readable.
-        outcomes = evaluate_records(parsed.records, kpis)
+        # Tell the whole story: what would also have been flagged, had the file been readable
+        # (for the rows shown: a refusal lists the first REPORT_MAX_ERRORS_SHOWN of each).
+        shown = parsed.records[: settings.REPORT_MAX_ERRORS_SHOWN]
+        outcomes = evaluate_records(shown, kpis)
         findings = [
             FileError(record.row, f.field, f.message)
-            for record, outcome in zip(parsed.records, outcomes, strict=True)
+            for record, outcome in zip(shown, outcomes, strict=True)
             for f in outcome.findings
         ]
         errors.sort(key=lambda e: (e.row is not None, e.row or 0))
@@ -312,6 +339,41 @@ def _unstorable(records: Sequence[Record], evaluation: Evaluation) -> list[FileE
         for record, value in zip(records, column.recomputed, strict=True)
         if value is not None and abs(value) >= STORED_LIMIT
     ]
+
+
+def _text_length_errors(parsed: ParsedFile) -> list[FileError]:
+    """A breakdown's text longer than its column holds (PostgreSQL would refuse the insert)."""
+    errors = []
+    for name in ("payer", "denial_reason"):
+        field = DenialBreakdown._meta.get_field(name)
+        limit = getattr(field, "max_length", None) or 0
+        column = parsed.headers.get(name, name)
+        for line in parsed.denials:
+            text = getattr(line, name)
+            if len(text) > limit:
+                errors.append(
+                    FileError(
+                        line.row,
+                        column,
+                        f"the text is {len(text):,} characters long; at most {limit} are kept, "
+                        "so shorten it",
+                    )
+                )
+    return errors
+
+
+def _declared_period(period: str | None) -> str | None:
+    """The period the upload declares, as ``YYYY-MM`` (None when it declares none)."""
+    if not period:
+        return None
+    try:
+        return parse_period(period)
+    except CellError as exc:
+        raise FileRefused([FileError(None, "period", str(exc))]) from None
+
+
+def _capped(exc: FileRefused) -> FileRefused:
+    return exc.capped(settings.REPORT_MAX_ERRORS_SHOWN)
 
 
 def _q(value: Decimal | None) -> Decimal | None:
@@ -395,25 +457,32 @@ def report_preview(
     organization: Organization,
     content: bytes,
     file_name: str,
-    vendor: Vendor,
+    vendor: Vendor | None,
     period: str | None,
+    multi_vendor: bool = False,
     decimal_mark: str | None = None,
 ) -> Preview:
     """Parse and check a file exactly as ``report_ingest`` would, without storing anything.
 
-    Raises ``FileRefused`` with every error by row and column.
+    Raises ``FileRefused`` with the errors by row and column (the first
+    ``REPORT_MAX_ERRORS_SHOWN``, and a count of the rest).
     """
     kpis = _ingest_specs(organization)
-    parsed, vendors = _read(  # the same parse as report_ingest
-        content=content,
-        file_name=file_name,
-        organization=organization,
-        vendor=vendor,
-        period=period,
-        sheet=None,
-        kpis=kpis,
-        decimal_mark=decimal_mark,
-    )
+    try:
+        parsed, vendors = _read(  # the same parse as report_ingest
+            content=content,
+            file_name=file_name,
+            organization=organization,
+            vendor=vendor,
+            multi_vendor=multi_vendor,
+            period=period,
+            sheet=None,
+            kpis=kpis,
+            today=today_for(organization),
+            decimal_mark=decimal_mark,
+        )
+    except FileRefused as exc:
+        raise _capped(exc) from None
     # Checked as report_ingest checks them: each period's minimum volumes and denial breakdown.
     owners = [(vendors[r.vendor_key], r.period) for r in parsed.records]
     denials = {
@@ -459,37 +528,115 @@ def report_ingest(
     received_at: dt.datetime | None = None,
     uploaded_by: Any = None,
     source: str | None = None,
+    multi_vendor: bool = False,
     decimal_mark: str | None = None,
 ) -> IngestResult:
     """Store a report file (CSV or XLSX) as new report versions, or refuse it whole.
 
-    ``vendor`` names the vendor of a single-vendor file (a file with a vendor column names its
-    own); ``period`` (``YYYY-MM``) is required when the file has no period column;
-    ``decimal_mark`` (``.`` or ``,``) declares how the file writes decimals, over the vendor's;
-    ``received_at`` defaults to now. A byte-identical file already received changes nothing.
-    Raises ``FileRefused`` listing every error by row and column.
+    ``vendor`` is the vendor the upload is for: a ``vendor`` column must name it. With
+    ``multi_vendor`` the file's vendor column names each row's vendor (any vendor of
+    ``organization``) and ``vendor`` may be None. ``period`` (``YYYY-MM``) is required when the
+    file has no period column, and must match it otherwise; ``decimal_mark`` (``.`` or ``,``)
+    declares how the file writes decimals, over the vendor's; only finished months that a contract
+    of the vendor covers are stored. ``received_at`` defaults to now. The same bytes already
+    received for the same vendor, period and sheet change nothing. Raises ``FileRefused`` with the
+    errors by row and column (the first ``REPORT_MAX_ERRORS_SHOWN``, and a count of the rest).
     """
-    if vendor is not None and vendor.organization_id != organization.pk:
-        raise FileRefused(
-            [FileError(None, "vendor", "The vendor belongs to another organization.")]
-        )
-    received_at = received_at or timezone.now()
-    file_name = posixpath.basename(file_name.replace("\\", "/")) or "report"
-    limits = limits_from_settings()
-    if len(content) > limits.max_bytes:
-        read_sheet(content, file_name=file_name, limits=limits, sheet=sheet)  # raises the limit
-    sha256 = hashlib.sha256(content).hexdigest()
-    existing = ReportUpload.objects.filter(organization=organization, sha256=sha256).first()
-    if existing is not None:
-        return _already_received(existing)
-    with bulk.collector_paused():
-        return _read_and_store(
+    try:
+        return _ingest(
             organization=organization,
             content=content,
             file_name=file_name,
             vendor=vendor,
             period=period,
             sheet=sheet,
+            received_at=received_at,
+            uploaded_by=uploaded_by,
+            source=source,
+            multi_vendor=multi_vendor,
+            decimal_mark=decimal_mark,
+        )
+    except FileRefused as exc:
+        raise _capped(exc) from None
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What an upload is for: its vendor (None: multi-vendor), period ("" when the file covers
+    several) and sheet ("" = the first); with the file's SHA-256 the key of "already received"."""
+
+    vendor: Vendor | None
+    period: str
+    sheet: str
+
+    def lookup(self, organization: Organization, sha256: str) -> ReportUpload | None:
+        """The upload of these bytes for this scope, if one was stored."""
+        found = ReportUpload.objects.filter(
+            organization=organization, sha256=sha256, period=self.period, sheet=self.sheet
+        )
+        if self.vendor is None:
+            return found.filter(multi_vendor=True).first()
+        return found.filter(vendor=self.vendor).first()
+
+
+def _ingest(
+    *,
+    organization: Organization,
+    content: bytes,
+    file_name: str,
+    vendor: Vendor | None,
+    period: str | None,
+    sheet: str | None,
+    received_at: dt.datetime | None,
+    uploaded_by: Any,
+    source: str | None,
+    multi_vendor: bool,
+    decimal_mark: str | None,
+) -> IngestResult:
+    if vendor is not None and vendor.organization_id != organization.pk:
+        raise FileRefused(
+            [FileError(None, "vendor", "The vendor belongs to another organization.")]
+        )
+    if vendor is None and not multi_vendor:
+        raise FileRefused(
+            [
+                FileError(
+                    None,
+                    "vendor",
+                    "name the vendor this upload is for, or send the file as a multi-vendor "
+                    "upload (its vendor column then names each row's vendor)",
+                )
+            ]
+        )
+    received_at = received_at or timezone.now()
+    # A control character (NUL above all) cannot be stored in PostgreSQL text.
+    file_name = posixpath.basename(file_name.replace("\\", "/"))
+    file_name = CONTROL_CHARACTERS.sub("", file_name)[:255] or "report"
+    if sheet is not None and (len(sheet) > 255 or CONTROL_CHARACTERS.search(sheet)):
+        raise FileRefused([FileError(None, "sheet", "The sheet name is not a sheet name.")])
+    limits = limits_from_settings()
+    if len(content) > limits.max_bytes:
+        read_sheet(content, file_name=file_name, limits=limits, sheet=sheet)  # raises the limit
+    sha256 = hashlib.sha256(content).hexdigest()
+    owner = None if multi_vendor else vendor
+    declared = _declared_period(period)
+    is_xlsx = _source_for(file_name, content) == ReportSource.XLSX
+    sheet_key = (sheet or "") if is_xlsx else ""
+    if declared is not None:  # these bytes for this declared scope: no need to read them again
+        existing = _Scope(owner, declared, sheet_key).lookup(organization, sha256)
+        if existing is not None:
+            return _already_received(existing)
+    with bulk.collector_paused():
+        return _read_and_store(
+            organization=organization,
+            content=content,
+            file_name=file_name,
+            vendor=vendor,
+            owner=owner,
+            multi_vendor=multi_vendor,
+            period=declared,
+            sheet=sheet,
+            sheet_key=sheet_key,
             sha256=sha256,
             received_at=received_at,
             uploaded_by=uploaded_by,
@@ -504,8 +651,11 @@ def _read_and_store(
     content: bytes,
     file_name: str,
     vendor: Vendor | None,
+    owner: Vendor | None,
+    multi_vendor: bool,
     period: str | None,
     sheet: str | None,
+    sheet_key: str,
     sha256: str,
     received_at: dt.datetime,
     uploaded_by: Any,
@@ -518,11 +668,19 @@ def _read_and_store(
         file_name=file_name,
         organization=organization,
         vendor=vendor,
+        multi_vendor=multi_vendor,
         period=period,
         sheet=sheet,
         kpis=kpis,
+        today=today_for(organization),
         decimal_mark=decimal_mark,
     )
+    # The scope's period is the one period the file covers: the declared one, or its column's.
+    covered = {r.period for r in parsed.records} | {d.period for d in parsed.denials}
+    upload_scope = _Scope(owner, covered.pop() if len(covered) == 1 else "", sheet_key)
+    existing = upload_scope.lookup(organization, sha256)
+    if existing is not None:
+        return _already_received(existing)
     for attempt in range(ATTEMPTS):
         try:
             result = _store(
@@ -533,6 +691,7 @@ def _read_and_store(
                 content=content,
                 file_name=file_name,
                 sha256=sha256,
+                upload_scope=upload_scope,
                 received_at=received_at,
                 uploaded_by=uploaded_by,
                 source=source or _source_for(file_name, content),
@@ -542,7 +701,7 @@ def _read_and_store(
             return result
         except IntegrityError:
             # Another upload committed first (same file, or the same period): look again.
-            existing = ReportUpload.objects.filter(organization=organization, sha256=sha256).first()
+            existing = upload_scope.lookup(organization, sha256)
             if existing is not None:
                 return _already_received(existing)
             if attempt == ATTEMPTS - 1:
@@ -560,6 +719,7 @@ def _store(
     content: bytes,
     file_name: str,
     sha256: str,
+    upload_scope: _Scope,
     received_at: dt.datetime,
     uploaded_by: Any,
     source: str,
@@ -573,7 +733,7 @@ def _store(
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    existing = ReportUpload.objects.filter(organization=organization, sha256=sha256).first()
+    existing = upload_scope.lookup(organization, sha256)
     if existing is not None:
         return _already_received(existing)
 
@@ -651,6 +811,10 @@ def _store(
         organization=organization,
         file_name=file_name,
         sha256=sha256,
+        vendor=upload_scope.vendor,
+        multi_vendor=upload_scope.vendor is None,
+        period=upload_scope.period,
+        sheet=upload_scope.sheet,
         size_bytes=len(content),
         source=source,
         uploaded_by=uploaded_by,

@@ -1,4 +1,8 @@
-"""``manage.py import_report FILE --vendor SLUG``: ingest one report file (domain.md section 6)."""
+"""``manage.py import_report FILE --vendor SLUG``: ingest one report file (domain.md section 6).
+
+``--multi-vendor`` (with ``--organization``, or a ``--vendor`` of the organization) stores a file
+whose vendor column names each row's vendor; without it, the file is the one vendor's.
+"""
 
 from __future__ import annotations
 
@@ -25,9 +29,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="Path of the CSV or XLSX file.")
         parser.add_argument(
-            "--vendor", help="Vendor slug (optional for a file with a vendor column)."
+            "--vendor",
+            help="Slug of the vendor the file is for (optional with --multi-vendor).",
         )
-        parser.add_argument("--organization", help="Organization slug, when the slug is ambiguous.")
+        parser.add_argument(
+            "--multi-vendor",
+            action="store_true",
+            help="The file's vendor column names each row's vendor (of one organization).",
+        )
+        parser.add_argument(
+            "--organization",
+            help="Organization slug, when the vendor slug is ambiguous or --multi-vendor has no "
+            "--vendor.",
+        )
         parser.add_argument("--period", help="Period YYYY-MM, when the file has no period column.")
         parser.add_argument("--sheet", help="XLSX sheet name (default: the first sheet).")
         parser.add_argument(
@@ -48,11 +62,14 @@ class Command(BaseCommand):
                     slug=options["vendor"], organization_slug=options["organization"]
                 )
                 organization = vendor.organization
-            elif options["organization"]:
+            elif options["multi_vendor"] and options["organization"]:
                 organization = Organization.objects.get(slug=options["organization"])
+            elif options["multi_vendor"]:
+                raise CommandError("Give --organization SLUG with --multi-vendor.")
             else:
                 raise CommandError(
-                    "Give --vendor SLUG (or --organization SLUG for a network file)."
+                    "Give --vendor SLUG (or --multi-vendor --organization SLUG for a file whose "
+                    "vendor column names each row's vendor)."
                 )
         except (Vendor.DoesNotExist, Vendor.MultipleObjectsReturned) as exc:
             raise CommandError(str(exc)) from exc
@@ -62,6 +79,7 @@ class Command(BaseCommand):
             result = report_ingest(
                 organization=organization,
                 vendor=vendor,
+                multi_vendor=options["multi_vendor"],
                 content=path.read_bytes(),
                 file_name=path.name,
                 period=options["period"],
@@ -72,7 +90,9 @@ class Command(BaseCommand):
             self.stderr.write(f"{path.name} was refused; nothing was stored. Errors:")
             for error in exc.errors:
                 self.stderr.write(f"  {error}")
-            raise CommandError(f"{len(exc.errors)} error(s) in {path.name}.") from exc
+            if exc.more_errors:
+                self.stderr.write(f"  ... {exc.more_errors_text()}")
+            raise CommandError(f"{exc.error_count:,} error(s) in {path.name}.") from exc
         self.stdout.write(self.style.SUCCESS(result.summary()))
         for note in result.notes:  # totals and footnote rows below the data, skipped
             self.stdout.write(f"  note: {note}")
