@@ -274,6 +274,11 @@ class Job(models.Model):
     done_count = models.PositiveIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
     max_attempts = models.PositiveSmallIntegerField(default=3)
+    dispatches = models.PositiveIntegerField(
+        default=0,
+        help_text="Task messages sent for the job; each carries its number, so a message "
+        "superseded by a later one (a lost task queued again) does nothing.",
+    )
     error = models.TextField(blank=True)
     file = models.CharField(max_length=500, blank=True, help_text="Path under MEDIA_ROOT.")
     sha256 = models.CharField(max_length=64, blank=True)
