@@ -71,4 +71,4 @@ class ScorecardKPIAdmin(admin.ModelAdmin):
 class RemediationEventAdmin(admin.ModelAdmin):
     """Transitions of remediation items."""
 
-    list_display = ("item", "from_status", "to_status", "actor", "at")
+    list_display = ("item", "from_status", "to_status", "actor_name", "at")

@@ -186,6 +186,12 @@ class RemediationEvent(models.Model):
         on_delete=models.SET_NULL,
         help_text="Blank when the system moved it (evaluation).",
     )
+    actor_name = models.CharField(
+        max_length=300,
+        blank=True,
+        db_default="",  # the evaluation's bulk inserts leave it out: the system moved those
+        help_text="Who, as named then; kept if the user is deleted.",
+    )
     at = models.DateTimeField()
     reason = models.TextField()
     period = models.CharField(max_length=7, blank=True)

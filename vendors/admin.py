@@ -145,3 +145,21 @@ class ReportFindingAdmin(admin.ModelAdmin):
 
     list_display = ("report", "code", "field", "message")
     list_filter = ("code",)
+
+
+@admin.register(models.AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail: read-only here, as everywhere (the services write it)."""
+
+    list_display = ("at", "actor_name", "action", "record_type", "record_id", "record_label")
+    list_filter = ("organization", "record_type", "action")
+    search_fields = ("actor_name", "record_label", "reason")
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 
 from vendors import selectors
 from vendors.models import (
+    AuditAction,
     Contract,
     Direction,
     KPIDefinition,
@@ -29,6 +30,13 @@ from vendors.models import (
     Service,
     SLATerm,
     Vendor,
+)
+from vendors.services.audit import (
+    audit_record,
+    audit_record_many,
+    changes_between,
+    json_value,
+    snapshot,
 )
 
 PRICING_PARAMETER = {
@@ -67,7 +75,15 @@ VENDOR_FIELDS = {f.name for f in Vendor._meta.get_fields() if getattr(f, "concre
 @transaction.atomic
 def organization_create(*, name: str, slug: str | None = None) -> Organization:
     """Create an organization (a practice or a group of practices)."""
-    return Organization.objects.create(name=name, slug=slug or slugify(name))
+    organization = Organization.objects.create(name=name, slug=slug or slugify(name))
+    audit_record(
+        organization_id=organization.pk,
+        record=organization,
+        record_type="organization",
+        action=AuditAction.CREATED,
+        changes={"name": [None, organization.name], "slug": [None, organization.slug]},
+    )
+    return organization
 
 
 @transaction.atomic
@@ -75,9 +91,19 @@ def membership_set(*, user: Any, organization: Organization, role: str) -> Membe
     """Give a user a role in an organization (creating or changing the membership)."""
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}; choose one of {Role.values}."})
+    before = Membership.objects.filter(user=user, organization=organization).first()
     membership, _ = Membership.objects.update_or_create(
         user=user, organization=organization, defaults={"role": role}
     )
+    if before is None or before.role != role:
+        audit_record(
+            organization_id=organization.pk,
+            record=membership,
+            record_type="membership",
+            action=AuditAction.CREATED if before is None else AuditAction.UPDATED,
+            reason=f"{user.get_username()} given the {role} role.",
+            changes={"role": [None if before is None else before.role, role]},
+        )
     return membership
 
 
@@ -87,6 +113,13 @@ def user_create(
 ) -> Any:
     """Create a login and make it a member of an organization."""
     user = get_user_model().objects.create_user(username=username, password=password, email=email)
+    audit_record(
+        organization_id=organization.pk,
+        record=user,
+        record_type="user",
+        action=AuditAction.CREATED,
+        changes={"username": [None, username], "email": [None, email]},
+    )
     membership_set(user=user, organization=organization, role=role)
     return user
 
@@ -119,7 +152,15 @@ def vendor_create(*, organization: Organization, name: str, **fields: Any) -> Ve
     _validate_vendor(fields)
     if Vendor.objects.filter(organization=organization, slug=fields["slug"]).exists():
         raise ValidationError({"slug": f"A vendor with slug {fields['slug']!r} already exists."})
-    return Vendor.objects.create(organization=organization, name=name, **fields)
+    vendor = Vendor.objects.create(organization=organization, name=name, **fields)
+    audit_record(
+        organization_id=organization.pk,
+        record=vendor,
+        record_type="vendor",
+        action=AuditAction.CREATED,
+        changes=changes_between({}, snapshot(vendor, ["name", *fields])),
+    )
+    return vendor
 
 
 @transaction.atomic
@@ -138,9 +179,19 @@ def vendor_update(*, vendor: Vendor, **fields: Any) -> Vendor:
         .exists()
     ):
         raise ValidationError({"slug": f"A vendor with slug {fields['slug']!r} already exists."})
+    before = snapshot(vendor, fields)
     for name, value in fields.items():
         setattr(vendor, name, value)
     vendor.save()
+    changes = changes_between(before, snapshot(vendor, fields))
+    if changes:
+        audit_record(
+            organization_id=vendor.organization_id,
+            record=vendor,
+            record_type="vendor",
+            action=AuditAction.UPDATED,
+            changes=changes,
+        )
     return vendor
 
 
@@ -179,6 +230,15 @@ def kpi_create(
     )
     kpi.full_clean()
     kpi.save()
+    audit_record(
+        organization_id=getattr(kpi, "organization_id", None),  # shared catalog when absent
+        record=kpi,
+        record_type="kpi",
+        action=AuditAction.CREATED,
+        changes=changes_between(
+            {}, snapshot(kpi, ["code", "name", "unit", "direction", "formula"])
+        ),
+    )
     return kpi
 
 
@@ -283,11 +343,14 @@ def _validate_term(term: Mapping[str, Any], position: int) -> list[str]:
     return errors
 
 
-def _save_terms(contract: Contract, terms: list[dict[str, Any]]) -> None:
+TERM_FIELDS = ("kpi", "benchmark", "warning", "weight", "minimum_volume")
+
+
+def _save_terms(contract: Contract, terms: list[dict[str, Any]], *, reason: str) -> None:
     errors = [e for i, t in enumerate(terms) for e in _validate_term(t, i)]
     if errors:
         raise ValidationError({"sla_terms": errors})
-    SLATerm.objects.bulk_create(
+    created = SLATerm.objects.bulk_create(
         [
             SLATerm(
                 contract=contract,
@@ -299,6 +362,25 @@ def _save_terms(contract: Contract, terms: list[dict[str, Any]]) -> None:
             )
             for t in terms
         ]
+    )
+    # bulk_create skips simple-history: the audit trail records the terms in one insert too.
+    audit_record_many(
+        organization_id=contract.organization_id,
+        records=[(t, changes_between({}, snapshot(t, TERM_FIELDS))) for t in created],
+        record_type="sla_term",
+        action=AuditAction.CREATED,
+        reason=reason,
+    )
+
+
+def _audit_contract(contract: Contract, action: str, changes: dict[str, Any], reason: str) -> None:
+    audit_record(
+        organization_id=contract.organization_id,
+        record=contract,
+        record_type="contract",
+        action=action,
+        changes=changes,
+        reason=reason,
     )
 
 
@@ -328,7 +410,13 @@ def contract_create(
         version=latest.version + 1 if latest else 1,
         **fields,
     )
-    _save_terms(contract, terms)
+    why = f"Contract v{contract.version} created" + (
+        " (default template)." if sla_terms is None else "."
+    )
+    _audit_contract(
+        contract, AuditAction.CREATED, changes_between({}, snapshot(contract, fields)), why
+    )
+    _save_terms(contract, terms, reason=why)
     return contract
 
 
@@ -357,13 +445,26 @@ def contract_update(
         end=merged["end_date"],
         exclude=contract,
     )
+    before = snapshot(contract, fields)
     for name, value in fields.items():
         setattr(contract, name, value)
     contract.save()
+    why = f"Contract v{contract.version} corrected in place."
+    changes = changes_between(before, snapshot(contract, fields))
+    if changes:
+        _audit_contract(contract, AuditAction.UPDATED, changes, why)
     if sla_terms is not None:
         terms = _terms_from_input(sla_terms)
+        old = list(contract.sla_terms.select_related("kpi"))
+        audit_record_many(
+            organization_id=contract.organization_id,
+            records=[(t, changes_between(snapshot(t, TERM_FIELDS), {})) for t in old],
+            record_type="sla_term",
+            action=AuditAction.DELETED,
+            reason=why,
+        )
         contract.sla_terms.all().delete()
-        _save_terms(contract, terms)
+        _save_terms(contract, terms, reason=why)
     return contract
 
 
@@ -405,7 +506,12 @@ def contract_amend(
         }
         for t in locked.sla_terms.select_related("kpi")
     ]
-    locked.end_date = effective_date - dt.timedelta(days=1)
+    why = f"Amended from {effective_date.isoformat()} by v{locked.version + 1}."
+    ended = effective_date - dt.timedelta(days=1)
+    _audit_contract(
+        locked, AuditAction.UPDATED, {"end_date": [json_value(locked.end_date), str(ended)]}, why
+    )
+    locked.end_date = ended
     locked.save(update_fields=["end_date"])
     _check_overlap(
         vendor=locked.vendor, start=effective_date, end=fields.get("end_date"), exclude=locked
@@ -418,5 +524,11 @@ def contract_amend(
         amends=locked,
         **fields,
     )
-    _save_terms(new, terms)
+    _audit_contract(
+        new,
+        AuditAction.CREATED,
+        changes_between({}, snapshot(new, ["amends", *fields])),
+        f"Amends v{locked.version} from {effective_date.isoformat()}.",
+    )
+    _save_terms(new, terms, reason=f"Amendment v{new.version} of v{locked.version}.")
     return new

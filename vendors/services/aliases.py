@@ -6,7 +6,21 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from vendors.ingest.headers import RAW_FIELDS, normalize
-from vendors.models import ColumnAlias, KPIDefinition, Scale, Vendor
+from vendors.models import AuditAction, ColumnAlias, KPIDefinition, Scale, Vendor
+from vendors.services.audit import audit_record, changes_between, snapshot
+
+FIELDS = ("header", "target", "scale")
+
+
+def _audit(alias: ColumnAlias, action: str, changes: dict) -> None:
+    audit_record(
+        organization_id=alias.vendor.organization_id,
+        record=alias,
+        record_type="column_alias",
+        action=action,
+        reason=f"Column alias of {alias.vendor.name}.",
+        changes=changes,
+    )
 
 
 def _validate(*, vendor: Vendor, header: str, target: str, scale: str, exclude: int | None) -> str:
@@ -34,9 +48,11 @@ def column_alias_create(
 ) -> ColumnAlias:
     """Teach ingestion a vendor's header; ``scale`` says how its percent values are written."""
     key = _validate(vendor=vendor, header=header, target=target, scale=scale, exclude=None)
-    return ColumnAlias.objects.create(
+    alias = ColumnAlias.objects.create(
         vendor=vendor, header=header, normalized=key, target=target, scale=scale
     )
+    _audit(alias, AuditAction.CREATED, changes_between({}, snapshot(alias, FIELDS)))
+    return alias
 
 
 @transaction.atomic
@@ -54,12 +70,17 @@ def column_alias_update(
     key = _validate(
         vendor=alias.vendor, header=header, target=target, scale=scale, exclude=alias.pk
     )
+    before = snapshot(alias, FIELDS)
     alias.header, alias.normalized, alias.target, alias.scale = header, key, target, scale
     alias.save()
+    changes = changes_between(before, snapshot(alias, FIELDS))
+    if changes:
+        _audit(alias, AuditAction.UPDATED, changes)
     return alias
 
 
 @transaction.atomic
 def column_alias_delete(*, alias: ColumnAlias) -> None:
     """Forget a column alias."""
+    _audit(alias, AuditAction.DELETED, changes_between(snapshot(alias, FIELDS), {}))
     alias.delete()
