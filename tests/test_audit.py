@@ -574,3 +574,33 @@ def test_audit_api_is_refused_to_other_roles(org, role, code):
         code,
         {"detail": "The audit trail is for administrators and compliance members."},
     )
+
+
+def test_the_evaluations_bulk_remediation_moves_are_in_the_trail_as_the_systems(org):
+    from decimal import Decimal
+
+    from scorecard.services.evaluation import evaluate
+    from tests.scorecard.helpers import report
+
+    vendor = ContractFactory(vendor__organization=org, vendor__name="Acme").vendor
+    report(vendor, "2026-01", days_in_ar=Decimal("60"), first_pass_acceptance_rate=Decimal("96"))
+    evaluate(vendor_ids=[vendor.pk])
+    item = RemediationItem.objects.get()
+    [event] = item.events.all()
+    assert rows(record_type="remediation_item") == [
+        (
+            "remediation_item",
+            str(item.pk),
+            "created",
+            "",
+            "Breach in 2026-01; cure by 2026-04-01.",
+            {"status": [None, "open"]},
+        )
+    ]
+    audit = AuditEvent.objects.get(record_type="remediation_item")
+    assert (audit.organization_id, audit.actor_id, audit.record_label) == (
+        org.pk,
+        None,
+        "Acme days_in_ar breach (open)",
+    )
+    assert event.reason == "Breach in 2026-01; cure by 2026-04-01."  # the same why

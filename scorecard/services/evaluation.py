@@ -37,7 +37,7 @@ from scorecard.selectors import number
 from vendors import bulk as db
 from vendors import periods as bd
 from vendors import selectors as vendor_selectors
-from vendors.models import Contract, KPIDefinition, Report
+from vendors.models import AuditAction, AuditEvent, AuditRecordType, Contract, KPIDefinition, Report
 
 from . import notifications
 
@@ -214,7 +214,7 @@ class _Pending:
     new_items: list[tuple[rm.Item, Contract, int, int]] = field(default_factory=list)
     events: list[rm.Change] = field(default_factory=list)
     rights: list[tuple[Contract, str, list[str]]] = field(default_factory=list)
-    # Organization id and vendor name of every item an event moved (for the messages).
+    # Organization id and vendor name of every item an event moved (messages, audit trail).
     owners: dict[int, tuple[int, str]] = field(default_factory=dict)
     event_ids: list[int] = field(default_factory=list)
     right_ids: list[int] = field(default_factory=list)
@@ -474,12 +474,11 @@ def _evaluate_and_write(
                             (item, contract, vendor.organization_id, catalog[item.kpi_code].pk)
                         )
                     pending.events.extend(step.changes)
-                    for change in step.changes:
-                        if change.to_status == rm.ESCALATED:
-                            pending.owners[id(change.item)] = (
-                                item_orgs.get(id(change.item), vendor.organization_id),
-                                vendor.name,
-                            )
+                    for change in step.changes:  # (messages and the audit trail)
+                        pending.owners[id(change.item)] = (
+                            item_orgs.get(id(change.item), vendor.organization_id),
+                            vendor.name,
+                        )
                     changed = {id(c.item) for c in step.changes}
                     for code, run in step.terminations:
                         pending.rights.append((contract, code, run))
@@ -649,6 +648,34 @@ def _write(
         ["item_id", "from_status", "to_status", "actor_id", "at", "reason", "period"],
         [
             (c.item.ref, c.from_status, c.to_status, None, now, c.reason, c.period)
+            for c in pending.events
+        ],
+    )
+    db.insert_rows(  # the audit trail of the same moves: the system's, with their reasons
+        AuditEvent,
+        [
+            "organization_id",
+            "at",
+            "actor_name",
+            "record_type",
+            "record_id",
+            "record_label",
+            "action",
+            "reason",
+            "changes",
+        ],
+        [
+            (
+                pending.owners[id(c.item)][0],
+                now,
+                "",
+                AuditRecordType.REMEDIATION_ITEM.value,
+                str(c.item.ref),
+                f"{pending.owners[id(c.item)][1]} {c.item.kpi_code} {c.item.kind} ({c.to_status})",
+                AuditAction.TRANSITIONED if c.from_status else AuditAction.CREATED,
+                c.reason,
+                {"status": [c.from_status or None, c.to_status]},
+            )
             for c in pending.events
         ],
     )
