@@ -21,10 +21,11 @@ def _sweep_lost_jobs_forever(every_seconds: float) -> None:
     from django.db import close_old_connections
 
     from scorecard.services import jobs
+    from scorecard.tasks.pdf import RENDERING_HERE
 
     while not _sweeper_stop.wait(every_seconds):
         try:
-            jobs.jobs_requeue_lost()
+            jobs.jobs_requeue_lost(rendering_here=set(RENDERING_HERE))
         except Exception:  # a locked or unreachable database: the next round tries again
             import logging
 
@@ -36,7 +37,8 @@ def _sweep_lost_jobs_forever(every_seconds: float) -> None:
 @worker_ready.connect
 def _start_embedded_sweeper(**_: Any) -> None:
     """On the embedded broker no beat runs, and a message taken by a killed worker is gone:
-    each worker sweeps for lost jobs itself, on the beat schedule's interval."""
+    each worker sweeps for lost jobs itself, on the beat schedule's interval (skipping the job
+    it renders itself: the solo pool enforces no time limit, so a slow render is not lost)."""
     from django.conf import settings
 
     if settings.CELERY_EMBEDDED:

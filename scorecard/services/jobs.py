@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -76,15 +77,22 @@ def _requeue_if_lost(job_id: int, *, now: dt.datetime) -> bool:
 
 
 @transaction.atomic
-def jobs_requeue_lost(*, now: dt.datetime | None = None) -> list[int]:
+def jobs_requeue_lost(
+    *, now: dt.datetime | None = None, rendering_here: Iterable[int] = ()
+) -> list[int]:
     """The periodic sweep: every running render job presumed lost is queued again (or failed
-    past its attempts); the ids of the jobs changed."""
+    past its attempts); the ids of the jobs changed. ``rendering_here``: jobs the sweeping
+    process is rendering itself (alive, however long they take), left alone."""
     now = now or timezone.now()
-    candidates = Job.objects.filter(
-        kind=PDF_KIND,
-        status=JobStatus.RUNNING,
-        started_at__lt=now - dt.timedelta(seconds=lost_after_seconds()),
-    ).values_list("pk", flat=True)
+    candidates = (
+        Job.objects.filter(
+            kind=PDF_KIND,
+            status=JobStatus.RUNNING,
+            started_at__lt=now - dt.timedelta(seconds=lost_after_seconds()),
+        )
+        .exclude(pk__in=list(rendering_here))
+        .values_list("pk", flat=True)
+    )
     return [job_id for job_id in list(candidates) if _requeue_if_lost(job_id, now=now)]
 
 

@@ -211,3 +211,14 @@ def test_a_visibility_timeout_shorter_than_the_hard_limit_refuses_to_start(tmp_p
         "at least CELERY_TASK_TIME_LIMIT plus CELERY_TASK_LOST_MARGIN (180 + 60 = 240 s): a "
         "shorter one hands a task still running to a second worker."
     )
+
+
+def test_the_sweep_leaves_alone_a_job_the_sweeping_worker_renders_itself(
+    org, django_capture_on_commit_callbacks
+):
+    job = lost_mid_render(org)
+    started_ago(job, LOST_AFTER + dt.timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert jobs.jobs_requeue_lost(rendering_here={job.pk}) == []
+    assert callbacks == []
+    assert Job.objects.values_list("status", "attempts").get(pk=job.pk) == (JobStatus.RUNNING, 1)
