@@ -604,3 +604,64 @@ def test_the_evaluations_bulk_remediation_moves_are_in_the_trail_as_the_systems(
         "Acme days_in_ar breach (open)",
     )
     assert event.reason == "Breach in 2026-01; cure by 2026-04-01."  # the same why
+
+
+# --- The Django admin ------------------------------------------------------------------------
+def test_admin_edits_and_deletes_leave_their_rows(org):
+    from tests.factories import UserFactory
+
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    bob = member(org, Role.VIEWER, user__username="bob")
+    membership = Membership.objects.get(user=bob)
+    contract = ContractFactory(vendor=VendorFactory(organization=org, name="Acme"))
+    term = contract.sla_terms.get(kpi__code="denial_rate")
+    alias = aliases_create(contract.vendor)
+    start = last_event_id()
+    client = Client()
+    client.force_login(root)
+    role = client.post(
+        reverse("admin:vendors_membership_change", args=[membership.pk]),
+        {"user": bob.pk, "organization": org.pk, "role": "finance"},
+    )
+    assert role.status_code == 302
+    changed = client.post(
+        reverse("admin:vendors_slaterm_change", args=[term.pk]),
+        {
+            "contract": contract.pk,
+            "kpi": term.kpi_id,
+            "benchmark": "7",
+            "warning": "12",
+            "weight": "20",
+            "minimum_volume": "30",
+        },
+    )
+    assert changed.status_code == 302
+    deleted = client.post(
+        reverse("admin:vendors_columnalias_delete", args=[alias.pk]), {"post": "yes"}
+    )
+    assert deleted.status_code == 302
+    why = "Edited in the Django admin."
+    assert rows(id__gt=start) == [
+        ("membership", str(membership.pk), "updated", "root", why, {"role": ["viewer", "finance"]}),
+        ("sla_term", str(term.pk), "updated", "root", why, {"benchmark": ["8.0000", "7.0000"]}),
+        (
+            "column_alias",
+            str(alias.pk),
+            "deleted",
+            "root",
+            why,
+            {
+                "vendor": [contract.vendor_id, None],
+                "header": ["Denials %", None],
+                "normalized": ["denials", None],
+                "target": ["denial_rate", None],
+                "scale": ["percent", None],
+            },
+        ),
+    ]
+
+
+def aliases_create(vendor):
+    from vendors.services.aliases import column_alias_create
+
+    return column_alias_create(vendor=vendor, header="Denials %", target="denial_rate")

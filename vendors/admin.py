@@ -6,6 +6,46 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import models
 from .ingest.headers import normalize
+from .services.audit import admin_fields, audit_admin_edit, snapshot
+
+CREATED, UPDATED, DELETED = "created", "updated", "deleted"
+
+
+def _stored(obj):  # type: ignore[no-untyped-def]
+    """The record's fields as stored now (before the admin's save), for the audit trail."""
+    fresh = type(obj)._default_manager.filter(pk=obj.pk).first() if obj.pk else None
+    return snapshot(fresh, admin_fields(fresh)) if fresh is not None else {}
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Admin saves and deletes, inline rows included, leave their row in the audit trail."""
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        before = _stored(obj)
+        super().save_model(request, obj, form, change)
+        action = UPDATED if before else CREATED
+        audit_admin_edit(instance=obj, action=action, before=before, actor=request.user)
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        before = _stored(obj)
+        audit_admin_edit(instance=obj, action=DELETED, before=before, actor=request.user)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            audit_admin_edit(instance=obj, action=DELETED, before=_stored(obj), actor=request.user)
+            obj.delete()
+        for obj in instances:
+            before = _stored(obj)
+            obj.save()
+            action = UPDATED if before else CREATED
+            audit_admin_edit(instance=obj, action=action, before=before, actor=request.user)
+        formset.save_m2m()
 
 
 class ColumnAliasForm(forms.ModelForm):
@@ -22,7 +62,7 @@ class ColumnAliasForm(forms.ModelForm):
 
 
 @admin.register(models.Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(AuditedAdmin):
     """Organizations."""
 
     list_display = ("name", "slug", "created_at")
@@ -30,7 +70,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdmin):
     """Who holds which role where."""
 
     list_display = ("user", "organization", "role")
@@ -46,7 +86,7 @@ class ColumnAliasInline(admin.TabularInline):
 
 
 @admin.register(models.Vendor)
-class VendorAdmin(SimpleHistoryAdmin):
+class VendorAdmin(AuditedAdmin, SimpleHistoryAdmin):
     """Vendors with their compliance checklist and column aliases."""
 
     list_display = ("name", "organization", "slug", "baa_expires_on")
@@ -56,7 +96,7 @@ class VendorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(models.KPIDefinition)
-class KPIDefinitionAdmin(admin.ModelAdmin):
+class KPIDefinitionAdmin(AuditedAdmin):
     """The KPI catalog."""
 
     list_display = ("code", "name", "unit", "direction", "in_default_template")
@@ -71,7 +111,7 @@ class SLATermInline(admin.TabularInline):
 
 
 @admin.register(models.Contract)
-class ContractAdmin(SimpleHistoryAdmin):
+class ContractAdmin(AuditedAdmin, SimpleHistoryAdmin):
     """Contract versions."""
 
     list_display = ("vendor", "version", "start_date", "end_date", "pricing_model")
@@ -80,14 +120,14 @@ class ContractAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(models.SLATerm)
-class SLATermAdmin(SimpleHistoryAdmin):
+class SLATermAdmin(AuditedAdmin, SimpleHistoryAdmin):
     """SLA terms."""
 
     list_display = ("contract", "kpi", "benchmark", "warning", "weight")
 
 
 @admin.register(models.ColumnAlias)
-class ColumnAliasAdmin(admin.ModelAdmin):
+class ColumnAliasAdmin(AuditedAdmin):
     """Column aliases."""
 
     form = ColumnAliasForm

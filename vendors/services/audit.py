@@ -160,3 +160,57 @@ def audit_record_many(
             for record, changes in records
         ]
     )
+
+
+# --- Edits made in the Django admin ----------------------------------------------------------
+def _admin_record_type(instance: models.Model) -> str | None:
+    from vendors import models as facts
+
+    return {
+        facts.Organization: "organization",
+        facts.Membership: "membership",
+        facts.Vendor: "vendor",
+        facts.KPIDefinition: "kpi",
+        facts.Contract: "contract",
+        facts.SLATerm: "sla_term",
+        facts.ColumnAlias: "column_alias",
+    }.get(type(instance))
+
+
+def _organization_id(instance: models.Model) -> int | None:
+    from vendors import models as facts
+
+    if isinstance(instance, facts.Organization):
+        return instance.pk
+    if isinstance(instance, facts.SLATerm):
+        return instance.contract.organization_id
+    if isinstance(instance, facts.ColumnAlias):
+        return instance.vendor.organization_id
+    return getattr(instance, "organization_id", None)
+
+
+def admin_fields(instance: models.Model) -> list[str]:
+    """The fields of a record the trail compares for an admin edit (all but the id)."""
+    return [f.name for f in instance._meta.concrete_fields if not f.primary_key]
+
+
+def audit_admin_edit(
+    *, instance: models.Model, action: str, before: Mapping[str, Any], actor: Any
+) -> AuditEvent | None:
+    """Record a create, change or delete made in the Django admin (no row for no change)."""
+    record_type = _admin_record_type(instance)
+    if record_type is None:
+        return None
+    after = {} if action == AuditAction.DELETED else snapshot(instance, admin_fields(instance))
+    changes = changes_between(before, after)
+    if action == AuditAction.UPDATED and not changes:
+        return None
+    return audit_record(
+        organization_id=_organization_id(instance),
+        record=instance,
+        record_type=record_type,
+        action=action,
+        reason="Edited in the Django admin.",
+        changes=changes,
+        actor=actor,
+    )
