@@ -81,4 +81,4 @@ class RemediationEventAdmin(FrozenAdmin):
     """Transitions of remediation items."""
 
     organization_path = "item__organization"
-    list_display = ("item", "from_status", "to_status", "actor", "at")
+    list_display = ("item", "from_status", "to_status", "actor_name", "at")

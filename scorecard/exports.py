@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -33,14 +33,26 @@ def safe_cell(value: Cell) -> Cell:
     return value
 
 
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
-    """UTF-8 CSV (with a BOM so spreadsheet programs read the accents) of guarded cells."""
+def iter_csv(
+    header: Sequence[str], rows: Iterable[Sequence[Cell]], *, chunk_rows: int = 1000
+) -> Iterator[bytes]:
+    """The bytes of ``to_csv``, ``chunk_rows`` rows at a time (to stream a large export)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
     writer.writerow([safe_text(h) for h in header])
-    for row in rows:
+    for count, row in enumerate(rows, start=1):
         writer.writerow(["" if v is None else safe_cell(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        if count % chunk_rows == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
+    """UTF-8 CSV (with a BOM so spreadsheet programs read the accents) of guarded cells."""
+    return b"".join(iter_csv(header, rows))
 
 
 def to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:

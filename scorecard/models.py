@@ -200,6 +200,12 @@ class RemediationEvent(models.Model):
         on_delete=models.SET_NULL,
         help_text="Blank when the system moved it (evaluation).",
     )
+    actor_name = models.CharField(
+        max_length=300,
+        blank=True,
+        db_default="",  # the evaluation's bulk inserts leave it out: the system moved those
+        help_text="Who, as named then; kept if the user is deleted.",
+    )
     at = models.DateTimeField()
     reason = models.TextField()
     period = models.CharField(max_length=7, blank=True)
@@ -304,6 +310,11 @@ class Job(models.Model):
     done_count = models.PositiveIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
     max_attempts = models.PositiveSmallIntegerField(default=3)
+    dispatches = models.PositiveIntegerField(
+        default=0,
+        help_text="Task messages sent for the job; each carries its number, so a message "
+        "superseded by a later one (a lost task queued again) does nothing.",
+    )
     error = models.TextField(blank=True)
     file = models.CharField(max_length=500, blank=True, help_text="Path under MEDIA_ROOT.")
     sha256 = models.CharField(max_length=64, blank=True)

@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from .views import compare, dashboard, jobs, manage, remediation, reports_pages, upload, vendors
+from .views import (
+    audit,
+    compare,
+    dashboard,
+    jobs,
+    manage,
+    remediation,
+    reports_pages,
+    upload,
+    vendors,
+)
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -32,5 +42,7 @@ urlpatterns = [
     path("jobs/<int:pk>/", jobs.job_status, name="job-status"),
     path("jobs/<int:pk>/download/", jobs.job_download, name="job-download"),
     path("manage/", manage.manage, name="manage"),
+    path("audit/", audit.audit, name="audit"),
+    path("audit/export.csv", audit.audit_export, name="audit-export"),
     path("manage/members/<int:pk>/role/", manage.member_role, name="member-role"),
 ]

@@ -205,6 +205,8 @@ def remediation_payload(item: RemediationItem) -> dict[str, Any]:
                 "from_status": e.from_status,
                 "to_status": e.to_status,
                 "actor": e.actor.get_username() if e.actor else None,
+                # kept when the user is deleted; blank when the evaluation moved it
+                "actor_name": e.actor_name or (e.actor.get_username() if e.actor else ""),
                 "at": e.at.isoformat(),
                 "reason": e.reason,
                 "period": e.period,

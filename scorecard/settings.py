@@ -17,6 +17,7 @@ from django.core.checks.security.base import (
     SECRET_KEY_MIN_LENGTH,
     SECRET_KEY_MIN_UNIQUE_CHARACTERS,
 )
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -247,6 +248,17 @@ SPECTACULAR_SETTINGS = {
 # process (started by quickstart and by render_scorecards when none answers) runs the tasks
 # outside the web request.
 CELERY_EMBEDDED_DIR = VAR_DIR / "celery"
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
+# A render job still running this long past the hard time limit lost its task with its worker
+# (no attempt lives past the limit): the sweep, which runs this often, queues it again.
+CELERY_TASK_LOST_MARGIN = env.int("CELERY_TASK_LOST_MARGIN", default=60)
+if CELERY_TASK_LOST_MARGIN < 1 or CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "CELERY_TASK_LOST_MARGIN must be at least 1 s and CELERY_TASK_TIME_LIMIT "
+        f"({CELERY_TASK_TIME_LIMIT} s) above CELERY_TASK_SOFT_TIME_LIMIT "
+        f"({CELERY_TASK_SOFT_TIME_LIMIT} s)."
+    )
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_EMBEDDED = CELERY_BROKER_URL.startswith("filesystem://")
 if CELERY_EMBEDDED:
@@ -260,7 +272,17 @@ if CELERY_EMBEDDED:
         "store_processed": False,
     }
 else:
-    _visibility = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    # A task is handed to another worker only once no attempt can still be running: after the
+    # hard time limit plus the margin (a shorter timeout would render one job twice at once).
+    _visibility_floor = CELERY_TASK_TIME_LIMIT + CELERY_TASK_LOST_MARGIN
+    _visibility = env.int("CELERY_VISIBILITY_TIMEOUT", default=_visibility_floor)
+    if _visibility < _visibility_floor:
+        raise ImproperlyConfigured(
+            f"CELERY_VISIBILITY_TIMEOUT ({_visibility} s) must be at least CELERY_TASK_TIME_LIMIT "
+            f"plus CELERY_TASK_LOST_MARGIN ({CELERY_TASK_TIME_LIMIT} + {CELERY_TASK_LOST_MARGIN} "
+            f"= {_visibility_floor} s): a shorter one hands a task still running to a second "
+            "worker."
+        )
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # A task whose worker died is handed to another worker after this many seconds.
         "visibility_timeout": _visibility,
@@ -274,8 +296,6 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
 # The beat schedule lives here (django-celery-beat does not support Django 6.1). Every task runs
@@ -294,6 +314,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "scorecard-cure-reminders": {
         "task": "scorecard.send_cure_reminders",
         "schedule": crontab(hour=7, minute=0),
+    },
+    # Not daily: every margin, render jobs whose task was lost with its worker are queued again.
+    "scorecard-requeue-lost-jobs": {
+        "task": "scorecard.jobs.requeue_lost",
+        "schedule": float(CELERY_TASK_LOST_MARGIN),
     },
 }
 

@@ -290,6 +290,9 @@ API: dict[tuple[str, str], Call] = {
         _all(403),
         body=lambda w, role: {"name": f"Days in A/R by {role}", "unit": "days"},
     ),
+    ("audit-list", "get"): Call(
+        lambda w: "/api/v1/audit/", _all(403, admin=200, compliance=200, stranger=200)
+    ),
     ("report-list", "get"): Call(lambda w: "/api/v1/reports/", READ_LIST),
     ("report-list", "post"): Call(
         lambda w: "/api/v1/reports/",
@@ -590,6 +593,11 @@ PAGE_STATUS: dict[str, Callable[[World], tuple[str, dict[str, int]]]] = {
     "remediation-transition": lambda w: (
         reverse("remediation-transition", args=[w.item.pk]),
         _all(405),
+    ),
+    "audit": lambda w: (reverse("audit"), _all(403, admin=200, compliance=200, stranger=200)),
+    "audit-export": lambda w: (
+        reverse("audit-export"),
+        _all(403, admin=200, compliance=200, stranger=200),
     ),
     "compliance": lambda w: (
         reverse("compliance"),

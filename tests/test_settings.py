@@ -80,5 +80,6 @@ def test_every_beat_task_is_registered():
         "scorecard-daily-evaluation": "scorecard.evaluate_daily",
         "scorecard-monthly-pdfs": "scorecard.pdf.queue_monthly_batches",
         "scorecard-cure-reminders": "scorecard.send_cure_reminders",
+        "scorecard-requeue-lost-jobs": "scorecard.jobs.requeue_lost",
     }
     assert [task for task in schedule.values() if task not in app.tasks] == []

@@ -482,8 +482,9 @@ class ContractAdmin(PolicyHistoryAdmin):
 
 @admin.register(models.SLATerm)
 class SLATermAdmin(PolicyHistoryAdmin):
-    """One SLA term of a contract version, changed through ``contract_update`` (every term of
-    the version is validated together, as on the pages and in the API)."""
+    """One SLA term of a contract version, changed through ``sla_term_update`` (the same
+    validation, audit and re-scoring as the pages and the API); terms are added with their
+    contract, never alone."""
 
     organization_path = "contract__organization"
     list_display = ("contract", "kpi", "benchmark", "warning", "weight")
@@ -492,17 +493,12 @@ class SLATermAdmin(PolicyHistoryAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ("contract", "kpi") if obj is not None else ()
 
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
     def service_save(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> Model:
-        contract = models.Contract.objects.get(pk=obj.contract_id)
-        names = ("benchmark", "warning", "weight", "minimum_volume")
-        terms = [
-            {"kpi": t.kpi, **{n: getattr(t, n) for n in names}}
-            for t in contract.sla_terms.select_related("kpi")
-            if t.pk != obj.pk
-        ]
-        terms.append({"kpi": obj.kpi, **{n: form.cleaned_data[n] for n in names}})
-        services.contract_update(contract=contract, sla_terms=terms)
-        return models.SLATerm.objects.get(contract=contract, kpi=obj.kpi)
+        changed = {n: form.cleaned_data[n] for n in services.SLA_TERM_FIELDS}
+        return services.sla_term_update(term=models.SLATerm.objects.get(pk=obj.pk), **changed)
 
 
 # --- Stored reports: frozen ------------------------------------------------------------------
@@ -585,3 +581,12 @@ class PendingRescoreAdmin(FrozenAdmin):
     """Re-scoring still pending (read-only: the re-scoring task deletes what it did)."""
 
     list_display = ("vendor", "from_period", "reason", "created_at")
+
+
+@admin.register(models.AuditEvent)
+class AuditEventAdmin(FrozenAdmin):
+    """The audit trail: read-only here, as everywhere (the services write it)."""
+
+    list_display = ("at", "actor_name", "action", "record_type", "record_id", "record_label")
+    list_filter = (("organization", admin.RelatedOnlyFieldListFilter), "record_type", "action")
+    search_fields = ("actor_name", "record_label", "reason")

@@ -571,3 +571,77 @@ class PendingRescore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vendor_id} from {self.from_period}: {self.reason}"
+
+
+class AuditAction(models.TextChoices):
+    """What a change did to its record."""
+
+    CREATED = "created", "created"
+    UPDATED = "updated", "updated"
+    DELETED = "deleted", "deleted"
+    TRANSITIONED = "transitioned", "transitioned"
+
+
+class AuditRecordType(models.TextChoices):
+    """The kinds of record the audit trail follows (the ``record`` filter's first part)."""
+
+    ORGANIZATION = "organization", "organization"
+    USER = "user", "user"
+    MEMBERSHIP = "membership", "membership"
+    VENDOR = "vendor", "vendor"
+    KPI = "kpi", "KPI definition"
+    CONTRACT = "contract", "contract"
+    SLA_TERM = "sla_term", "SLA term"
+    COLUMN_ALIAS = "column_alias", "column alias"
+    REMEDIATION_ITEM = "remediation_item", "remediation item"
+
+
+class AuditEvent(models.Model):
+    """One change to one record: who, when, why, and what (field: [before, after]).
+
+    Written by the services, bulk writes included, never edited. The actor's name is kept beside
+    the link to the user, so the trail still says who after the user is deleted.
+    """
+
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="audit_events",
+        help_text="Blank for a change of shared data (a shipped KPI).",
+    )
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Blank when the system made the change, or the user was deleted.",
+    )
+    actor_name = models.CharField(
+        max_length=300,
+        blank=True,
+        default="",
+        help_text="Who, as named when acting; blank for the system.",
+    )
+    record_type = models.CharField(max_length=40, choices=AuditRecordType.choices)
+    record_id = models.CharField(max_length=40)
+    record_label = models.CharField(max_length=300, help_text="The record, as named then.")
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    reason = models.TextField(blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "-at", "-id"], name="audit_org_at"),
+            models.Index(
+                fields=["organization", "record_type", "record_id"], name="audit_org_record"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.actor_name or "system"
+        return f"{self.at:%Y-%m-%d %H:%M} {who} {self.action} {self.record_label}"

@@ -127,6 +127,14 @@ def contract_for_role(payload: Mapping[str, Any], role: str | None) -> dict[str,
     return without(payload, CONTRACT_PRICE_FIELDS)
 
 
+def audit_changes_for_role(changes: Mapping[str, Any], role: str | None) -> dict[str, Any]:
+    """An audit row's ``{field: [before, after]}`` as a role may see it: a change of a contract
+    price or of a scorecard's money is left out without ``SEE_MONEY``."""
+    if can(role, Capability.SEE_MONEY):
+        return dict(changes)
+    return without(changes, CONTRACT_PRICE_FIELDS | SCORECARD_MONEY_FIELDS)
+
+
 def export_columns(header: Iterable[str], role: str | None) -> list[int]:
     """Indexes of the export columns a role may see (money columns only with ``SEE_MONEY``)."""
     money = can(role, Capability.SEE_MONEY)

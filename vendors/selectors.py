@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Set
+from collections.abc import Iterable, Iterator, Mapping, Set
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from . import periods
 from .models import (
+    AuditEvent,
+    AuditRecordType,
     ColumnAlias,
     Contract,
     Holiday,
@@ -477,3 +481,72 @@ def pending_rescores(
     if vendor_ids is not None:
         qs = qs.filter(vendor_id__in=vendor_ids)
     return list(qs.values_list("pk", "vendor_id"))
+
+
+# --- Audit trail -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AuditFilter:
+    """A validated filter of the audit trail: record type (and id), actor, since when."""
+
+    record_type: str | None = None
+    record_id: str | None = None
+    actor: str | None = None
+    since: dt.datetime | None = None
+
+
+def audit_filter_parse(params: Mapping[str, str]) -> AuditFilter:
+    """Read ``record`` (``type`` or ``type:id``), ``actor`` (username, user id, or ``system``)
+    and ``since`` (``YYYY-MM-DD`` or ISO 8601 date and time); ``ValidationError`` per field."""
+    errors: dict[str, str] = {}
+    record_type = record_id = None
+    record = (params.get("record") or "").strip()
+    if record:
+        record_type, _, record_id = record.partition(":")
+        if record_type not in AuditRecordType.values:
+            errors["record"] = (
+                f"Unknown record type {record_type!r}; write type or type:id, the type one of "
+                f"{', '.join(AuditRecordType.values)} (e.g. contract:12)."
+            )
+        elif ":" in record and not record_id.isdigit():
+            errors["record"] = f"The record id must be a whole number, as in {record_type}:12."
+    since = None
+    text = (params.get("since") or "").strip()
+    if text:
+        try:
+            if len(text) == 10:
+                day = dt.date.fromisoformat(text)
+                since = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+            else:
+                since = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+                if timezone.is_naive(since):
+                    since = timezone.make_aware(since)
+        except ValueError:
+            errors["since"] = (
+                f"{text!r} is not a date; write YYYY-MM-DD (2026-11-30) or an ISO 8601 date and "
+                "time (2026-11-30T08:00:00Z)."
+            )
+    actor = (params.get("actor") or "").strip() or None
+    if errors:
+        raise ValidationError(errors)
+    return AuditFilter(
+        record_type=record_type or None, record_id=record_id or None, actor=actor, since=since
+    )
+
+
+def audit_events(*, organization_ids: Iterable[int], where: AuditFilter) -> QuerySet[AuditEvent]:
+    """Audit events of the organizations, newest first, filtered; the actor's name is stored
+    on each row, so a page of them is one query whatever its size."""
+    qs = AuditEvent.objects.filter(organization_id__in=list(organization_ids))
+    if where.record_type:
+        qs = qs.filter(record_type=where.record_type)
+    if where.record_id:
+        qs = qs.filter(record_id=where.record_id)
+    if where.actor == "system":
+        qs = qs.filter(actor__isnull=True, actor_name="")
+    elif where.actor and where.actor.isdigit():
+        qs = qs.filter(actor_id=int(where.actor))
+    elif where.actor:
+        qs = qs.filter(Q(actor__username=where.actor) | Q(actor_name=where.actor))
+    if where.since:
+        qs = qs.filter(at__gte=where.since)
+    return qs.order_by("-at", "-id")

@@ -28,6 +28,7 @@ class RemediationEventSerializer(serializers.Serializer):
     from_status = serializers.CharField()
     to_status = serializers.CharField()
     actor = serializers.CharField(allow_null=True)
+    actor_name = serializers.CharField(help_text="Who, kept after the user is deleted.")
     at = serializers.DateTimeField()
     reason = serializers.CharField()
     period = serializers.CharField()

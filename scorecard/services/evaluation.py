@@ -39,7 +39,7 @@ from scorecard.selectors import number
 from vendors import bulk as db
 from vendors import periods as bd
 from vendors import selectors as vendor_selectors
-from vendors.models import Contract, Report
+from vendors.models import AuditAction, AuditEvent, AuditRecordType, Contract, Report
 from vendors.services import rescore as rescore_service
 
 from . import jobs, notifications
@@ -226,7 +226,7 @@ class _Pending:
     uncovered: list[int] = field(default_factory=list)
     # (superseded scorecard id, the card replacing it) for re-rendering PDFs
     replaced: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    # Organization id and vendor name of every item an event moved (for the messages).
+    # Organization id and vendor name of every item an event moved (messages, audit trail).
     owners: dict[int, tuple[int, str]] = field(default_factory=dict)
     event_ids: list[int] = field(default_factory=list)
     right_ids: list[int] = field(default_factory=list)
@@ -563,12 +563,11 @@ def _evaluate_and_write(
                             )
                         )
                     pending.events.extend(step.changes)
-                    for change in step.changes:
-                        if change.to_status == rm.ESCALATED:
-                            pending.owners[id(change.item)] = (
-                                item_orgs.get(id(change.item), vendor.organization_id),
-                                vendor.name,
-                            )
+                    for change in step.changes:  # (messages and the audit trail)
+                        pending.owners[id(change.item)] = (
+                            item_orgs.get(id(change.item), vendor.organization_id),
+                            vendor.name,
+                        )
                     changed = {id(c.item) for c in step.changes}
                     through[vendor_id] = max(through.get(vendor_id, p), p)
                 else:
@@ -655,6 +654,7 @@ def _evaluate_and_write(
             items=items,
             status_by_period=status_by_period,
             name=functools.partial(catalog.name, vendor.organization_id),
+            owner=(vendor.organization_id, vendor.name),
         )
         pending.uncovered.extend(
             sid
@@ -680,6 +680,7 @@ def _withdraw_items(
     items: list[rm.Item],
     status_by_period: dict[str, dict[str, str]],
     name: Callable[[str], str],
+    owner: tuple[int, str],
 ) -> None:
     """Withdraw (waive, by the system, with the reason) a stored open breach item whose opening
     month is no longer a breach in the newest statuses and whose KPI breaches in no later month:
@@ -702,6 +703,7 @@ def _withdraw_items(
             "period."
         )
         pending.events.append(rm.Change(item, item.status, rm.WAIVED, reason, item.opened_period))
+        pending.owners[id(item)] = owner  # (organization, vendor name) for messages and audit
         item.status = rm.WAIVED
         item.touched = True
 
@@ -815,6 +817,34 @@ def _write(
         ["item_id", "from_status", "to_status", "actor_id", "at", "reason", "period"],
         [
             (c.item.ref, c.from_status, c.to_status, None, now, c.reason, c.period)
+            for c in pending.events
+        ],
+    )
+    db.insert_rows(  # the audit trail of the same moves: the system's, with their reasons
+        AuditEvent,
+        [
+            "organization_id",
+            "at",
+            "actor_name",
+            "record_type",
+            "record_id",
+            "record_label",
+            "action",
+            "reason",
+            "changes",
+        ],
+        [
+            (
+                pending.owners[id(c.item)][0],
+                now,
+                "",
+                AuditRecordType.REMEDIATION_ITEM.value,
+                str(c.item.ref),
+                f"{pending.owners[id(c.item)][1]} {c.item.kpi_code} {c.item.kind} ({c.to_status})",
+                AuditAction.TRANSITIONED if c.from_status else AuditAction.CREATED,
+                c.reason,
+                {"status": [c.from_status or None, c.to_status]},
+            )
             for c in pending.events
         ],
     )

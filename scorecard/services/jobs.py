@@ -8,9 +8,11 @@ name and renamed into place.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ PDF_KIND = "scorecard_pdf"
 BATCH_KIND = "scorecard_pdf_batch"
 UNFINISHED = [JobStatus.QUEUED, JobStatus.RUNNING]
 ERROR_MAX_CHARS = 4000
+LOST_MESSAGE = "Gave up: the worker was lost during the last allowed attempt."
 
 
 def scorecard_pdf_key(scorecard_id: int, variant: str = PdfVariant.FULL) -> str:
@@ -41,9 +44,59 @@ def batch_key(*, organization_id: int, period: str, vendor_id: int | None = None
 
 
 def _queue_render(job_id: int) -> None:
+    """Send a render message after commit, numbered: only the latest message of a job runs it."""
     from scorecard.tasks.pdf import render_scorecard_pdf
 
-    transaction.on_commit(lambda: render_scorecard_pdf.delay(job_id))
+    Job.objects.filter(pk=job_id).update(dispatches=F("dispatches") + 1)
+    dispatch = Job.objects.values_list("dispatches", flat=True).get(pk=job_id)
+    transaction.on_commit(lambda: render_scorecard_pdf.delay(job_id, dispatch))
+
+
+def lost_after_seconds() -> int:
+    """Seconds after an attempt began past which a running job is presumed lost with its task:
+    the hard time limit (no attempt lives longer) plus a margin."""
+    return settings.CELERY_TASK_TIME_LIMIT + settings.CELERY_TASK_LOST_MARGIN
+
+
+def _requeue_if_lost(job_id: int, *, now: dt.datetime) -> bool:
+    """Queue a running job again when its attempt began past the hard time limit and margin
+    (its worker died and the broker will not hand the task out again); one past its attempts
+    fails instead. True when the job changed."""
+    lost = Job.objects.filter(
+        pk=job_id,
+        kind=PDF_KIND,
+        status=JobStatus.RUNNING,
+        started_at__lt=now - dt.timedelta(seconds=lost_after_seconds()),
+    )
+    if lost.filter(attempts__gte=F("max_attempts")).update(
+        status=JobStatus.FAILED, finished_at=now, error=LOST_MESSAGE
+    ):
+        _refresh_parent(job_id)
+        return True
+    if lost.filter(attempts__lt=F("max_attempts")).update(status=JobStatus.QUEUED, error=""):
+        _queue_render(job_id)
+        return True
+    return False
+
+
+@transaction.atomic
+def jobs_requeue_lost(
+    *, now: dt.datetime | None = None, rendering_here: Iterable[int] = ()
+) -> list[int]:
+    """The periodic sweep: every running render job presumed lost is queued again (or failed
+    past its attempts); the ids of the jobs changed. ``rendering_here``: jobs the sweeping
+    process is rendering itself (alive, however long they take), left alone."""
+    now = now or timezone.now()
+    candidates = (
+        Job.objects.filter(
+            kind=PDF_KIND,
+            status=JobStatus.RUNNING,
+            started_at__lt=now - dt.timedelta(seconds=lost_after_seconds()),
+        )
+        .exclude(pk__in=list(rendering_here))
+        .values_list("pk", flat=True)
+    )
+    return [job_id for job_id in list(candidates) if _requeue_if_lost(job_id, now=now)]
 
 
 def _get_or_create(key: str, defaults: dict[str, Any]) -> tuple[Job, bool]:
@@ -87,6 +140,9 @@ def pdf_job_request(
         return job
     if parent is not None and job.parent_id is None:
         Job.objects.filter(pk=job.pk, parent__isnull=True).update(parent=parent)
+    if job.status == JobStatus.RUNNING and _requeue_if_lost(job.pk, now=timezone.now()):
+        job.refresh_from_db()
+        return job
     again = Q(status=JobStatus.FAILED)
     if job.status == JobStatus.DONE and not (Path(settings.MEDIA_ROOT) / job.file).is_file():
         again |= Q(status=JobStatus.DONE)  # the file was removed from storage: render it again
@@ -188,25 +244,27 @@ def job_batch_refresh(*, batch_id: int) -> None:
     )
 
 
-def job_start(*, job_id: int) -> int | None:
+def job_start(*, job_id: int, dispatch: int | None = None) -> int | None:
     """Count a new attempt and mark the job running; None when there is nothing to run.
 
     Guarded: only a queued or running job (its worker lost) with attempts left starts; a job
-    whose last allowed attempt died with its worker is marked failed instead.
+    whose last allowed attempt died with its worker is marked failed instead. A message whose
+    ``dispatch`` number is not the job's latest was superseded and does nothing.
     """
     now = timezone.now()
-    started = Job.objects.filter(
-        pk=job_id, status__in=UNFINISHED, attempts__lt=F("max_attempts")
-    ).update(status=JobStatus.RUNNING, attempts=F("attempts") + 1, started_at=now, error="")
+    mine = Job.objects.filter(pk=job_id, status__in=UNFINISHED)
+    if dispatch is not None:
+        mine = mine.filter(dispatches=dispatch)
+    started = mine.filter(attempts__lt=F("max_attempts")).update(
+        status=JobStatus.RUNNING, attempts=F("attempts") + 1, started_at=now, error=""
+    )
     if started:
         return Job.objects.values_list("attempts", flat=True).get(pk=job_id)
-    gave_up = Job.objects.filter(
-        pk=job_id, status__in=UNFINISHED, attempts__gte=F("max_attempts")
-    ).update(status=JobStatus.FAILED, finished_at=now)
+    gave_up = mine.filter(attempts__gte=F("max_attempts")).update(
+        status=JobStatus.FAILED, finished_at=now
+    )
     if gave_up:
-        Job.objects.filter(pk=job_id, error="").update(
-            error="Gave up: the worker was lost during the last allowed attempt."
-        )
+        Job.objects.filter(pk=job_id, error="").update(error=LOST_MESSAGE)
         _refresh_parent(job_id)
     return None
 
@@ -287,7 +345,7 @@ def job_fail(*, job_id: int, attempt: int, error: str) -> bool:
     return bool(updated) and not final
 
 
-def job_run_scorecard_pdf(*, job_id: int) -> Job | None:
+def job_run_scorecard_pdf(*, job_id: int, dispatch: int | None = None) -> Job | None:
     """Render a PDF job's scorecard if the job still needs it: one attempt, guarded.
 
     Raises the rendering error after recording it, so the task can retry; returns the job, or
@@ -295,7 +353,7 @@ def job_run_scorecard_pdf(*, job_id: int) -> Job | None:
     """
     from scorecard.pdf.render import scorecard_pdf  # heavy imports only where rendering happens
 
-    attempt = job_start(job_id=job_id)
+    attempt = job_start(job_id=job_id, dispatch=dispatch)
     if attempt is None:
         return None
     job = Job.objects.select_related("scorecard__vendor").get(pk=job_id)

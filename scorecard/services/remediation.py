@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from scorecard import remediation as rules
 from scorecard.models import RemediationEvent, RemediationItem
+from vendors.models import AuditAction
+from vendors.services.audit import audit_record, current_actor, display_name
 
 from . import notifications
 
@@ -53,13 +55,25 @@ def remediation_transition(
         locked.closed_at = at
         locked.verified = locked.meeting_streak >= locked.contract.verification_periods
     locked.save(update_fields=["status", "closed_at", "verified"])
+    who = current_actor(actor)
     event = RemediationEvent.objects.create(
         item=locked,
         from_status=from_status,
         to_status=to_status,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=who,
+        actor_name=display_name(who) if who is not None else "",
         at=at,
         reason=reason.strip(),
+    )
+    audit_record(
+        organization_id=locked.organization_id,
+        record=locked,
+        record_type="remediation_item",
+        action=AuditAction.TRANSITIONED,
+        reason=reason.strip(),
+        changes={"status": [from_status, to_status]},
+        actor=who,
+        at=at,
     )
     if to_status == rules.ESCALATED:
         transaction.on_commit(

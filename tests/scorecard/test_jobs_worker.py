@@ -1,7 +1,7 @@
 """PDF jobs on a real broker with real Celery workers started as subprocesses.
 
 Run with CELERY_BROKER_URL=redis://... and DATABASE_URL=postgres://... (the workers use the test
-database). CELERY_VISIBILITY_TIMEOUT is set to 5 s for the workers so that a task whose worker
+database). CELERY_VISIBILITY_TIMEOUT is set to 13 s for the workers so that a task whose worker
 was killed is handed out again quickly.
 """
 
@@ -79,7 +79,13 @@ def start_worker(settings: Any, tmp_path: Path, broker: None) -> Iterator[Callab
                 "DATABASE_URL": database_url(),
                 "DATABASE_CONN_MAX_AGE": "0",
                 "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL,
-                "CELERY_VISIBILITY_TIMEOUT": "5",
+                # Longer than a render on a busy machine (a shorter visibility timeout hands a
+                # task still running to the other worker), and no shorter than the hard time
+                # limit plus the margin, as settings insist.
+                "CELERY_VISIBILITY_TIMEOUT": "13",
+                "CELERY_TASK_SOFT_TIME_LIMIT": "10",
+                "CELERY_TASK_TIME_LIMIT": "12",
+                "CELERY_TASK_LOST_MARGIN": "1",
                 "CELERY_TASK_ALWAYS_EAGER": "0",
                 "MEDIA_ROOT": str(settings.MEDIA_ROOT),
                 **env,
@@ -120,7 +126,7 @@ def test_worker_killed_mid_render_leaves_the_job_finished_exactly_once(org, sett
     assert (killed.status, killed.attempts) == (JobStatus.RUNNING, 1)  # killed mid-render
     start_worker("second")  # restarted: takes the unacknowledged task after the visibility timeout
     wait_for(lambda: job_row(job.pk).status == JobStatus.DONE, 90, "the job to finish")
-    time.sleep(6)  # longer than the visibility timeout: no further delivery changes anything
+    time.sleep(14)  # longer than the visibility timeout: no further delivery changes anything
     done = job_row(job.pk)
     assert (done.status, done.attempts, done.error) == (JobStatus.DONE, 2, "")
     files = pdfs(settings)

@@ -22,6 +22,7 @@ from vendors.ingest import catalog as catalog_rules
 from vendors.ingest.catalog import parse_raw_fields
 from vendors.ingest.headers import KPISpec
 from vendors.models import (
+    AuditAction,
     Contract,
     DecimalMark,
     Direction,
@@ -35,6 +36,13 @@ from vendors.models import (
     SLATerm,
     Unit,
     Vendor,
+)
+from vendors.services.audit import (
+    audit_record,
+    audit_record_many,
+    changes_between,
+    json_value,
+    snapshot,
 )
 
 from .rescore import rescore_kpi, rescore_vendor
@@ -81,6 +89,13 @@ def organization_create(*, name: str, slug: str | None = None) -> Organization:
     organization = Organization.objects.create(name=name, slug=slug or slugify(name))
     for day in holidays_default():
         Holiday.objects.create(organization=organization, date=day)
+    audit_record(
+        organization_id=organization.pk,
+        record=organization,
+        record_type="organization",
+        action=AuditAction.CREATED,
+        changes={"name": [None, organization.name], "slug": [None, organization.slug]},
+    )
     return organization
 
 
@@ -89,9 +104,19 @@ def membership_set(*, user: Any, organization: Organization, role: str) -> Membe
     """Give a user a role in an organization (creating or changing the membership)."""
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}; choose one of {Role.values}."})
+    before = Membership.objects.filter(user=user, organization=organization).first()
     membership, _ = Membership.objects.update_or_create(
         user=user, organization=organization, defaults={"role": role}
     )
+    if before is None or before.role != role:
+        audit_record(
+            organization_id=organization.pk,
+            record=membership,
+            record_type="membership",
+            action=AuditAction.CREATED if before is None else AuditAction.UPDATED,
+            reason=f"{user.get_username()} given the {role} role.",
+            changes={"role": [None if before is None else before.role, role]},
+        )
     return membership
 
 
@@ -117,6 +142,13 @@ def user_create(
 ) -> Any:
     """Create a login and make it a member of an organization."""
     user = get_user_model().objects.create_user(username=username, password=password, email=email)
+    audit_record(
+        organization_id=organization.pk,
+        record=user,
+        record_type="user",
+        action=AuditAction.CREATED,
+        changes={"username": [None, username], "email": [None, email]},
+    )
     membership_set(user=user, organization=organization, role=role)
     return user
 
@@ -179,7 +211,15 @@ def vendor_create(*, organization: Organization, name: str, **fields: Any) -> Ve
     _validate_vendor(fields)
     if Vendor.objects.filter(organization=organization, slug=fields["slug"]).exists():
         raise ValidationError({"slug": f"A vendor with slug {fields['slug']!r} already exists."})
-    return Vendor.objects.create(organization=organization, name=name, **fields)
+    vendor = Vendor.objects.create(organization=organization, name=name, **fields)
+    audit_record(
+        organization_id=organization.pk,
+        record=vendor,
+        record_type="vendor",
+        action=AuditAction.CREATED,
+        changes=changes_between({}, snapshot(vendor, ["name", *fields])),
+    )
+    return vendor
 
 
 @transaction.atomic
@@ -198,9 +238,19 @@ def vendor_update(*, vendor: Vendor, **fields: Any) -> Vendor:
         .exists()
     ):
         raise ValidationError({"slug": f"A vendor with slug {fields['slug']!r} already exists."})
+    before = snapshot(vendor, fields)
     for name, value in fields.items():
         setattr(vendor, name, value)
     vendor.save()
+    changes = changes_between(before, snapshot(vendor, fields))
+    if changes:
+        audit_record(
+            organization_id=vendor.organization_id,
+            record=vendor,
+            record_type="vendor",
+            action=AuditAction.UPDATED,
+            changes=changes,
+        )
     return vendor
 
 
@@ -342,6 +392,15 @@ def kpi_create(
             kpi.save()
     except IntegrityError:  # the same code saved at the same moment by another request
         raise ValidationError({"code": f"A KPI with code {code!r} already exists."}) from None
+    audit_record(
+        organization_id=kpi.organization_id,  # None: the shared catalog
+        record=kpi,
+        record_type="kpi",
+        action=AuditAction.CREATED,
+        changes=changes_between(
+            {}, snapshot(kpi, ["code", "name", "unit", "direction", "formula"])
+        ),
+    )
     return kpi
 
 
@@ -506,11 +565,14 @@ def _validate_term(term: Mapping[str, Any], position: int) -> list[str]:
     return errors
 
 
-def _save_terms(contract: Contract, terms: list[dict[str, Any]]) -> None:
+TERM_FIELDS = ("kpi", "benchmark", "warning", "weight", "minimum_volume")
+
+
+def _save_terms(contract: Contract, terms: list[dict[str, Any]], *, reason: str) -> None:
     errors = [e for i, t in enumerate(terms) for e in _validate_term(t, i)]
     if errors:
         raise ValidationError({"sla_terms": errors})
-    SLATerm.objects.bulk_create(
+    created = SLATerm.objects.bulk_create(
         [
             SLATerm(
                 contract=contract,
@@ -522,6 +584,25 @@ def _save_terms(contract: Contract, terms: list[dict[str, Any]]) -> None:
             )
             for t in terms
         ]
+    )
+    # bulk_create skips simple-history: the audit trail records the terms in one insert too.
+    audit_record_many(
+        organization_id=contract.organization_id,
+        records=[(t, changes_between({}, snapshot(t, TERM_FIELDS))) for t in created],
+        record_type="sla_term",
+        action=AuditAction.CREATED,
+        reason=reason,
+    )
+
+
+def _audit_contract(contract: Contract, action: str, changes: dict[str, Any], reason: str) -> None:
+    audit_record(
+        organization_id=contract.organization_id,
+        record=contract,
+        record_type="contract",
+        action=action,
+        changes=changes,
+        reason=reason,
     )
 
 
@@ -553,7 +634,13 @@ def contract_create(
         version=1,
         **fields,
     )
-    _save_terms(contract, terms)
+    why = f"Contract v{contract.version} created" + (
+        " (default template)." if sla_terms is None else "."
+    )
+    _audit_contract(
+        contract, AuditAction.CREATED, changes_between({}, snapshot(contract, fields)), why
+    )
+    _save_terms(contract, terms, reason=why)
     rescore_vendor(
         vendor=vendor, from_period=periods.period_of(contract.start_date), reason="contract created"
     )
@@ -586,13 +673,26 @@ def contract_update(
         exclude=contract,
     )
     first = min(contract.start_date, merged["start_date"])
+    before = snapshot(contract, fields)
     for name, value in fields.items():
         setattr(contract, name, value)
     contract.save()
+    why = f"Contract v{contract.version} corrected in place."
+    changes = changes_between(before, snapshot(contract, fields))
+    if changes:
+        _audit_contract(contract, AuditAction.UPDATED, changes, why)
     if sla_terms is not None:
         terms = _terms_from_input(sla_terms, contract.organization)
+        old = list(contract.sla_terms.select_related("kpi"))
+        audit_record_many(
+            organization_id=contract.organization_id,
+            records=[(t, changes_between(snapshot(t, TERM_FIELDS), {})) for t in old],
+            record_type="sla_term",
+            action=AuditAction.DELETED,
+            reason=why,
+        )
         contract.sla_terms.all().delete()
-        _save_terms(contract, terms)
+        _save_terms(contract, terms, reason=why)
     # The periods it covers (before and after the edit) are evaluated again.
     rescore_vendor(
         vendor=contract.vendor, from_period=periods.period_of(first), reason="contract edited"
@@ -638,7 +738,12 @@ def contract_amend(
         }
         for t in locked.sla_terms.select_related("kpi")
     ]
-    locked.end_date = effective_date - dt.timedelta(days=1)
+    why = f"Amended from {effective_date.isoformat()} by v{locked.version + 1}."
+    ended = effective_date - dt.timedelta(days=1)
+    _audit_contract(
+        locked, AuditAction.UPDATED, {"end_date": [json_value(locked.end_date), str(ended)]}, why
+    )
+    locked.end_date = ended
     locked.save(update_fields=["end_date"])
     _check_overlap(
         vendor=locked.vendor, start=effective_date, end=fields.get("end_date"), exclude=locked
@@ -654,7 +759,13 @@ def contract_amend(
         amends=locked,
         **fields,
     )
-    _save_terms(new, terms)
+    _audit_contract(
+        new,
+        AuditAction.CREATED,
+        changes_between({}, snapshot(new, ["amends", *fields])),
+        f"Amends v{locked.version} from {effective_date.isoformat()}.",
+    )
+    _save_terms(new, terms, reason=f"Amendment v{new.version} of v{locked.version}.")
     rescore_vendor(
         vendor=new.vendor,
         from_period=periods.period_of(effective_date),
@@ -679,9 +790,21 @@ def sla_term_update(*, term: SLATerm, **fields: Any) -> SLATerm:
     errors = _validate_term({**merged, "kpi": term.kpi}, 0)
     if errors:
         raise ValidationError({"sla_terms": errors})
+    before = snapshot(term, SLA_TERM_FIELDS)
     for name, value in fields.items():
         setattr(term, name, int(value) if name == "minimum_volume" else Decimal(value))
     term.save()
+    term.refresh_from_db()  # the trail shows the values as stored
+    changes = changes_between(before, snapshot(term, SLA_TERM_FIELDS))
+    if changes:
+        audit_record(
+            organization_id=term.contract.organization_id,
+            record=term,
+            record_type="sla_term",
+            action=AuditAction.UPDATED,
+            reason=f"SLA term {term.kpi.code} of contract v{term.contract.version} changed.",
+            changes=changes,
+        )
     rescore_vendor(
         vendor=term.contract.vendor,
         from_period=periods.period_of(term.contract.start_date),

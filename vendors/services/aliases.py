@@ -12,9 +12,23 @@ from django.db import transaction
 
 from vendors.ingest import catalog as catalog_rules
 from vendors.ingest.headers import normalize
-from vendors.models import ColumnAlias, Scale, Vendor
+from vendors.models import AuditAction, ColumnAlias, Scale, Vendor
 from vendors.services import nul_errors
+from vendors.services.audit import audit_record, changes_between, snapshot
 from vendors.services.reports import kpi_specs
+
+FIELDS = ("header", "target", "scale")
+
+
+def _audit(alias: ColumnAlias, action: str, changes: dict) -> None:
+    audit_record(
+        organization_id=alias.vendor.organization_id,
+        record=alias,
+        record_type="column_alias",
+        action=action,
+        reason=f"Column alias of {alias.vendor.name}.",
+        changes=changes,
+    )
 
 
 def column_alias_check(
@@ -47,9 +61,11 @@ def column_alias_create(
 ) -> ColumnAlias:
     """Teach ingestion a vendor's header; ``scale`` says how its percent values are written."""
     key = column_alias_check(vendor=vendor, header=header, target=target, scale=scale, exclude=None)
-    return ColumnAlias.objects.create(
+    alias = ColumnAlias.objects.create(
         vendor=vendor, header=header, normalized=key, target=target, scale=scale
     )
+    _audit(alias, AuditAction.CREATED, changes_between({}, snapshot(alias, FIELDS)))
+    return alias
 
 
 @transaction.atomic
@@ -67,12 +83,17 @@ def column_alias_update(
     key = column_alias_check(
         vendor=alias.vendor, header=header, target=target, scale=scale, exclude=alias.pk
     )
+    before = snapshot(alias, FIELDS)
     alias.header, alias.normalized, alias.target, alias.scale = header, key, target, scale
     alias.save()
+    changes = changes_between(before, snapshot(alias, FIELDS))
+    if changes:
+        _audit(alias, AuditAction.UPDATED, changes)
     return alias
 
 
 @transaction.atomic
 def column_alias_delete(*, alias: ColumnAlias) -> None:
     """Forget a column alias."""
+    _audit(alias, AuditAction.DELETED, changes_between(snapshot(alias, FIELDS), {}))
     alias.delete()
