@@ -113,7 +113,7 @@ class AliasForm(forms.Form):
 
     header = forms.CharField(max_length=200)
     target = forms.CharField(max_length=80, help_text="KPI code, raw field name or period.")
-    scale = forms.ChoiceField(choices=Scale.choices, initial=Scale.PERCENT)
+    scale = forms.ChoiceField(choices=Scale.choices, initial=Scale.UNDECLARED, required=False)
 
 
 class DecimalMarkForm(forms.Form):

@@ -306,10 +306,10 @@ def test_column_alias_create_update_delete_through_the_api(api, org, alice):
             {
                 "header": [None, "FP %"],
                 "target": [None, "first_pass_acceptance_rate"],
-                "scale": [None, "percent"],
+                "scale": [None, ""],  # no scale declared
             },
         ),
-        ("column_alias", aid, "updated", "alice", why, {"scale": ["percent", "fraction"]}),
+        ("column_alias", aid, "updated", "alice", why, {"scale": ["", "fraction"]}),
         (
             "column_alias",
             aid,
@@ -676,7 +676,7 @@ def test_admin_edits_and_deletes_leave_their_rows(org):
             {
                 "header": ["Denials %", None],
                 "target": ["denial_rate", None],
-                "scale": ["percent", None],
+                "scale": ["", None],
             },
         ),
     ]

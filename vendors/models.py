@@ -330,8 +330,10 @@ class SLATerm(models.Model):
 
 
 class Scale(models.TextChoices):
-    """How a vendor writes a percent column."""
+    """How a vendor writes a percent column; undeclared, a column of values 0 to 1 is refused
+    (0.952 may mean 95.2 % or 0.952 %), never guessed."""
 
+    UNDECLARED = "", "Not declared"
     PERCENT = "percent", "Percent (95.2)"
     FRACTION = "fraction", "Fraction (0.952)"
 
@@ -343,7 +345,9 @@ class ColumnAlias(models.Model):
     header = models.CharField(max_length=200, help_text="The header as the vendor writes it.")
     normalized = models.CharField(max_length=200, editable=False)
     target = models.CharField(max_length=80, help_text="KPI code or raw field name.")
-    scale = models.CharField(max_length=10, choices=Scale.choices, default=Scale.PERCENT)
+    scale = models.CharField(
+        max_length=10, choices=Scale.choices, default=Scale.UNDECLARED, blank=True
+    )
 
     class Meta:
         verbose_name_plural = "column aliases"

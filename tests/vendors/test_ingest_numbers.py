@@ -396,6 +396,19 @@ def test_what_declares_a_percent_columns_scale(org):
     )
 
 
+def test_an_alias_without_a_scale_declares_none(org, api):
+    # An alias names a column; only a scale given with it declares how its values are written,
+    # so 0.952 under an alias made without one is refused, never stored as 0.952 %.
+    nw = vendor(org, "nw")
+    made = api.post(
+        "/api/v1/column-aliases/", {"vendor": nw.pk, "header": "FPAR", "target": "denial_rate"}
+    )
+    assert (made.status_code, made.json()["scale"]) == (201, "")
+    assert refused(nw, "period,FPAR\n2026-10,0.061\n") == [
+        (None, "FPAR", fraction_refusal("FPAR", "0.061", 2))
+    ]
+
+
 def test_the_bounds_are_inclusive_and_a_long_file_names_the_metric(org):
     nw = vendor(org, "nw")
     assert refused(nw, "period,denial_rate\n2026-10,1\n2026-11,0\n") == [

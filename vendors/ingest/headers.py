@@ -73,7 +73,7 @@ class AliasSpec:
 
     header: str
     target: str
-    scale: str = PERCENT
+    scale: str = UNDECLARED  # "", percent or fraction: only a declared scale reads 0 to 1
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ def column_alias_check(
 
 @transaction.atomic
 def column_alias_create(
-    *, vendor: Vendor, header: str, target: str, scale: str = Scale.PERCENT
+    *, vendor: Vendor, header: str, target: str, scale: str = Scale.UNDECLARED
 ) -> ColumnAlias:
     """Teach ingestion a vendor's header; ``scale`` says how its percent values are written."""
     key = column_alias_check(vendor=vendor, header=header, target=target, scale=scale, exclude=None)
