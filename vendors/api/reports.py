@@ -22,6 +22,7 @@ from vendors.models import ColumnAlias, Report, Role
 from vendors.services import aliases as alias_services
 from vendors.services.reports import IngestResult, report_ingest
 
+from . import params
 from .permissions import RoleWritePermission
 from .views import as_drf_error
 
@@ -122,11 +123,25 @@ ERRORS_SCHEMA = inline_serializer(
 class ReportFilter(django_filters.FilterSet):
     """Filters of the report list."""
 
-    vendor_slug = django_filters.CharFilter(field_name="vendor__slug")
+    vendor = params.VendorRefFilter()
+    vendor_slug = params.SlugFilter(field_name="vendor__slug")
+    period = params.PeriodFilter()
+    is_current = params.StrictBooleanFilter()
 
     class Meta:
         model = Report
-        fields = ["vendor", "period", "is_current"]
+        fields = ["vendor", "vendor_slug", "period", "is_current"]
+
+
+class ColumnAliasFilter(django_filters.FilterSet):
+    """Filters of the column aliases."""
+
+    vendor = params.VendorRefFilter()
+    target = django_filters.CharFilter(max_length=80)
+
+    class Meta:
+        model = ColumnAlias
+        fields = ["vendor", "target"]
 
 
 def _refusal(errors: list[FileError], findings: list[FileError] | None = None) -> Response:
@@ -237,7 +252,7 @@ class ColumnAliasViewSet(viewsets.ModelViewSet):
 
     serializer_class = ColumnAliasSerializer
     permission_classes = [AliasWritePermission]
-    filterset_fields = ["vendor", "target"]
+    filterset_class = ColumnAliasFilter
     write_roles = {Role.ADMIN.value}
 
     def get_queryset(self) -> QuerySet[ColumnAlias]:
