@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from .views import compare, dashboard, jobs, manage, remediation, reports_pages, upload, vendors
+from .views import (
+    account,
+    compare,
+    dashboard,
+    jobs,
+    manage,
+    remediation,
+    reports_pages,
+    upload,
+    vendors,
+)
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -32,5 +42,11 @@ urlpatterns = [
     path("jobs/<int:pk>/", jobs.job_status, name="job-status"),
     path("jobs/<int:pk>/download/", jobs.job_download, name="job-download"),
     path("manage/", manage.manage, name="manage"),
+    path("account/password/", account.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "account/password/done/",
+        account.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("manage/members/<int:pk>/role/", manage.member_role, name="member-role"),
 ]

@@ -77,5 +77,6 @@ def test_every_beat_task_is_registered():
     assert schedule == {
         "scorecard-monthly-pdfs": "scorecard.pdf.queue_monthly_batches",
         "scorecard-cure-reminders": "scorecard.send_cure_reminders",
+        "scorecard-purge-upload-previews": "scorecard.purge_upload_previews",
     }
     assert [task for task in schedule.values() if task not in app.tasks] == []

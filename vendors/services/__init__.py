@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
@@ -85,8 +85,19 @@ def membership_set(*, user: Any, organization: Organization, role: str) -> Membe
 def user_create(
     *, username: str, password: str, email: str = "", organization: Organization, role: str
 ) -> Any:
-    """Create a login and make it a member of an organization."""
-    user = get_user_model().objects.create_user(username=username, password=password, email=email)
+    """Create a login and make it a member of an organization.
+
+    The password must pass every validator of ``AUTH_PASSWORD_VALIDATORS``; their words are the
+    refusal, under ``password``.
+    """
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": "This username is taken."})
+    try:
+        password_validation.validate_password(password, user=User(username=username, email=email))
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user = User.objects.create_user(username=username, password=password, email=email)
     membership_set(user=user, organization=organization, role=role)
     return user
 
