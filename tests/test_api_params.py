@@ -127,9 +127,7 @@ def test_control_characters_in_a_parameter_are_refused(api, acme, url, raw):
     assert answer.status_code == 400
     code = {"%00": 0, "a%00b": 0, "%1F": 0x1F, "%7F": 0x7F, "%C2%85": 0x85}[raw]
     assert answer.json() == {
-        "vendor": [
-            f"Query parameter vendor holds a control character (U+{code:04X}); remove it."
-        ]
+        "vendor": [f"Query parameter vendor holds a control character (U+{code:04X}); remove it."]
     }
 
 
@@ -207,8 +205,16 @@ def test_an_id_that_is_also_another_vendors_slug_is_refused_as_ambiguous(api, ac
         ),
         ("/api/v1/scorecards/", "period=January", {"period": ["A period is written YYYY-MM."]}),
         ("/api/v1/reports/", "is_current=yes", {"is_current": ["Must be true or false."]}),
-        ("/api/v1/kpis/", "in_default_template=2", {"in_default_template": ["Must be true or false."]}),
-        ("/api/v1/scorecards/", "all_revisions=maybe", {"all_revisions": ["all_revisions must be true or false."]}),
+        (
+            "/api/v1/kpis/",
+            "in_default_template=2",
+            {"in_default_template": ["Must be true or false."]},
+        ),
+        (
+            "/api/v1/scorecards/",
+            "all_revisions=maybe",
+            {"all_revisions": ["all_revisions must be true or false."]},
+        ),
         ("/api/v1/remediations/", "open=yes", {"open": ["open must be true or false."]}),
         (
             "/api/v1/contracts/",
@@ -220,11 +226,7 @@ def test_an_id_that_is_also_another_vendors_slug_is_refused_as_ambiguous(api, ac
         (
             "/api/v1/contracts/",
             "pricing_model=free",
-            {
-                "pricing_model": [
-                    "Select a valid choice. free is not one of the available choices."
-                ]
-            },
+            {"pricing_model": ["Select a valid choice. free is not one of the available choices."]},
         ),
         (
             "/api/v1/remediations/",
@@ -263,7 +265,11 @@ def test_filters_read_their_values_strictly(api, acme, url, query, expected):
         ("/api/v1/scorecards/", "period=2026-01&all_revisions=1", 1),
         ("/api/v1/remediations/", "open=true&status=open&kind=breach", 1),
         ("/api/v1/remediations/", "status=closed", 0),
-        ("/api/v1/contracts/", "version=1&active_on=2026-01-31&pricing_model=percent_of_collections", 1),
+        (
+            "/api/v1/contracts/",
+            "version=1&active_on=2026-01-31&pricing_model=percent_of_collections",
+            1,
+        ),
         ("/api/v1/contracts/", "active_on=2024-12-31", 0),
         ("/api/v1/vendors/", "organization=practice-a&service=billing&slug=acme", 1),
     ],
