@@ -4,6 +4,7 @@ characters refused, and a vendor filter taking an id or a slug on every resource
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal as D
 
 import pytest
@@ -298,3 +299,48 @@ def test_what_if_pricing_numbers_are_plain_decimals(api, acme, query):
     )
     assert fine.status_code == 200
     assert fine.json()["alternatives"][0]["fee_per_claim"] == "4.25"
+
+
+def test_kpi_aliases_must_be_strings_postgresql_can_store(api, acme):
+    body = {
+        "code": "touch_time_hours",
+        "name": "Touch time",
+        "unit": "hours",
+        "direction": "lower",
+        "source": "vendor",
+    }
+    raw = json.dumps({**body, "aliases": ["Touch \ud800"]})  # ASCII, the surrogate escaped
+    surrogate = api.post("/api/v1/kpis/", raw, content_type="application/json")
+    assert surrogate.status_code == 400
+    assert surrogate.json() == {"aliases": {"0": ["Surrogate characters are not allowed: U+D800."]}}
+    nested = api.post("/api/v1/kpis/", {**body, "aliases": [{"a": 1}]}, format="json")
+    assert nested.status_code == 400
+    assert nested.json() == {"aliases": {"0": ["Not a valid string."]}}
+    made = api.post("/api/v1/kpis/", {**body, "aliases": ["Touch hrs"]}, format="json")
+    assert made.status_code == 201, made.json()
+    assert made.json()["aliases"] == ["Touch hrs"]
+
+
+@pytest.mark.parametrize(
+    "bands",
+    ["null", '{"excellent": "90"}', '{"excellent": "x", "good": "75", "needs_improvement": "50"}'],
+)
+def test_contract_standing_bands_are_refused_unless_whole(api, acme, bands):
+    contract = acme.contracts.get()
+    answer = api.patch(
+        f"/api/v1/contracts/{contract.pk}/", {"standing_bands": bands}, format="multipart"
+    )
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "standing_bands": [
+            "Standing bands are the lower edges, in points from 0 to 100, of ['excellent', "
+            "'good', 'needs_improvement'], e.g. {'excellent': '90', 'good': '75', "
+            "'needs_improvement': '50'}."
+        ]
+    }
+    fine = api.patch(
+        f"/api/v1/contracts/{contract.pk}/",
+        {"standing_bands": {"excellent": "92", "good": "80", "needs_improvement": "55"}},
+        format="json",
+    )
+    assert fine.status_code == 200, fine.json()

@@ -120,6 +120,26 @@ ERRORS_SCHEMA = inline_serializer(
 )
 
 
+# What an upload answers: 201 with the stored versions, or 200 when the same file came before.
+STORED_SCHEMA = inline_serializer(
+    "ReportStored",
+    {
+        "duplicate": serializers.BooleanField(),
+        "message": serializers.CharField(),
+        "upload": inline_serializer(
+            "ReportUploadReceived",
+            {
+                "id": serializers.IntegerField(),
+                "file_name": serializers.CharField(),
+                "sha256": serializers.CharField(),
+                "received_at": serializers.DateTimeField(),
+            },
+        ),
+        "reports": ReportSerializer(many=True),
+    },
+)
+
+
 class ReportFilter(django_filters.FilterSet):
     """Filters of the report list."""
 
@@ -165,7 +185,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(
         request={"multipart/form-data": ReportUploadSerializer},
-        responses={201: ReportSerializer(many=True), 400: ERRORS_SCHEMA},
+        responses={201: STORED_SCHEMA, 200: STORED_SCHEMA, 400: ERRORS_SCHEMA},
     )
     def create(self, request: Request) -> Response:
         """Upload a CSV or XLSX report: 201 with what was stored, or 400 with every error."""

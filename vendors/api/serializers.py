@@ -34,6 +34,12 @@ class VendorSerializer(serializers.ModelSerializer):
 class KPISerializer(serializers.ModelSerializer):
     """A KPI catalog entry."""
 
+    # Header spellings are strings: a JSON list of anything else (or text PostgreSQL cannot
+    # store, such as a lone surrogate) is a 400 naming the field, not a server error.
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, default=list
+    )
+
     class Meta:
         model = KPIDefinition
         fields = [

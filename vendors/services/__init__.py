@@ -29,6 +29,7 @@ from vendors.models import (
     Service,
     SLATerm,
     Vendor,
+    default_standing_bands,
 )
 
 PRICING_PARAMETER = {
@@ -218,8 +219,24 @@ def _validate_contract(data: Mapping[str, Any]) -> None:
     due = data.get("report_due_business_day")
     if due is not None and not (1 <= int(due) <= 23):
         errors["report_due_business_day"] = "The report due business day must be 1 to 23."
+    if "standing_bands" in data and not _standing_bands_ok(data["standing_bands"]):
+        errors["standing_bands"] = (
+            "Standing bands are the lower edges, in points from 0 to 100, of "
+            f"{sorted(default_standing_bands())}, e.g. {default_standing_bands()}."
+        )
     if errors:
         raise ValidationError(errors)
+
+
+def _standing_bands_ok(bands: Any) -> bool:
+    """The bands name exactly the default's standings, each a number of points 0 to 100."""
+    if not isinstance(bands, dict) or set(bands) != set(default_standing_bands()):
+        return False
+    try:
+        edges = [Decimal(str(edge)) for edge in bands.values()]
+    except ArithmeticError:
+        return False
+    return all(edge.is_finite() and 0 <= edge <= 100 for edge in edges)
 
 
 def _check_overlap(
