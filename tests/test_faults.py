@@ -281,3 +281,15 @@ def test_a_lock_held_past_the_busy_timeout_is_a_503_with_nothing_stored(tmp_path
         server.terminate()
         server.wait(timeout=20)
         log.close()
+
+
+@pytest.mark.django_db
+def test_disk_full_while_storing_a_rendered_pdf_leaves_no_partial_file(full_media):
+    from scorecard.services.jobs import job_complete
+
+    with pytest.raises(OSError) as refused:
+        job_complete(
+            job_id=1, attempt=1, data=b"%PDF-" + b"x" * 200_000, relative_path="scorecards/a.pdf"
+        )
+    assert refused.value.errno == errno.ENOSPC
+    assert _files(full_media) == []
