@@ -68,13 +68,14 @@ class RemediationFilter(django_filters.FilterSet):
     """Filters of the remediation list (``open`` is read by the view's queryset)."""
 
     vendor = params.VendorRefFilter()
+    vendor_slug = params.SlugFilter(field_name="vendor__slug")
     status = django_filters.ChoiceFilter(choices=RemediationStatus.choices)
     kind = django_filters.ChoiceFilter(choices=RemediationKind.choices)
     open = params.StrictBooleanFilter(method="keep", help_text="Only items not closed or waived.")
 
     class Meta:
         model = RemediationItem
-        fields = ["vendor", "status", "kind", "open"]
+        fields = ["vendor", "vendor_slug", "status", "kind", "open"]
 
     def keep(
         self, qs: QuerySet[RemediationItem], name: str, value: Any

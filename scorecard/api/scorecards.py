@@ -124,6 +124,7 @@ class ScorecardFilter(django_filters.FilterSet):
     """Filters of the scorecard list (``all_revisions`` is read by the view's queryset)."""
 
     vendor = api_params.VendorRefFilter()
+    vendor_slug = api_params.SlugFilter(field_name="vendor__slug")
     period = api_params.PeriodFilter()
     all_revisions = api_params.StrictBooleanFilter(
         method="keep", help_text="Include superseded revisions."
@@ -131,7 +132,7 @@ class ScorecardFilter(django_filters.FilterSet):
 
     class Meta:
         model = Scorecard
-        fields = ["vendor", "period", "all_revisions"]
+        fields = ["vendor", "vendor_slug", "period", "all_revisions"]
 
     def keep(self, qs: QuerySet[Scorecard], name: str, value: Any) -> QuerySet[Scorecard]:
         """Validated here and documented; the queryset already applied it."""

@@ -184,9 +184,9 @@ def vendor_q(request: Request, value: str, prefix: str = "vendor") -> Q:
         raise ValidationError(
             {
                 "vendor": [
-                    f"vendor {value} is ambiguous: it is the id of {by_id.name} (slug "
-                    f"{by_id.slug}) and the slug of {other.name} (id {other.pk}); pass the "
-                    "slug of the vendor you mean."
+                    f"vendor {value} is ambiguous: it is the id of {by_id.name} and the slug "
+                    f"of {other.name}; pass vendor={by_id.slug} to mean {by_id.name}, or "
+                    f"vendor_slug={value} to mean {other.name}."
                 ]
             }
         )

@@ -157,11 +157,12 @@ class ColumnAliasFilter(django_filters.FilterSet):
     """Filters of the column aliases."""
 
     vendor = params.VendorRefFilter()
+    vendor_slug = params.SlugFilter(field_name="vendor__slug")
     target = django_filters.CharFilter(max_length=80)
 
     class Meta:
         model = ColumnAlias
-        fields = ["vendor", "target"]
+        fields = ["vendor", "vendor_slug", "target"]
 
 
 def _refusal(errors: list[FileError], findings: list[FileError] | None = None) -> Response:
