@@ -346,3 +346,20 @@ def test_contract_standing_bands_are_refused_unless_whole(api, acme, bands):
         format="json",
     )
     assert fine.status_code == 200, fine.json()
+
+
+def test_an_sla_terms_kpi_code_with_nul_is_a_400_not_a_database_error(api, acme):
+    body = {
+        "vendor": acme.pk,
+        "pricing_model": "flat_monthly",
+        "flat_monthly_fee": "100",
+        "start_date": "2030-01-01",
+        "sla_terms": [
+            {"kpi": "days_in_ar\u0000", "benchmark": "40", "warning": "50", "weight": "1"}
+        ],
+    }
+    answer = api.post("/api/v1/contracts/", json.dumps(body), content_type="application/json")
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "sla_terms": {"0": {"kpi": ["Object with code=days_in_ar\u0000 does not exist."]}}
+    }

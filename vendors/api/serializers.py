@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar, cast
 
 from rest_framework import serializers
@@ -68,10 +69,23 @@ class KPISerializer(serializers.ModelSerializer):
         extra_kwargs: ClassVar[dict[str, dict[str, Any]]] = {"code": {"validators": []}}
 
 
+class KPICodeField(serializers.SlugRelatedField):
+    """A KPI named by its code; a value that cannot be a code is refused before the lookup
+    (PostgreSQL refuses text with NUL in it with a server error)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or not SLUG.match(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
+        return super().to_internal_value(data)
+
+
+SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
+
+
 class SLATermSerializer(serializers.ModelSerializer):
     """One KPI in a contract: benchmark, warning threshold, weight and minimum volume."""
 
-    kpi = serializers.SlugRelatedField(slug_field="code", queryset=KPIDefinition.objects.all())
+    kpi = KPICodeField(slug_field="code", queryset=KPIDefinition.objects.all())
     unit = serializers.CharField(source="kpi.unit", read_only=True)
     direction = serializers.CharField(source="kpi.direction", read_only=True)
 
