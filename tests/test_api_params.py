@@ -363,3 +363,14 @@ def test_an_sla_terms_kpi_code_with_nul_is_a_400_not_a_database_error(api, acme)
     assert answer.json() == {
         "sla_terms": {"0": {"kpi": ["Object with code=days_in_ar\u0000 does not exist."]}}
     }
+
+
+def test_a_vendor_name_without_letters_or_digits_needs_a_slug(api, org):
+    answer = api.post("/api/v1/vendors/", {"name": "\U00029de3"}, format="json")
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "slug": ["The name '\U00029de3' has no letters or digits to make a slug of; give a slug."]
+    }
+    made = api.post("/api/v1/vendors/", {"name": "\U00029de3", "slug": "v-1"}, format="json")
+    assert made.status_code == 201, made.json()
+    assert made.json()["slug"] == "v-1"

@@ -127,6 +127,10 @@ def vendor_create(*, organization: Organization, name: str, **fields: Any) -> Ve
     if unknown:
         raise ValidationError({f: "Unknown vendor field." for f in unknown})
     fields.setdefault("slug", slugify(name))
+    if not fields["slug"]:
+        raise ValidationError(
+            {"slug": f"The name {name!r} has no letters or digits to make a slug of; give a slug."}
+        )
     fields.setdefault("services", [Service.CODING.value, Service.BILLING.value])
     _validate_vendor(fields)
     if Vendor.objects.filter(organization=organization, slug=fields["slug"]).exists():
