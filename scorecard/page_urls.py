@@ -3,6 +3,7 @@
 from django.urls import path
 
 from .views import (
+    account,
     audit,
     compare,
     dashboard,
@@ -44,5 +45,11 @@ urlpatterns = [
     path("manage/", manage.manage, name="manage"),
     path("audit/", audit.audit, name="audit"),
     path("audit/export.csv", audit.audit_export, name="audit-export"),
+    path("account/password/", account.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "account/password/done/",
+        account.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("manage/members/<int:pk>/role/", manage.member_role, name="member-role"),
 ]

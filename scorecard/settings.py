@@ -5,6 +5,7 @@ kept in files under ``var/celery/``. Point ``DATABASE_URL`` and ``CELERY_BROKER_
 PostgreSQL and Redis (or RabbitMQ) to scale out.
 """
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from django.core.checks.security.base import (
     SECRET_KEY_MIN_UNIQUE_CHARACTERS,
 )
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -94,12 +96,16 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "simple_history",
+    "axes",
     "vendors",
     "scorecard",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "scorecard.middleware.QueryParameterMiddleware",  # control characters refused (400)
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "scorecard.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,6 +115,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "scorecard.middleware.FaultMiddleware",  # busy database 503, full disk 507
+    "axes.middleware.AxesMiddleware",  # a locked-out sign-in answers the lockout page (429)
 ]
 
 ROOT_URLCONF = "scorecard.urls"
@@ -125,6 +133,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",  # csp_nonce for the htmx script tag
             ],
         },
     },
@@ -141,12 +150,44 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",
-            "timeout": 30,
+            # Seconds a writer waits for the lock; past it the request answers 503 "busy".
+            "timeout": env.float("DATABASE_BUSY_TIMEOUT", default=30.0),
         }
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The cache counts bad API tokens per address: per process by default; give several web
+# processes one count with CACHE_URL=redis://host:6379/1.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# --- Sign-in: lockout (django-axes) and password rules ----------------------------------------
+# LOGIN_FAILURE_LIMIT wrong passwords in a row for one username lock its sign-in (page, admin)
+# for LOGIN_COOLOFF_MINUTES, or until an administrator deletes the access attempt in the admin;
+# a correct sign-in resets the count. API_TOKEN_FAILURE_LIMIT bad API tokens from one address
+# answer 429 for the same cool-off (scorecard.authentication).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_COOLOFF_MINUTES = env.int("LOGIN_COOLOFF_MINUTES", default=15)
+API_TOKEN_FAILURE_LIMIT = env.int("API_TOKEN_FAILURE_LIMIT", default=10)
+if min(LOGIN_FAILURE_LIMIT, LOGIN_COOLOFF_MINUTES, API_TOKEN_FAILURE_LIMIT) < 1:
+    raise ImproperlyConfigured(
+        "LOGIN_FAILURE_LIMIT, LOGIN_COOLOFF_MINUTES and API_TOKEN_FAILURE_LIMIT must be at least 1."
+    )
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+# By username alone: locking an address would lock a whole practice behind one NAT address, and
+# no client-chosen value (user agent, cookie) is part of the key, so axes.W006's bypass (rotating
+# them) does not apply here.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the cool-off runs from the lockout
+AXES_LOCKOUT_CALLABLE = "scorecard.views.account.locked_out"
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -167,7 +208,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Whole files or nothing: a full disk leaves no empty or partial file behind.
+    "default": {"BACKEND": "scorecard.storage.AtomicFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -193,6 +235,38 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every answer: our own files only, scripts with the request's nonce,
+# no inline style (the API docs page alone allows Swagger UI's inline styles).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Permissions-Policy on every answer: no page needs any of these browser features.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "xr-spatial-tracking",
+    )
+)
 
 # --- Email ----------------------------------------------------------------------------------
 # Django 6.1 MAILERS; in DEBUG (the embedded default) the console backend prints mail.
@@ -217,11 +291,12 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="scorecard@localhost"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "scorecard.authentication.ThrottledTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # limit (1 to 500) and offset validated: a bad value is a 400 naming it (vendors.api.params).
+    "DEFAULT_PAGINATION_CLASS": "vendors.api.params.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -311,6 +386,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "scorecard.pdf.queue_monthly_batches",
         "schedule": crontab(hour=6, minute=30),
     },
+    "scorecard-purge-upload-previews": {
+        "task": "scorecard.purge_upload_previews",
+        "schedule": crontab(minute=15),
+    },
     "scorecard-cure-reminders": {
         "task": "scorecard.send_cure_reminders",
         "schedule": crontab(hour=7, minute=0),
@@ -340,6 +419,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # ISO dates skipped as business days: the holiday list a new organization starts with (each
 # organization then keeps its own, vendors.models.Holiday).
 SCORECARD_HOLIDAYS = env("SCORECARD_HOLIDAYS")
+# A previewed upload not confirmed within this many hours is removed (hourly beat task).
+UPLOAD_PREVIEW_MAX_AGE_HOURS = env.int("UPLOAD_PREVIEW_MAX_AGE_HOURS", default=24)
 CHROMIUM_PATH = env.str("CHROMIUM_PATH", default="/usr/bin/chromium")
 
 LOGGING = {

@@ -81,5 +81,6 @@ def test_every_beat_task_is_registered():
         "scorecard-monthly-pdfs": "scorecard.pdf.queue_monthly_batches",
         "scorecard-cure-reminders": "scorecard.send_cure_reminders",
         "scorecard-requeue-lost-jobs": "scorecard.jobs.requeue_lost",
+        "scorecard-purge-upload-previews": "scorecard.purge_upload_previews",
     }
     assert [task for task in schedule.values() if task not in app.tasks] == []

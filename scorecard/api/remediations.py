@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -14,10 +15,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from scorecard import selectors
-from scorecard.models import RemediationItem, RemediationStatus
+from scorecard.models import RemediationItem, RemediationKind, RemediationStatus
 from scorecard.services.remediation import remediation_transition
 from vendors import policy
 from vendors import selectors as vendor_selectors
+from vendors.api import params
 
 MOVERS = policy.roles_with(policy.Capability.MOVE_REMEDIATION)
 
@@ -63,32 +65,39 @@ class TransitionSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, required=False, default="")
 
 
+class RemediationFilter(django_filters.FilterSet):
+    """Filters of the remediation list (``open`` is read by the view's queryset)."""
+
+    vendor = params.VendorRefFilter()
+    vendor_slug = params.SlugFilter(field_name="vendor__slug")
+    status = django_filters.ChoiceFilter(choices=RemediationStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=RemediationKind.choices)
+    open = params.StrictBooleanFilter(method="keep", help_text="Only items not closed or waived.")
+
+    class Meta:
+        model = RemediationItem
+        fields = ["vendor", "vendor_slug", "status", "kind", "open"]
+
+    def keep(
+        self, qs: QuerySet[RemediationItem], name: str, value: Any
+    ) -> QuerySet[RemediationItem]:
+        """Validated here and documented; the queryset already applied it."""
+        return qs
+
+
 class RemediationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Remediation items of the user's organizations, from breach to verified cure."""
 
     serializer_class = RemediationSerializer
+    filterset_class = RemediationFilter
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("vendor", str, description="Vendor slug (or id)."),
-            OpenApiParameter("status", str),
-            OpenApiParameter("kind", str, description="breach or root_cause_review."),
-            OpenApiParameter("open", bool, description="Only items not closed or waived."),
-        ]
-    )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Remediation items, oldest first."""
         return super().list(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[RemediationItem]:
-        params = self.request.query_params
-        return selectors.remediation_list(
-            user=self.request.user,
-            vendor=params.get("vendor") or None,
-            status=params.get("status") or None,
-            kind=params.get("kind") or None,
-            open_only=params.get("open") in ("1", "true"),
-        )
+        only_open = params.strict_bool("open", self.request.query_params.get("open"))
+        return selectors.remediation_list(user=self.request.user, open_only=bool(only_open))
 
     def _transition(self, request: Request) -> Response:
         item = self.get_object()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -20,6 +21,7 @@ from scorecard.services.evaluation import pricing_terms
 from vendors import periods as bd
 from vendors import policy
 from vendors import selectors as vendor_selectors
+from vendors.api import params as api_params
 from vendors.models import PricingModel
 
 MONEY_NOTE = "Money: present only for roles that may see money (administrators and finance)."
@@ -140,18 +142,31 @@ def _what_if_row(
     }
 
 
+class ScorecardFilter(django_filters.FilterSet):
+    """Filters of the scorecard list (``all_revisions`` is read by the view's queryset)."""
+
+    vendor = api_params.VendorRefFilter()
+    vendor_slug = api_params.SlugFilter(field_name="vendor__slug")
+    period = api_params.PeriodFilter()
+    all_revisions = api_params.StrictBooleanFilter(
+        method="keep", help_text="Include superseded revisions."
+    )
+
+    class Meta:
+        model = Scorecard
+        fields = ["vendor", "vendor_slug", "period", "all_revisions"]
+
+    def keep(self, qs: QuerySet[Scorecard], name: str, value: Any) -> QuerySet[Scorecard]:
+        """Validated here and documented; the queryset already applied it."""
+        return qs
+
+
 class ScorecardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Scorecards of the user's organizations: current revisions, or every revision on request."""
 
     serializer_class = ScorecardSerializer
+    filterset_class = ScorecardFilter
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("vendor", str, description="Vendor slug (or id)."),
-            OpenApiParameter("period", str, description="Period, YYYY-MM."),
-            OpenApiParameter("all_revisions", bool, description="Include superseded revisions."),
-        ]
-    )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Current scorecards, newest period first."""
         return super().list(request, *args, **kwargs)
@@ -164,20 +179,22 @@ class ScorecardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return context
 
     def get_queryset(self) -> QuerySet[Scorecard]:
-        params = self.request.query_params
+        every = api_params.strict_bool(
+            "all_revisions", self.request.query_params.get("all_revisions")
+        )
         return selectors.scorecard_list(
-            user=self.request.user,
-            vendor=params.get("vendor") or None,
-            period=params.get("period") or None,
-            current_only=self.action == "list" and params.get("all_revisions") not in ("1", "true"),
+            user=self.request.user, current_only=self.action == "list" and not every
         )
 
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "pricing_model", str, description="Price this period under these terms instead."
+                "pricing_model",
+                str,
+                enum=PricingModel.values,
+                description="Price this period under these terms instead.",
             ),
-            *[OpenApiParameter(p, OpenApiTypes.DECIMAL) for p in PRICING_PARAMS],
+            *[OpenApiParameter(p, api_params.DECIMAL_SCHEMA) for p in PRICING_PARAMS],
         ],
         responses={200: OpenApiTypes.OBJECT},
     )
@@ -205,7 +222,8 @@ class ScorecardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                     {"pricing_model": f"Pricing model must be one of {PricingModel.values}."}
                 )
             terms = pricing.PricingTerms(
-                pricing_model=model, **{p: _decimal(params.get(p), p) for p in PRICING_PARAMS}
+                pricing_model=model,
+                **{p: api_params.decimal_param(p, params.get(p)) for p in PRICING_PARAMS},
             )
             alternatives = [
                 {"vendor": None, "contract": None, **_what_if_row(terms, payments, claims)}

@@ -290,10 +290,14 @@ def _write_temporary(data: bytes, final: Path, job_id: int) -> Path:
     tmp_dir = final.parent / ".tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f"job-{job_id}-", suffix=".pdf", dir=tmp_dir)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        os.unlink(name)  # a full disk leaves no partial file behind
+        raise
     return Path(name)
 
 

@@ -1,3 +1,3 @@
 """Celery tasks, one module per subject; importing them here registers them with the worker."""
 
-from . import evaluation, pdf  # noqa: F401
+from . import evaluation, pdf, previews  # noqa: F401

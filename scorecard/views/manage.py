@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -65,10 +64,6 @@ def manage(request: HttpRequest) -> HttpResponse:
     """The organization's vendors and members, with a form to add a login."""
     org = request.seat.organization  # type: ignore[attr-defined]
     form = UserForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if get_user_model().objects.filter(username=data["username"]).exists():
-            form.add_error("username", "This username is taken.")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -7,11 +7,8 @@ and the confirmation stores them through ``report_ingest``: the same write path 
 
 from __future__ import annotations
 
-import secrets
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +16,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from scorecard.forms import AliasForm, DecimalMarkForm, UploadForm
+from scorecard.services import previews as preview_services
 from vendors import services as vendor_services
 from vendors.ingest import catalog as catalog_rules
 from vendors.ingest.errors import FileRefused
@@ -29,23 +27,17 @@ from vendors.services import reports as report_services
 from .base import ADMIN, UPLOAD, get_scoped, page, render_page, scoped
 
 PENDING_KEY = "pending_uploads"
-PENDING_DIR = "pending-uploads"
-
-
-def _pending_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / PENDING_DIR
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+KEPT_PER_SESSION = 5
 
 
 def _keep(request: HttpRequest, content: bytes, meta: dict[str, Any]) -> str:
     """Keep the bytes until confirmation; the token is random so no one can guess another's."""
-    token = secrets.token_urlsafe(16)
-    (_pending_dir() / token).write_bytes(content)
+    token = preview_services.preview_keep(content=content)
     pending = request.session.get(PENDING_KEY, {})
     # Only the latest few previews stay claimable; older temporary files are removed.
-    for old in list(pending)[:-4]:
-        (_pending_dir() / old).unlink(missing_ok=True)
+    older = list(pending)[: -(KEPT_PER_SESSION - 1)]
+    preview_services.previews_drop(tokens=older)
+    for old in older:
         pending.pop(old)
     pending[token] = meta
     request.session[PENDING_KEY] = pending
@@ -53,19 +45,23 @@ def _keep(request: HttpRequest, content: bytes, meta: dict[str, Any]) -> str:
 
 
 def _take(request: HttpRequest, token: str) -> tuple[bytes, dict[str, Any]] | None:
-    pending = request.session.get(PENDING_KEY, {})
-    meta = pending.get(token)
-    path = _pending_dir() / token
-    if meta is None or not token.replace("-", "").replace("_", "").isalnum() or not path.exists():
+    meta = request.session.get(PENDING_KEY, {}).get(token)
+    content = preview_services.preview_read(token=token) if meta is not None else None
+    if content is None:
         return None
-    return path.read_bytes(), meta
+    return content, meta
 
 
 def _drop(request: HttpRequest, token: str) -> None:
     pending = request.session.get(PENDING_KEY, {})
     pending.pop(token, None)
     request.session[PENDING_KEY] = pending
-    (_pending_dir() / token).unlink(missing_ok=True)
+    preview_services.previews_drop(tokens=[token])
+
+
+def session_previews(request: HttpRequest) -> list[str]:
+    """The tokens of the previews this session keeps (removed at sign-out)."""
+    return list(request.session.get(PENDING_KEY, {}))
 
 
 @page(UPLOAD)

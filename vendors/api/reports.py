@@ -22,6 +22,7 @@ from vendors.models import ColumnAlias, Report, Role
 from vendors.services import aliases as alias_services
 from vendors.services.reports import IngestResult, report_ingest
 
+from . import params
 from .permissions import RoleWritePermission, organization_for_write
 from .views import as_drf_error
 
@@ -145,14 +146,49 @@ ERRORS_SCHEMA = inline_serializer(
 )
 
 
+# What an upload answers: 201 with the stored versions, or 200 when the same file came before.
+STORED_SCHEMA = inline_serializer(
+    "ReportStored",
+    {
+        "duplicate": serializers.BooleanField(),
+        "message": serializers.CharField(),
+        "upload": inline_serializer(
+            "ReportUploadReceived",
+            {
+                "id": serializers.IntegerField(),
+                "file_name": serializers.CharField(),
+                "sha256": serializers.CharField(),
+                "received_at": serializers.DateTimeField(),
+            },
+        ),
+        "reports": ReportSerializer(many=True),
+    },
+)
+
+
 class ReportFilter(django_filters.FilterSet):
     """Filters of the report list."""
 
-    vendor_slug = django_filters.CharFilter(field_name="vendor__slug")
+    vendor = params.VendorRefFilter()
+    vendor_slug = params.SlugFilter(field_name="vendor__slug")
+    period = params.PeriodFilter()
+    is_current = params.StrictBooleanFilter()
 
     class Meta:
         model = Report
-        fields = ["vendor", "period", "is_current"]
+        fields = ["vendor", "vendor_slug", "period", "is_current"]
+
+
+class ColumnAliasFilter(django_filters.FilterSet):
+    """Filters of the column aliases."""
+
+    vendor = params.VendorRefFilter()
+    vendor_slug = params.SlugFilter(field_name="vendor__slug")
+    target = django_filters.CharFilter(max_length=80)
+
+    class Meta:
+        model = ColumnAlias
+        fields = ["vendor", "vendor_slug", "target"]
 
 
 NO_VENDOR = FileError(
@@ -201,7 +237,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     @extend_schema(
         request={"multipart/form-data": ReportUploadSerializer},
-        responses={201: ReportSerializer(many=True), 400: ERRORS_SCHEMA},
+        responses={201: STORED_SCHEMA, 200: STORED_SCHEMA, 400: ERRORS_SCHEMA},
     )
     def create(self, request: Request) -> Response:
         """Upload a CSV or XLSX report: 201 with what was stored, or 400 with every error."""
@@ -304,7 +340,7 @@ class ColumnAliasViewSet(viewsets.ModelViewSet):
 
     serializer_class = ColumnAliasSerializer
     permission_classes = [AliasWritePermission]
-    filterset_fields = ["vendor", "target"]
+    filterset_class = ColumnAliasFilter
     write_roles = {Role.ADMIN.value}
 
     def get_queryset(self) -> QuerySet[ColumnAlias]:

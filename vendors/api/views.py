@@ -16,8 +16,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from vendors import policy, selectors, services
-from vendors.models import Contract, KPIDefinition, Vendor
+from vendors.models import (
+    Contract,
+    Direction,
+    KPIDefinition,
+    PricingModel,
+    Service,
+    Unit,
+    Vendor,
+)
 
+from . import params
 from .permissions import RoleWritePermission, organization_for_write
 from .serializers import (
     ContractAmendSerializer,
@@ -52,13 +61,14 @@ class UpdateViewSet(
 class VendorFilter(django_filters.FilterSet):
     """Filters of the vendor list."""
 
-    organization = django_filters.CharFilter(field_name="organization__slug")
-    service = django_filters.CharFilter(method="filter_service")
-    name = django_filters.CharFilter(lookup_expr="icontains")
+    slug = params.SlugFilter()
+    organization = params.SlugFilter(field_name="organization__slug")
+    service = django_filters.ChoiceFilter(choices=Service.choices, method="filter_service")
+    name = django_filters.CharFilter(lookup_expr="icontains", max_length=200)
 
     class Meta:
         model = Vendor
-        fields = ["slug", "organization", "name"]
+        fields = ["slug", "organization", "name", "service"]
 
     def filter_service(self, qs: QuerySet[Vendor], name: str, value: str) -> QuerySet[Vendor]:
         """Vendors offering a service (JSON list membership, portable across databases)."""
@@ -95,17 +105,42 @@ class VendorViewSet(UpdateViewSet):
 class ContractFilter(django_filters.FilterSet):
     """Filters of the contract list."""
 
-    vendor_slug = django_filters.CharFilter(field_name="vendor__slug")
-    organization = django_filters.CharFilter(field_name="organization__slug")
+    vendor = params.VendorRefFilter()
+    vendor_slug = params.SlugFilter(field_name="vendor__slug")
+    organization = params.SlugFilter(field_name="organization__slug")
+    pricing_model = django_filters.ChoiceFilter(choices=PricingModel.choices)
+    agreement = params.IdFilter()
+    version = params.IdFilter()
     active_on = django_filters.DateFilter(method="filter_active_on")
 
     class Meta:
         model = Contract
-        fields = ["vendor", "pricing_model", "agreement", "version"]
+        fields = [
+            "vendor",
+            "vendor_slug",
+            "organization",
+            "pricing_model",
+            "agreement",
+            "version",
+            "active_on",
+        ]
 
     def filter_active_on(self, qs: QuerySet[Contract], name: str, value: Any) -> QuerySet[Contract]:
         """Versions in force on a date."""
         return qs.filter(start_date__lte=value).exclude(end_date__lt=value)
+
+
+class KPIFilter(django_filters.FilterSet):
+    """Filters of the KPI catalog."""
+
+    code = params.SlugFilter()
+    unit = django_filters.ChoiceFilter(choices=Unit.choices)
+    direction = django_filters.ChoiceFilter(choices=Direction.choices)
+    in_default_template = params.StrictBooleanFilter()
+
+    class Meta:
+        model = KPIDefinition
+        fields = ["code", "unit", "direction", "in_default_template"]
 
 
 def _terms(data: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -199,7 +234,7 @@ class KPIViewSet(
     """
 
     serializer_class = KPISerializer
-    filterset_fields = ["code", "unit", "direction", "in_default_template"]
+    filterset_class = KPIFilter
     permission_classes = [KPIWritePermission]
     write_roles = ADMINS
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
@@ -36,6 +36,7 @@ from vendors.models import (
     SLATerm,
     Unit,
     Vendor,
+    default_standing_bands,
 )
 from vendors.services.audit import (
     audit_record,
@@ -140,8 +141,19 @@ def membership_remove(*, membership: Membership) -> None:
 def user_create(
     *, username: str, password: str, email: str = "", organization: Organization, role: str
 ) -> Any:
-    """Create a login and make it a member of an organization."""
-    user = get_user_model().objects.create_user(username=username, password=password, email=email)
+    """Create a login and make it a member of an organization.
+
+    The password must pass every validator of ``AUTH_PASSWORD_VALIDATORS``; their words are the
+    refusal, under ``password``.
+    """
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": "This username is taken."})
+    try:
+        password_validation.validate_password(password, user=User(username=username, email=email))
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user = User.objects.create_user(username=username, password=password, email=email)
     audit_record(
         organization_id=organization.pk,
         record=user,
@@ -207,6 +219,10 @@ def vendor_create(*, organization: Organization, name: str, **fields: Any) -> Ve
     if unknown:
         raise ValidationError({f: "Unknown vendor field." for f in unknown})
     fields.setdefault("slug", slugify(name))
+    if not fields["slug"]:
+        raise ValidationError(
+            {"slug": f"The name {name!r} has no letters or digits to make a slug of; give a slug."}
+        )
     fields.setdefault("services", [Service.CODING.value, Service.BILLING.value])
     _validate_vendor(fields)
     if Vendor.objects.filter(organization=organization, slug=fields["slug"]).exists():
@@ -473,8 +489,24 @@ def _validate_contract(data: Mapping[str, Any]) -> None:
     due = data.get("report_due_business_day")
     if due is not None and not (1 <= int(due) <= 23):
         errors["report_due_business_day"] = "The report due business day must be 1 to 23."
+    if "standing_bands" in data and not _standing_bands_ok(data["standing_bands"]):
+        errors["standing_bands"] = (
+            "Standing bands are the lower edges, in points from 0 to 100, of "
+            f"{sorted(default_standing_bands())}, e.g. {default_standing_bands()}."
+        )
     if errors:
         raise ValidationError(errors)
+
+
+def _standing_bands_ok(bands: Any) -> bool:
+    """The bands name exactly the default's standings, each a number of points 0 to 100."""
+    if not isinstance(bands, dict) or set(bands) != set(default_standing_bands()):
+        return False
+    try:
+        edges = [Decimal(str(edge)) for edge in bands.values()]
+    except ArithmeticError:
+        return False
+    return all(edge.is_finite() and 0 <= edge <= 100 for edge in edges)
 
 
 def _check_overlap(
