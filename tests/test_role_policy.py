@@ -594,6 +594,8 @@ PAGE_STATUS: dict[str, Callable[[World], tuple[str, dict[str, int]]]] = {
         reverse("remediation-transition", args=[w.item.pk]),
         _all(405),
     ),
+    "password_change": lambda w: (reverse("password_change"), _all(200)),
+    "password_change_done": lambda w: (reverse("password_change_done"), _all(200)),
     "audit": lambda w: (reverse("audit"), _all(403, admin=200, compliance=200, stranger=200)),
     "audit-export": lambda w: (
         reverse("audit-export"),
