@@ -392,9 +392,27 @@ def test_the_api_multi_vendor_upload_needs_the_organization_when_there_are_sever
     content = b"vendor,period,denial_rate\ntheirs,2026-10,5\n"
     ambiguous = post(client, multi_vendor="true", file=SimpleUploadedFile("r.csv", content))
     assert ambiguous.status_code == 400
+    # refused in the upload's own shape (errors by row and column), as the schema says
     assert ambiguous.json() == {
-        "organization": ["You belong to several organizations; name one (its slug)."]
+        "errors": [
+            {
+                "row": None,
+                "column": "organization",
+                "message": "You belong to several organizations; name one (its slug).",
+            }
+        ]
     }
+    unknown = post(
+        client, multi_vendor="true", organization="nope", file=SimpleUploadedFile("r.csv", content)
+    )
+    assert (unknown.status_code, unknown.json()) == (
+        400,
+        {
+            "errors": [
+                {"row": None, "column": "organization", "message": "Unknown organization 'nope'."}
+            ]
+        },
+    )
     named = post(
         client,
         multi_vendor="true",

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
@@ -138,9 +138,13 @@ ERRORS_SCHEMA = inline_serializer(
             },
             many=True,
         ),
-        "error_count": serializers.IntegerField(help_text="Every error found, listed or not."),
+        # Present when the file itself was read and refused (not for a missing field).
+        "error_count": serializers.IntegerField(
+            required=False, help_text="Every error found in the file, listed or not."
+        ),
         "more_errors": serializers.CharField(
-            help_text="'and 189,800 more errors' when only the first ones are listed."
+            required=False,
+            help_text="'and 189,800 more errors' when only the first ones are listed.",
         ),
     },
 )
@@ -260,9 +264,19 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 return _refusal([FileError(None, "vendor", f"No vendor with id {data['vendor']}.")])
             organization = vendor.organization
         elif multi_vendor:
-            organization = organization_for_write(
-                request, data.get("organization") or None, UPLOAD_ROLES
-            )
+            try:
+                organization = organization_for_write(
+                    request, data.get("organization") or None, UPLOAD_ROLES
+                )
+            except ValidationError as exc:  # refused in the upload's own shape, by field
+                detail = exc.detail if isinstance(exc.detail, dict) else {}
+                return _refusal(
+                    [
+                        FileError(None, str(field), str(message))
+                        for field, messages in detail.items()
+                        for message in (messages if isinstance(messages, list) else [messages])
+                    ]
+                )
         else:
             return _refusal([NO_VENDOR])
         if selectors.role_in(request.user, organization.pk) not in UPLOAD_ROLES:

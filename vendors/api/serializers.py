@@ -35,7 +35,10 @@ class KPISerializer(serializers.ModelSerializer):
     """A KPI catalog entry: shipped (shared, read-only) or an organization's own."""
 
     organization: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True, help_text="The owning organization; null if shipped."
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="The owning organization; null if shipped.",
     )
     shipped = serializers.BooleanField(source="is_shipped", read_only=True)
     organization_slug = serializers.SlugField(
