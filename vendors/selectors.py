@@ -319,7 +319,11 @@ REPORT_VALUE_FIELDS = ("value", "stated_value", "recomputed_value", "insufficien
 
 
 def current_report_data(
-    *, vendor_ids: list[int] | None = None, periods: list[str] | None = None
+    *,
+    vendor_ids: list[int] | None = None,
+    periods: list[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
 ) -> list[dict[str, Any]]:
     """Current report versions as plain data, with values and findings, in three queries.
 
@@ -327,6 +331,8 @@ def current_report_data(
     ``received_at``, ``values`` (field -> tuple of the ``REPORT_VALUE_FIELDS``: value,
     stated_value, recomputed_value, insufficient_data, volume) and ``findings`` (list of dicts of
     code, field, message, stated, expected). Plain data keeps a large evaluation fast.
+    ``since``/``until`` bound the periods (both included), so an incremental evaluation reads
+    only the months it evaluates.
     """
     from .models import Report, ReportFinding, ReportValue
 
@@ -335,6 +341,10 @@ def current_report_data(
         reports = reports.filter(vendor_id__in=vendor_ids)
     if periods is not None:
         reports = reports.filter(period__in=periods)
+    if since is not None:
+        reports = reports.filter(period__gte=since)
+    if until is not None:
+        reports = reports.filter(period__lte=until)
     out: dict[int, dict[str, Any]] = {}
     for rid, vendor_id, org_id, period, version, received_at in _converted_rows(
         reports.order_by("vendor_id", "period").values_list(
@@ -481,6 +491,17 @@ def pending_rescores(
     if vendor_ids is not None:
         qs = qs.filter(vendor_id__in=vendor_ids)
     return list(qs.values_list("pk", "vendor_id"))
+
+
+def pending_rescore_starts(*, vendor_ids: list[int] | None = None) -> dict[int, str]:
+    """The first period each vendor's pending re-scoring rows affect ("" = from the start)."""
+    qs = PendingRescore.objects.order_by()
+    if vendor_ids is not None:
+        qs = qs.filter(vendor_id__in=vendor_ids)
+    starts: dict[int, str] = {}
+    for vendor_id, period in qs.values_list("vendor_id", "from_period"):
+        starts[vendor_id] = min(starts.get(vendor_id, period), period)
+    return starts
 
 
 # --- Audit trail -----------------------------------------------------------------------------
