@@ -73,31 +73,25 @@ class KPIResult:
     trailing_3m_average: Decimal | None
 
 
-def _kpi_result(
-    term: Term,
-    status: str,
-    value: Decimal | None,
-    stated_value: Decimal | None,
-    recomputed_value: Decimal | None,
-    points: Decimal | None,
-    previous_value: Decimal | None,
-    change: Decimal | None,
-    trailing_3m_average: Decimal | None,
-) -> KPIResult:
-    """``KPIResult(...)`` without the frozen dataclass's ``object.__setattr__`` per field, which
-    costs more than the rest of a KPI's evaluation (an evaluation builds one per KPI and period).
-    """
+KPI_RESULT_FIELDS = (
+    "term",
+    "status",
+    "value",
+    "stated_value",
+    "recomputed_value",
+    "points",
+    "previous_value",
+    "change",
+    "trailing_3m_average",
+)
+
+
+def _kpi_result(fields: tuple[object, ...]) -> KPIResult:
+    """``KPIResult(*fields)`` without the frozen dataclass's ``object.__setattr__`` per field,
+    which costs more than the rest of a KPI's evaluation (an evaluation builds one per KPI and
+    period). ``fields`` come in ``KPI_RESULT_FIELDS`` order."""
     result = object.__new__(KPIResult)
-    fields = result.__dict__
-    fields["term"] = term
-    fields["status"] = status
-    fields["value"] = value
-    fields["stated_value"] = stated_value
-    fields["recomputed_value"] = recomputed_value
-    fields["points"] = points
-    fields["previous_value"] = previous_value
-    fields["change"] = change
-    fields["trailing_3m_average"] = trailing_3m_average
+    result.__dict__.update(zip(KPI_RESULT_FIELDS, fields, strict=True))
     return result
 
 
@@ -298,15 +292,17 @@ def evaluate_period(
         previous, change, average = _trend(value, history.get(term.code, ()))
         results.append(
             _kpi_result(
-                term,
-                status,
-                value,
-                reading.stated_value if reading else None,
-                reading.recomputed_value if reading else None,
-                points,
-                previous,
-                change,
-                average,
+                (
+                    term,
+                    status,
+                    value,
+                    reading.stated_value if reading else None,
+                    reading.recomputed_value if reading else None,
+                    points,
+                    previous,
+                    change,
+                    average,
+                )
             )
         )
         contributions.append((term.code, term.weight, points))

@@ -156,70 +156,72 @@ def _move(result: StepResult, item: Item, to_status: str, reason: str, period: s
     item.touched = True
 
 
-def step(
+def _move_on(
+    result: StepResult,
+    item: Item,
     *,
+    status: str,
     period: str,
     period_end: dt.date,
-    statuses: Mapping[str, str],
-    previous_statuses: Mapping[str, str] | None,
-    breach_runs: Mapping[str, list[str]],
-    items: list[Item],
     rules: Rules,
-) -> StepResult:
-    """Apply one period's statuses to the open items, as of the period's end.
-
-    ``previous_statuses`` are the statuses of the period just before (None if it was not
-    evaluated); ``breach_runs`` the consecutive breach periods ending at the previous period, by
-    KPI; ``items`` the open (not closed or waived) items, changed in place. New items are appended.
-    """
-    result = StepResult()
-    for item in items:
-        if item.status in TERMINAL or item.kpi_code not in statuses:
-            continue
-        status = statuses[item.kpi_code]
-        if status == MEETS:
-            item.meeting_streak += 1
-            item.touched = True
-            if item.status in (OPEN, ACTION_PLAN_RECEIVED, IN_PROGRESS, ESCALATED):
-                _move(
-                    result,
-                    item,
-                    VERIFYING,
-                    f"The KPI meets its benchmark in {period}; verifying for "
-                    f"{rules.verification_periods} consecutive period(s).",
-                    period,
-                )
-            if item.meeting_streak >= rules.verification_periods:
-                item.verified = True
-                _move(
-                    result,
-                    item,
-                    CLOSED,
-                    f"Verified: the KPI met its benchmark for {item.meeting_streak} consecutive "
-                    f"period(s) through {period}.",
-                    period,
-                )
-            continue
-        if item.meeting_streak:
-            item.meeting_streak = 0
-            item.touched = True
-        if item.status == VERIFYING:
-            _move(result, item, IN_PROGRESS, f"The KPI is {status} again in {period}.", period)
-        if (
-            item.kind == BREACH_KIND
-            and item.cure_deadline is not None
-            and period_end > item.cure_deadline
-            and item.status != ESCALATED
-        ):
+) -> None:
+    """One open item on its KPI's status in the period: verifying, verified closure, back in
+    progress, escalation past the cure deadline."""
+    if status == MEETS:
+        item.meeting_streak += 1
+        item.touched = True
+        if item.status in (OPEN, ACTION_PLAN_RECEIVED, IN_PROGRESS, ESCALATED):
             _move(
                 result,
                 item,
-                ESCALATED,
-                f"Cure deadline {item.cure_deadline.isoformat()} passed and the KPI is still "
-                f"{status} in {period}.",
+                VERIFYING,
+                f"The KPI meets its benchmark in {period}; verifying for "
+                f"{rules.verification_periods} consecutive period(s).",
                 period,
             )
+        if item.meeting_streak >= rules.verification_periods:
+            item.verified = True
+            _move(
+                result,
+                item,
+                CLOSED,
+                f"Verified: the KPI met its benchmark for {item.meeting_streak} consecutive "
+                f"period(s) through {period}.",
+                period,
+            )
+        return
+    if item.meeting_streak:
+        item.meeting_streak = 0
+        item.touched = True
+    if item.status == VERIFYING:
+        _move(result, item, IN_PROGRESS, f"The KPI is {status} again in {period}.", period)
+    if (
+        item.kind == BREACH_KIND
+        and item.cure_deadline is not None
+        and period_end > item.cure_deadline
+        and item.status != ESCALATED
+    ):
+        _move(
+            result,
+            item,
+            ESCALATED,
+            f"Cure deadline {item.cure_deadline.isoformat()} passed and the KPI is still "
+            f"{status} in {period}.",
+            period,
+        )
 
+
+def _open_new(
+    result: StepResult,
+    items: list[Item],
+    *,
+    statuses: Mapping[str, str],
+    previous_statuses: Mapping[str, str] | None,
+    period: str,
+    period_end: dt.date,
+    rules: Rules,
+) -> None:
+    """Open a breach item for a new breach, a root-cause review for a second watch in a row."""
     open_by_kind = {(i.kpi_code, i.kind) for i in items if i.status not in TERMINAL}
     open_codes = {code for code, _ in open_by_kind}
     for code in sorted(statuses):
@@ -242,6 +244,43 @@ def step(
                 f"Watch two periods in a row (through {period}): root-cause review.",
             )
 
+
+def step(
+    *,
+    period: str,
+    period_end: dt.date,
+    statuses: Mapping[str, str],
+    previous_statuses: Mapping[str, str] | None,
+    breach_runs: Mapping[str, list[str]],
+    items: list[Item],
+    rules: Rules,
+) -> StepResult:
+    """Apply one period's statuses to the open items, as of the period's end.
+
+    ``previous_statuses`` are the statuses of the period just before (None if it was not
+    evaluated); ``breach_runs`` the consecutive breach periods ending at the previous period, by
+    KPI; ``items`` the open (not closed or waived) items, changed in place. New items are appended.
+    """
+    result = StepResult()
+    for item in items:
+        if item.status not in TERMINAL and item.kpi_code in statuses:
+            _move_on(
+                result,
+                item,
+                status=statuses[item.kpi_code],
+                period=period,
+                period_end=period_end,
+                rules=rules,
+            )
+    _open_new(
+        result,
+        items,
+        statuses=statuses,
+        previous_statuses=previous_statuses,
+        period=period,
+        period_end=period_end,
+        rules=rules,
+    )
     result.breach_runs, result.terminations = breach_runs_through(
         period=period,
         statuses=statuses,

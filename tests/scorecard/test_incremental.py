@@ -12,11 +12,13 @@ except ids, hashes of ids and timestamps.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from decimal import Decimal as D
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from scorecard import remediation as rm
 from scorecard.models import (
@@ -340,3 +342,37 @@ def test_a_new_month_evaluates_only_that_month(time_machine, settings):
         "2026-07": 1,
     }
     assert Report.objects.filter(vendor=contract.vendor, is_current=True).count() == 7
+
+
+def test_evaluate_period_writes_that_month_from_the_months_it_reads(time_machine, settings):
+    """``evaluate --period`` writes only that month, from the months before it; ``--full`` reads
+    everything; ``evaluate`` (full) then re-issues the rest and answers the re-scoring row."""
+    settings.RESCORE_TASK = ""
+    built = Build("period", incremental, time_machine)
+    built.at("2026-01-02")
+    contract = ContractFactory(
+        vendor__organization=built.org, vendor__slug="acme", start_date=dt.date(2026, 1, 1)
+    )
+    for month in range(1, 5):
+        built.at(f"2026-{month + 1:02d}-04")
+        _send(contract.vendor, f"2026-{month:02d}", "35", _noon(f"2026-{month + 1:02d}-03"))
+    built.at("2026-05-20")
+    assert evaluation.evaluate_daily().issued == 4
+    # February re-sent (still meeting, another value), not evaluated yet.
+    _send(contract.vendor, "2026-02", "38", _noon("2026-05-20"))
+    out = io.StringIO()
+    call_command("evaluate", "--period", "2026-03", stdout=out)  # its trend reads February
+    assert "Scorecards issued: 1, unchanged: 0" in out.getvalue()
+    out = io.StringIO()
+    call_command("evaluate", "--period", "2026-03", "--full", stdout=out)
+    assert "Scorecards issued: 0, unchanged: 1" in out.getvalue()
+    current = Scorecard.objects.filter(vendor=contract.vendor, is_current=True)
+    revisions = dict(current.values_list("period", "revision"))
+    assert revisions == {"2026-01": 1, "2026-02": 1, "2026-03": 2, "2026-04": 1}
+    assert PendingRescore.objects.filter(vendor=contract.vendor).count() == 1
+    out = io.StringIO()
+    call_command("evaluate", stdout=out)
+    assert "Scorecards issued: 2, unchanged: 2" in out.getvalue()  # February and April
+    revisions = dict(current.values_list("period", "revision"))
+    assert revisions == {"2026-01": 1, "2026-02": 2, "2026-03": 2, "2026-04": 2}
+    assert not PendingRescore.objects.exists()

@@ -1,4 +1,6 @@
-"""``manage.py evaluate [--period YYYY-MM] [--vendor SLUG]``: (re)build scorecards, repeatably."""
+"""``manage.py evaluate [--period YYYY-MM] [--vendor SLUG] [--full]``: (re)build scorecards,
+repeatably. Without ``--period`` every month is evaluated (the full run); with it, that month is
+written from the few months before it that it depends on (``--full``: read the whole history)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--organization", help="Organization slug, if the vendor slug is shared."
         )
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="Read and evaluate every month of the history (the default without --period).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         period = options.get("period")
@@ -42,7 +49,9 @@ class Command(BaseCommand):
             except (Vendor.DoesNotExist, Vendor.MultipleObjectsReturned) as exc:
                 raise CommandError(str(exc)) from exc
             vendor_ids = [vendor.pk]
-        summary = evaluate(vendor_ids=vendor_ids, period=period)
+        summary = evaluate(
+            vendor_ids=vendor_ids, period=period, full=True if options["full"] else None
+        )
         self.stdout.write(
             f"Scorecards issued: {summary.issued}, unchanged: {summary.unchanged}; "
             f"remediation items opened: {summary.opened}, escalated: {summary.escalated}, "
