@@ -73,25 +73,31 @@ class KPIResult:
     trailing_3m_average: Decimal | None
 
 
-KPI_RESULT_FIELDS = (
-    "term",
-    "status",
-    "value",
-    "stated_value",
-    "recomputed_value",
-    "points",
-    "previous_value",
-    "change",
-    "trailing_3m_average",
-)
-
-
-def _kpi_result(fields: tuple[object, ...]) -> KPIResult:
-    """``KPIResult(*fields)`` without the frozen dataclass's ``object.__setattr__`` per field,
-    which costs more than the rest of a KPI's evaluation (an evaluation builds one per KPI and
-    period). ``fields`` come in ``KPI_RESULT_FIELDS`` order."""
+def _kpi_result(  # noqa: PLR0913, PLR0917, RUF100  (the fields of KPIResult, pinned by a test; speed)
+    term: Term,
+    status: str,
+    value: Decimal | None,
+    stated_value: Decimal | None,
+    recomputed_value: Decimal | None,
+    points: Decimal | None,
+    previous_value: Decimal | None,
+    change: Decimal | None,
+    trailing_3m_average: Decimal | None,
+) -> KPIResult:
+    """``KPIResult(...)`` without the frozen dataclass's ``object.__setattr__`` per field, which
+    costs more than the rest of a KPI's evaluation (an evaluation builds one per KPI and period).
+    """
     result = object.__new__(KPIResult)
-    result.__dict__.update(zip(KPI_RESULT_FIELDS, fields, strict=True))
+    fields = result.__dict__
+    fields["term"] = term
+    fields["status"] = status
+    fields["value"] = value
+    fields["stated_value"] = stated_value
+    fields["recomputed_value"] = recomputed_value
+    fields["points"] = points
+    fields["previous_value"] = previous_value
+    fields["change"] = change
+    fields["trailing_3m_average"] = trailing_3m_average
     return result
 
 
@@ -292,17 +298,15 @@ def evaluate_period(
         previous, change, average = _trend(value, history.get(term.code, ()))
         results.append(
             _kpi_result(
-                (
-                    term,
-                    status,
-                    value,
-                    reading.stated_value if reading else None,
-                    reading.recomputed_value if reading else None,
-                    points,
-                    previous,
-                    change,
-                    average,
-                )
+                term,
+                status,
+                value,
+                reading.stated_value if reading else None,
+                reading.recomputed_value if reading else None,
+                points,
+                previous,
+                change,
+                average,
             )
         )
         contributions.append((term.code, term.weight, points))
