@@ -382,8 +382,9 @@ def _q(value: Decimal | None) -> Decimal | None:
 
 def _insert_values(
     report_ids: list[int], evaluation: Evaluation, organization: Organization
-) -> None:
-    """Store every report's values: per report, its KPIs in catalog order, then its raw counts.
+) -> int:
+    """Store every report's values: per report, its KPIs in catalog order, then its raw counts;
+    return how many rows that stored.
 
     A recomputed value is stored rounded to six decimals, and evaluated as stored; stated values
     are stored as written.
@@ -428,6 +429,7 @@ def _insert_values(
         }
         groups.append((mapping, i))
     bulk.insert_unpivoted(ReportValue, "report", report_ids, columns, groups)
+    return sum(len(columns[present]) - columns[present].count(None) for _, present in groups)
 
 
 @dataclass
@@ -837,24 +839,32 @@ def _store(
                 for (vendor_id, period), version in zip(keys, versions, strict=True)
             ],
         )
-        _insert_values(ids, evaluation, organization)
+        values = _insert_values(ids, evaluation, organization)
+        findings = [
+            (report_id, f.code, f.field, f.message, _q(f.stated), _q(f.expected))
+            for report_id, found in zip(ids, evaluation.findings, strict=True)
+            for f in found
+        ]
         bulk.insert_rows(
-            ReportFinding,
-            ["report", "code", "field", "message", "stated", "expected"],
-            [
-                (report_id, f.code, f.field, f.message, _q(f.stated), _q(f.expected))
-                for report_id, found in zip(ids, evaluation.findings, strict=True)
-                for f in found
-            ],
+            ReportFinding, ["report", "code", "field", "message", "stated", "expected"], findings
         )
+        breakdown = [
+            (report_id, d.payer, d.denial_reason, d.claims_denied, d.amount_denied)
+            for report_id, lines in zip(ids, denials, strict=True)
+            for d in lines
+        ]
         bulk.insert_rows(
             DenialBreakdown,
             ["report", "payer", "denial_reason", "claims_denied", "amount_denied"],
-            [
-                (report_id, d.payer, d.denial_reason, d.claims_denied, d.amount_denied)
-                for report_id, lines in zip(ids, denials, strict=True)
-                for d in lines
-            ],
+            breakdown,
+        )
+        bulk.analyze_after_load(
+            {
+                Report: len(ids),
+                ReportValue: values,
+                ReportFinding: len(findings),
+                DenialBreakdown: len(breakdown),
+            }
         )
     except BaseException:
         upload.file.delete(save=False)  # nothing of a refused or failed store is kept
