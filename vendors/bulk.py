@@ -151,11 +151,14 @@ def _copy(
     sql = f"COPY {ops.quote_name(model._meta.db_table)} ({names}) FROM STDIN"
     started = time.monotonic()
     # The raw cursor's errors are psycopg's own: wrapped, they are Django's (IntegrityError...).
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        with cursor.cursor.copy(sql) as copy:
-            write = copy.write_row
-            for row in rows:
-                write(row)
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(sql) as copy,
+    ):
+        write = copy.write_row
+        for row in rows:
+            write(row)
     if connection.queries_logged:
         connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
 
@@ -285,39 +288,38 @@ def insert_unpivoted(
     for mapping, _ in groups:
         if list(mapping) != names:
             raise ValueError(f"every group maps the same columns, in order: {names}")
-    # A list given more than once (the very same object) is sent once: where[i] is the place
-    # of columns[i] among those sent.
-    position: dict[int, int] = {}
-    for column in columns:
-        position.setdefault(id(column), len(position))
-    where = [position[id(column)] for column in columns]
-    sent = list({id(column): column for column in columns}.values())
-    if _copies(connection):
-        with transaction.atomic(savepoint=False):
-            _copy(
-                connection,
-                model,
-                fields,
-                _unpivoted_rows(connection, fields[1:], keys, columns, groups),
+    with transaction.atomic(savepoint=False):
+        if _copies(connection):
+            rows = _unpivoted_rows(connection, fields[1:], keys, columns, groups)
+            _copy(connection, model, fields, rows)
+        else:
+            _insert_unpivoted_sql(
+                connection, model, fields, keys=keys, columns=columns, groups=groups
             )
-        return
-    width = 1 + len(sent)
-    cte = ", ".join(["k", *(f"c{i}" for i in range(len(sent)))])
-    sqlite = connection.vendor == "sqlite"
-    if sqlite:
+
+
+def _unpivot_selects(
+    connection: BaseDatabaseWrapper,
+    fields: Sequence[Any],
+    groups: Sequence[tuple[Mapping[str, Any], int]],
+    where: Sequence[int],
+) -> tuple[list[str], list[Any], dict[int, set[str]]]:
+    """insert_unpivoted's SELECT per group over ``u``, the constants they take (in order), and
+    what the fields taking each sent column are."""
+    if connection.vendor == "sqlite":
         # SQLite converts each value by its column's affinity as it stores it: a CAST would
         # only convert it twice.
-        casts = ["{}"] * len(fields[1:])
+        casts = ["{}"] * len(fields)
     else:
         # Typed on the database's side: to PostgreSQL a column of NULLs (or of bare literals)
         # would be text.
-        casts = [f"CAST({{}} AS {f.cast_db_type(connection)})" for f in fields[1:]]
+        casts = [f"CAST({{}} AS {f.cast_db_type(connection)})" for f in fields]
     selects: list[str] = []
     constants: list[Any] = []
-    kinds: dict[int, set[str]] = defaultdict(set)  # what the fields taking each column are
+    kinds: dict[int, set[str]] = defaultdict(set)
     for mapping, present in groups:
         terms = []
-        for cast, field, value in zip(casts, fields[1:], mapping.values(), strict=True):
+        for cast, field, value in zip(casts, fields, mapping.values(), strict=True):
             if isinstance(value, Param):
                 terms.append(cast.format(f"c{where[value]}"))
                 kinds[where[value]].add(field.get_internal_type())
@@ -325,6 +327,29 @@ def insert_unpivoted(
                 terms.append(cast.format("%s"))
                 constants.append(field.get_db_prep_save(value, connection=connection))
         selects.append(f"SELECT k, {', '.join(terms)} FROM u WHERE c{where[present]} IS NOT NULL")
+    return selects, constants, kinds
+
+
+def _insert_unpivoted_sql(
+    connection: BaseDatabaseWrapper,
+    model: type[models.Model],
+    fields: Sequence[Any],
+    *,
+    keys: Sequence[Any],
+    columns: Sequence[Sequence[Any]],
+    groups: Sequence[tuple[Mapping[str, Any], int]],
+) -> None:
+    """insert_unpivoted by multi-row ``INSERT ... WITH u AS (VALUES ...) SELECT`` statements."""
+    # A list given more than once (the very same object) is sent once: where[i] is the place
+    # of columns[i] among those sent.
+    position: dict[int, int] = {}
+    for column in columns:
+        position.setdefault(id(column), len(position))
+    where = [position[id(column)] for column in columns]
+    sent = list({id(column): column for column in columns}.values())
+    width = 1 + len(sent)
+    cte = ", ".join(["k", *(f"c{i}" for i in range(len(sent)))])
+    selects, constants, kinds = _unpivot_selects(connection, fields[1:], groups, where)
     limit = connection.features.max_query_params or 10_000
     per = max(1, min(UNPIVOT_KEYS, (limit - len(constants)) // width))
     head = _insert_head(connection, model, fields)
@@ -334,7 +359,7 @@ def insert_unpivoted(
     def statement(count: int) -> str:
         return f"{head} WITH u ({cte}) AS (VALUES {', '.join([one] * count)}) {union}"
 
-    if sqlite:  # Decimals as _decimal_text makes them, a column at a time
+    if connection.vendor == "sqlite":  # Decimals as _decimal_text makes them, a column at a time
         sent = [
             list(map(_decimal_text, column)) if kinds.get(i) == {"DecimalField"} else column
             for i, column in enumerate(sent)
@@ -342,7 +367,7 @@ def insert_unpivoted(
     rows = list(zip(keys, *sent, strict=True))
     flat = itertools.chain.from_iterable
     whole = len(rows) - len(rows) % per
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         if whole:
             cursor.executemany(
                 statement(per),
@@ -397,12 +422,12 @@ def insert_rows_returning_ids(
     fields = _fields(model, columns)
     if _copies(connection):
         with transaction.atomic(savepoint=False):
-            ids = _reserve_ids(connection, model, len(rows))
-            if ids is not None:
+            reserved = _reserve_ids(connection, model, len(rows))
+            if reserved is not None:
                 keyed = [model._meta.pk, *fields]
                 prepared = _prepared(connection, rows, fields)
-                _copy(connection, model, keyed, map(_prefixed, ids, prepared))
-                return ids
+                _copy(connection, model, keyed, map(_prefixed, reserved, prepared))
+                return reserved
     ops = connection.ops
     head = _insert_head(connection, model, fields)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
