@@ -311,10 +311,9 @@ def test_analyze_runs_after_commit_on_the_tables_of_a_large_load(settings, org):
     from vendors.models import Report, ReportValue
 
     settings.BULK_ANALYZE_ROWS = 500
-    with CaptureQueriesContext(connection) as queries:
-        with transaction.atomic():
-            db.analyze_after_load({Notification: 500, Report: 499, ReportValue: 9000})
-            assert not [q for q in queries if "ANALYZE" in q["sql"]]  # not before commit
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        db.analyze_after_load({Notification: 500, Report: 499, ReportValue: 9000})
+        assert not [q for q in queries if "ANALYZE" in q["sql"]]  # not before commit
     analyzed = [q["sql"] for q in queries if q["sql"].startswith("ANALYZE")]
     assert analyzed == ['ANALYZE "scorecard_notification"', 'ANALYZE "vendors_reportvalue"']
     settings.BULK_ANALYZE_ROWS = 0  # never
