@@ -415,6 +415,8 @@ REPORT_XLSX_MAX_ROWS = env.int("REPORT_XLSX_MAX_ROWS", default=20_000)
 REPORT_MAX_COLUMNS = env.int("REPORT_MAX_COLUMNS", default=200)
 REPORT_XLSX_MAX_CELLS = env.int("REPORT_XLSX_MAX_CELLS", default=1_000_000)
 REPORT_MAX_ERRORS_SHOWN = env.int("REPORT_MAX_ERRORS_SHOWN", default=200)
+# A load that puts at least this many rows into a table runs ANALYZE on it after commit (0: never).
+BULK_ANALYZE_ROWS = env.int("BULK_ANALYZE_ROWS", default=10_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # ISO dates skipped as business days: the holiday list a new organization starts with (each
 # organization then keeps its own, vendors.models.Holiday).

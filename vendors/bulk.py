@@ -4,9 +4,12 @@ The evaluation writes tens of thousands of rows at once; ``bulk_create`` builds 
 and compiles every value of every row, which costs more than the database's own work. These
 helpers send the values as they are, prepared per column only where the backend needs it
 (datetimes, dates, JSON, and Decimals on SQLite). Booleans, integers and text adapt natively on
-SQLite and PostgreSQL, Decimals on PostgreSQL. Values must already be what the field would store
-(validated, rounded); defaults and ``auto_now_add`` are not applied: pass every column. Each
-call is atomic, like ``bulk_create`` (outside a transaction, one commit instead of one per row).
+SQLite and PostgreSQL, Decimals on PostgreSQL. On PostgreSQL the rows go through ``COPY ... FROM
+STDIN`` (psycopg's ``cursor.copy``), on SQLite through multi-row ``INSERT`` statements: one code
+path per function, choosing by ``connection.vendor``. Values must already be what the field
+would store (validated, rounded); defaults and ``auto_now_add`` are not applied: pass every
+column. Each call is atomic, like ``bulk_create`` (outside a transaction, one commit instead of
+one per row).
 
 Used by the ingestion (``vendors.services.reports``) and the evaluation (``scorecard``); it lives
 in ``vendors`` because ``vendors`` never imports ``scorecard``.
@@ -18,11 +21,14 @@ import contextlib
 import functools
 import gc
 import itertools
+import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.constants import OnConflict
 
@@ -30,6 +36,8 @@ ROWS_PER_STATEMENT = 100  # rows per multi-row INSERT statement (fewer if the ba
 BATCH_ROWS = 5000  # rows per executemany call, about
 RETURNING_BATCH_ROWS = 500  # rows per multi-row INSERT ... RETURNING statement
 UNPIVOT_KEYS = 40  # keys per statement of insert_unpivoted (fewer if the backend's limit)
+
+logger = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
@@ -122,6 +130,81 @@ def _rows_per_statement(connection: BaseDatabaseWrapper, columns: int, most: int
     return max(1, min(most, limit // columns)) if limit else most
 
 
+def _copies(connection: BaseDatabaseWrapper) -> bool:
+    """Whether rows go through COPY: on PostgreSQL (psycopg 3), not on SQLite."""
+    return connection.vendor == "postgresql"
+
+
+def _copy(
+    connection: BaseDatabaseWrapper,
+    model: type[models.Model],
+    fields: Sequence[Any],
+    rows: Iterator[Sequence[Any]] | Sequence[Sequence[Any]],
+) -> None:
+    """``COPY table (columns) FROM STDIN`` of the rows, prepared values (psycopg adapts them).
+
+    Django's cursor does not see a COPY: it is logged here as one query, like any statement, so
+    that query counts (and ``connection.queries`` under DEBUG) still tell the truth.
+    """
+    ops = connection.ops
+    names = ", ".join(ops.quote_name(f.column) for f in fields)
+    sql = f"COPY {ops.quote_name(model._meta.db_table)} ({names}) FROM STDIN"
+    started = time.monotonic()
+    # The raw cursor's errors are psycopg's own: wrapped, they are Django's (IntegrityError...).
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(sql) as copy,
+    ):
+        write = copy.write_row
+        for row in rows:
+            write(row)
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+
+
+def _reserve_ids(
+    connection: BaseDatabaseWrapper, model: type[models.Model], count: int
+) -> list[int] | None:
+    """``count`` primary keys taken from the table's identity sequence, in increasing order, or
+    None when the key is not drawn from a sequence."""
+    ops = connection.ops
+    table, pk = model._meta.db_table, str(model._meta.pk.column)  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [ops.quote_name(table), pk])
+        (sequence,) = cursor.fetchone()
+        if sequence is None:  # pragma: no cover - every model here has an identity key
+            return None
+        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, count])
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def analyze_after_load(counts: Mapping[type[models.Model], int]) -> None:
+    """After the transaction commits, ``ANALYZE`` each table that received at least
+    ``settings.BULK_ANALYZE_ROWS`` rows (0: never), so that the planner's statistics know of a
+    large load at once instead of when autovacuum next passes (PostgreSQL) or never (SQLite,
+    which keeps none until asked; ``PRAGMA analysis_limit`` bounds its work there).
+
+    Statistics only: a failure is logged, never raised (the load has committed by then).
+    """
+    threshold = settings.BULK_ANALYZE_ROWS
+    tables = sorted({m._meta.db_table for m, n in counts.items() if threshold and n >= threshold})
+    if tables:
+        transaction.on_commit(functools.partial(_analyze, tables))
+
+
+def _analyze(tables: Sequence[str]) -> None:
+    connection = _connection()
+    try:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                cursor.execute("PRAGMA analysis_limit = 1000")
+            for table in tables:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+    except DatabaseError:
+        logger.warning("ANALYZE of %s failed after a bulk load", ", ".join(tables), exc_info=True)
+
+
 def insert_rows(
     model: type[models.Model],
     columns: Sequence[str],
@@ -133,7 +216,8 @@ def insert_rows(
     that breaks a unique constraint is skipped, as ``bulk_create(ignore_conflicts=True)`` does.
     Primary keys are not returned.
 
-    One multi-row ``INSERT ... VALUES (...), (...)`` statement prepared once and executed for
+    On PostgreSQL (without ``ignore_conflicts``, which COPY cannot do) one COPY. Otherwise one
+    multi-row ``INSERT ... VALUES (...), (...)`` statement prepared once and executed for
     every ``ROWS_PER_STATEMENT`` rows (``executemany``), then one for the rows left over: fewer
     statements for the database to step through than one per row.
     """
@@ -141,6 +225,10 @@ def insert_rows(
         return
     connection = _connection()
     fields = _fields(model, columns)
+    if _copies(connection) and not ignore_conflicts:
+        with transaction.atomic(savepoint=False):
+            _copy(connection, model, fields, _prepared(connection, rows, fields))
+        return
     head = _insert_head(connection, model, fields, ignore_conflicts=ignore_conflicts)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     suffix = ""
@@ -200,6 +288,58 @@ def insert_unpivoted(
     for mapping, _ in groups:
         if list(mapping) != names:
             raise ValueError(f"every group maps the same columns, in order: {names}")
+    with transaction.atomic(savepoint=False):
+        if _copies(connection):
+            rows = _unpivoted_rows(connection, fields[1:], keys, columns, groups)
+            _copy(connection, model, fields, rows)
+        else:
+            _insert_unpivoted_sql(
+                connection, model, fields, keys=keys, columns=columns, groups=groups
+            )
+
+
+def _unpivot_selects(
+    connection: BaseDatabaseWrapper,
+    fields: Sequence[Any],
+    groups: Sequence[tuple[Mapping[str, Any], int]],
+    where: Sequence[int],
+) -> tuple[list[str], list[Any], dict[int, set[str]]]:
+    """insert_unpivoted's SELECT per group over ``u``, the constants they take (in order), and
+    what the fields taking each sent column are."""
+    if connection.vendor == "sqlite":
+        # SQLite converts each value by its column's affinity as it stores it: a CAST would
+        # only convert it twice.
+        casts = ["{}"] * len(fields)
+    else:
+        # Typed on the database's side: to PostgreSQL a column of NULLs (or of bare literals)
+        # would be text.
+        casts = [f"CAST({{}} AS {f.cast_db_type(connection)})" for f in fields]
+    selects: list[str] = []
+    constants: list[Any] = []
+    kinds: dict[int, set[str]] = defaultdict(set)
+    for mapping, present in groups:
+        terms = []
+        for cast, field, value in zip(casts, fields, mapping.values(), strict=True):
+            if isinstance(value, Param):
+                terms.append(cast.format(f"c{where[value]}"))
+                kinds[where[value]].add(field.get_internal_type())
+            else:
+                terms.append(cast.format("%s"))
+                constants.append(field.get_db_prep_save(value, connection=connection))
+        selects.append(f"SELECT k, {', '.join(terms)} FROM u WHERE c{where[present]} IS NOT NULL")
+    return selects, constants, kinds
+
+
+def _insert_unpivoted_sql(
+    connection: BaseDatabaseWrapper,
+    model: type[models.Model],
+    fields: Sequence[Any],
+    *,
+    keys: Sequence[Any],
+    columns: Sequence[Sequence[Any]],
+    groups: Sequence[tuple[Mapping[str, Any], int]],
+) -> None:
+    """insert_unpivoted by multi-row ``INSERT ... WITH u AS (VALUES ...) SELECT`` statements."""
     # A list given more than once (the very same object) is sent once: where[i] is the place
     # of columns[i] among those sent.
     position: dict[int, int] = {}
@@ -209,28 +349,7 @@ def insert_unpivoted(
     sent = list({id(column): column for column in columns}.values())
     width = 1 + len(sent)
     cte = ", ".join(["k", *(f"c{i}" for i in range(len(sent)))])
-    sqlite = connection.vendor == "sqlite"
-    if sqlite:
-        # SQLite converts each value by its column's affinity as it stores it: a CAST would
-        # only convert it twice.
-        casts = ["{}"] * len(fields[1:])
-    else:
-        # Typed on the database's side: to PostgreSQL a column of NULLs (or of bare literals)
-        # would be text.
-        casts = [f"CAST({{}} AS {f.cast_db_type(connection)})" for f in fields[1:]]
-    selects: list[str] = []
-    constants: list[Any] = []
-    kinds: dict[int, set[str]] = defaultdict(set)  # what the fields taking each column are
-    for mapping, present in groups:
-        terms = []
-        for cast, field, value in zip(casts, fields[1:], mapping.values(), strict=True):
-            if isinstance(value, Param):
-                terms.append(cast.format(f"c{where[value]}"))
-                kinds[where[value]].add(field.get_internal_type())
-            else:
-                terms.append(cast.format("%s"))
-                constants.append(field.get_db_prep_save(value, connection=connection))
-        selects.append(f"SELECT k, {', '.join(terms)} FROM u WHERE c{where[present]} IS NOT NULL")
+    selects, constants, kinds = _unpivot_selects(connection, fields[1:], groups, where)
     limit = connection.features.max_query_params or 10_000
     per = max(1, min(UNPIVOT_KEYS, (limit - len(constants)) // width))
     head = _insert_head(connection, model, fields)
@@ -240,7 +359,7 @@ def insert_unpivoted(
     def statement(count: int) -> str:
         return f"{head} WITH u ({cte}) AS (VALUES {', '.join([one] * count)}) {union}"
 
-    if sqlite:  # Decimals as _decimal_text makes them, a column at a time
+    if connection.vendor == "sqlite":  # Decimals as _decimal_text makes them, a column at a time
         sent = [
             list(map(_decimal_text, column)) if kinds.get(i) == {"DecimalField"} else column
             for i, column in enumerate(sent)
@@ -248,7 +367,7 @@ def insert_unpivoted(
     rows = list(zip(keys, *sent, strict=True))
     flat = itertools.chain.from_iterable
     whole = len(rows) - len(rows) % per
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         if whole:
             cursor.executemany(
                 statement(per),
@@ -258,18 +377,57 @@ def insert_unpivoted(
             cursor.execute(statement(len(rows) - whole), [*flat(rows[whole:]), *constants])
 
 
+def _unpivoted_rows(
+    connection: BaseDatabaseWrapper,
+    fields: Sequence[Any],
+    keys: Sequence[Any],
+    columns: Sequence[Sequence[Any]],
+    groups: Sequence[tuple[Mapping[str, Any], int]],
+) -> Iterator[tuple[Any, ...]]:
+    """insert_unpivoted's rows, in its order, made by the database's client (for COPY): each
+    group's rows zipped whole, then taken key by key, group by group, where present."""
+    per_group, presence = [], []
+    for mapping, present in groups:
+        parts: list[Any] = []
+        for field, value in zip(fields, mapping.values(), strict=True):
+            if isinstance(value, Param):
+                parts.append(columns[value])
+            else:
+                parts.append(itertools.repeat(field.get_db_prep_save(value, connection=connection)))
+        per_group.append(zip(keys, *parts, strict=False))
+        presence.append([v is not None for v in columns[present]])
+    flat = itertools.chain.from_iterable
+    return itertools.compress(
+        flat(zip(*per_group, strict=False)), flat(zip(*presence, strict=True))
+    )
+
+
+def _prefixed(first: Any, row: Sequence[Any]) -> tuple[Any, ...]:
+    return (first, *row)
+
+
 def insert_rows_returning_ids(
     model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> list[int]:
     """Insert many rows and return their primary keys in the order of ``rows``.
 
-    Multi-row ``INSERT ... VALUES (...), (...) RETURNING id`` statements, as ``bulk_create`` sends
-    on SQLite and PostgreSQL (and relying, as it does, on the ids coming back in row order).
+    On PostgreSQL the keys are drawn from the table's sequence first (``nextval``, one query),
+    then the rows with their keys go through one COPY. On SQLite multi-row ``INSERT ... VALUES
+    (...), (...) RETURNING id`` statements, as ``bulk_create`` sends (and relying, as it does, on
+    the ids coming back in row order).
     """
     if not rows:
         return []
     connection = _connection()
     fields = _fields(model, columns)
+    if _copies(connection):
+        with transaction.atomic(savepoint=False):
+            reserved = _reserve_ids(connection, model, len(rows))
+            if reserved is not None:
+                keyed = [model._meta.pk, *fields]
+                prepared = _prepared(connection, rows, fields)
+                _copy(connection, model, keyed, map(_prefixed, reserved, prepared))
+                return reserved
     ops = connection.ops
     head = _insert_head(connection, model, fields)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"

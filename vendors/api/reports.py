@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from vendors import policy, selectors
 from vendors.ingest.errors import FileError, FileRefused
-from vendors.models import ColumnAlias, Report, Role
+from vendors.models import ColumnAlias, Organization, Report, Role, Vendor
 from vendors.services import aliases as alias_services
 from vendors.services.reports import IngestResult, report_ingest
 
@@ -257,28 +257,10 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return _refusal(errors)
         data = payload.validated_data
         multi_vendor = data.get("multi_vendor", False)
-        vendor = None
-        if data.get("vendor") is not None:
-            vendor = selectors.vendor_list(user=request.user).filter(pk=data["vendor"]).first()
-            if vendor is None:
-                return _refusal([FileError(None, "vendor", f"No vendor with id {data['vendor']}.")])
-            organization = vendor.organization
-        elif multi_vendor:
-            try:
-                organization = organization_for_write(
-                    request, data.get("organization") or None, UPLOAD_ROLES
-                )
-            except ValidationError as exc:  # refused in the upload's own shape, by field
-                detail = exc.detail if isinstance(exc.detail, dict) else {}
-                return _refusal(
-                    [
-                        FileError(None, str(field), str(message))
-                        for field, messages in detail.items()
-                        for message in (messages if isinstance(messages, list) else [messages])
-                    ]
-                )
-        else:
-            return _refusal([NO_VENDOR])
+        target = _upload_target(request, data)
+        if isinstance(target, Response):
+            return target
+        organization, vendor = target
         if selectors.role_in(request.user, organization.pk) not in UPLOAD_ROLES:
             raise PermissionDenied("Uploading reports needs the role admin, finance or compliance.")
         upload = data["file"]
@@ -321,6 +303,33 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             },
             status=status.HTTP_200_OK if result.duplicate else status.HTTP_201_CREATED,
         )
+
+
+def _upload_target(
+    request: Request, data: dict[str, Any]
+) -> tuple[Organization, Vendor | None] | Response:
+    """The organization and vendor an upload is for, or the refusal that says why not."""
+    if data.get("vendor") is not None:
+        vendor = selectors.vendor_list(user=request.user).filter(pk=data["vendor"]).first()
+        if vendor is None:
+            return _refusal([FileError(None, "vendor", f"No vendor with id {data['vendor']}.")])
+        return vendor.organization, vendor
+    if not data.get("multi_vendor", False):
+        return _refusal([NO_VENDOR])
+    try:
+        organization = organization_for_write(
+            request, data.get("organization") or None, UPLOAD_ROLES
+        )
+    except ValidationError as exc:  # refused in the upload's own shape, by field
+        detail = exc.detail if isinstance(exc.detail, dict) else {}
+        return _refusal(
+            [
+                FileError(None, str(field), str(message))
+                for field, messages in detail.items()
+                for message in (messages if isinstance(messages, list) else [messages])
+            ]
+        )
+    return organization, None
 
 
 class ColumnAliasSerializer(serializers.ModelSerializer):

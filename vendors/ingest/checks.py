@@ -203,17 +203,7 @@ def _kpi_column(
         if all(v is None for v in stated_values):
             return None
         results = [None] * n
-    volume_field = kpi.volume_field
-    if not volume_field:
-        volumes: list = [None] * n
-    elif volume_field in columns:
-        volumes = columns[volume_field]
-    else:
-        volumes = [r.values.get(volume_field) for r in records]
-    if minimum_volumes is None or not volume_field:  # no volume: no minimum to compare
-        minimums: list[int] | Sequence[int] = [DEFAULT_MINIMUM_VOLUME] * n
-    else:
-        minimums = [m.get(code, DEFAULT_MINIMUM_VOLUME) for m in minimum_volumes]
+    volumes, minimums = _volumes(records, kpi, columns, minimum_volumes)
     tolerance = DISCREPANCY_TOLERANCE.get(kpi.unit)
     absent: tuple[Any, ...] = (None, None, None, None, None)
     rows: list[tuple[Any, ...]] = []
@@ -240,6 +230,28 @@ def _kpi_column(
         list, zip(*rows, strict=True)
     )
     return KPIColumn(code, stated_out, recomputed_out, value_out, insufficient_out, volume_out)
+
+
+def _volumes(
+    records: Sequence[Record],
+    kpi: KPISpec,
+    columns: Mapping[str, list],
+    minimum_volumes: Sequence[Mapping[str, int]] | None,
+) -> tuple[list, list[int] | Sequence[int]]:
+    """Each record's volume for the KPI (None without a volume field) and its minimum."""
+    n = len(records)
+    volume_field = kpi.volume_field
+    if not volume_field:
+        volumes: list = [None] * n
+    elif volume_field in columns:
+        volumes = columns[volume_field]
+    else:
+        volumes = [r.values.get(volume_field) for r in records]
+    if minimum_volumes is None or not volume_field:  # no volume: no minimum to compare
+        minimums: list[int] | Sequence[int] = [DEFAULT_MINIMUM_VOLUME] * n
+    else:
+        minimums = [m.get(kpi.code, DEFAULT_MINIMUM_VOLUME) for m in minimum_volumes]
+    return volumes, minimums
 
 
 def _check_recomputed(
@@ -328,16 +340,33 @@ def impossible_numbers(
     amount or duration below zero. ``headers`` maps a field to its header in the file, to name
     the column as the file does. Stated values were checked as they were read."""
     headers = headers or {}
-    n = len(records)
     raw_names = [*RAW_FIELDS, *declared_raw_fields(kpis)]
     columns: dict[str, list] = {f: [r.values.get(f) for r in records] for f in raw_names}
     if not any(any(v is not None for v in column) for column in columns.values()):
         return []  # nothing to recompute from (the common case of a file of stated KPIs)
     days = {p: Decimal(period_days(p)) for p in {r.period for r in records}}
     columns["period_days"] = [days[r.period] for r in records]
+    formulas = [(kpi, compile_formula(kpi.formula)) for kpi in kpis if kpi.formula]
+    errors, flagged = _share_errors(records, formulas, columns, headers)
+    for kpi, formula in formulas:
+        errors.extend(
+            _outside_range(records, kpi, formula, columns=columns, headers=headers, flagged=flagged)
+        )
+    errors.sort(key=lambda e: e.row or 0)
+    return errors
+
+
+def _share_errors(
+    records: Sequence[Record],
+    formulas: Sequence[tuple[KPISpec, Any]],
+    columns: Mapping[str, list],
+    headers: Mapping[str, str],
+) -> tuple[list[FileError], set[tuple[int, str]]]:
+    """A count above the denominator it is a share of: the errors, and the (record, count
+    field) pairs they refuse."""
+    n = len(records)
     errors: list[FileError] = []
     flagged: set[tuple[int, str]] = set()  # (record, count field) already refused
-    formulas = [(kpi, compile_formula(kpi.formula)) for kpi in kpis if kpi.formula]
     shares = {share: None for _, f in formulas if (share := ratio_parts(f)) is not None}
     for counts, denominator in shares:
         blank = [None] * n
@@ -356,40 +385,49 @@ def impossible_numbers(
                 )
             )
             flagged.update((i, c) for c in counts)
-    for kpi, formula in formulas:
-        unit = kpi.unit
-        if unit != "percent" and unit not in NON_NEGATIVE_UNITS:
+    return errors, flagged
+
+
+def _outside_range(
+    records: Sequence[Record],
+    kpi: KPISpec,
+    formula: Any,
+    *,
+    columns: Mapping[str, list],
+    headers: Mapping[str, str],
+    flagged: set[tuple[int, str]],
+) -> list[FileError]:
+    """A percent recomputed outside 0..100, or a count, amount or duration below zero."""
+    unit = kpi.unit
+    if unit != "percent" and unit not in NON_NEGATIVE_UNITS:
+        return []
+    if not any(any(v is not None for v in columns.get(name, ())) for name in formula.names):
+        return []
+    parts_of = ratio_parts(formula)
+    counted = parts_of[0] if parts_of else ()
+    errors: list[FileError] = []
+    for i, value in enumerate(formula.evaluate_columns(columns, len(records))):
+        if value is None or value is ZERO_DENOMINATOR:
             continue
-        if not any(any(v is not None for v in columns.get(name, ())) for name in formula.names):
-            continue
-        parts_of = ratio_parts(formula)
-        counted = parts_of[0] if parts_of else ()
-        results = formula.evaluate_columns(columns, n)
-        for i, value in enumerate(results):
-            if value is None or value is ZERO_DENOMINATOR:
-                continue
-            possible = 0 <= value <= HUNDRED if unit == "percent" else value >= 0
-            if possible:
-                continue
-            if any((i, c) in flagged for c in counted):
-                continue  # the count above its denominator says it already
-            inputs = ", ".join(
-                f"{name} {_fmt(columns[name][i])}"
-                for name in sorted(formula.names)
-                if name != "period_days"
+        possible = 0 <= value <= HUNDRED if unit == "percent" else value >= 0
+        if possible or any((i, c) in flagged for c in counted):
+            continue  # (a count above its denominator says it already)
+        inputs = ", ".join(
+            f"{name} {_fmt(columns[name][i])}"
+            for name in sorted(formula.names)
+            if name != "period_days"
+        )
+        stated = records[i].values.get(kpi.code)
+        said = f"; the vendor states {_fmt(stated)}" if stated is not None else ""
+        if unit == "percent":
+            problem = f"{_fmt(value)} %, outside 0 to 100"
+        else:
+            problem = f"{_fmt(value)}, below zero: {UNIT_WORDS[unit]} cannot be negative"
+        errors.append(
+            FileError(
+                records[i].row,
+                headers.get(kpi.code, kpi.code),
+                f"{kpi.name} recomputed from the raw counts ({inputs}) is {problem}{said}",
             )
-            stated = records[i].values.get(kpi.code)
-            said = f"; the vendor states {_fmt(stated)}" if stated is not None else ""
-            if unit == "percent":
-                problem = f"{_fmt(value)} %, outside 0 to 100"
-            else:
-                problem = f"{_fmt(value)}, below zero: {UNIT_WORDS[unit]} cannot be negative"
-            errors.append(
-                FileError(
-                    records[i].row,
-                    headers.get(kpi.code, kpi.code),
-                    f"{kpi.name} recomputed from the raw counts ({inputs}) is {problem}{said}",
-                )
-            )
-    errors.sort(key=lambda e: e.row or 0)
+        )
     return errors

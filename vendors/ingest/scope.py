@@ -92,22 +92,60 @@ def resolve_vendors(
                 )
             )
             return found, errors
-        own = {normalize(upload_vendor.slug), normalize(upload_vendor.name)}
-        for key in named:
-            if normalize(key) in own:
-                found[key] = upload_vendor.pk
-                continue
-            at = placed[key]
-            errors.append(
-                FileError(
-                    at.row,
-                    column,
-                    f"the file names the vendor '{key}' ({_rows_text(at)}) but this upload is for "
-                    f"{upload_vendor.name} ({upload_vendor.slug}); nothing is stored for another "
-                    "vendor. Send a file covering several vendors as a multi-vendor upload",
-                )
-            )
+        _single_vendor(
+            named, placed, upload_vendor=upload_vendor, column=column, found=found, errors=errors
+        )
         return found, errors
+    _multi_vendor(
+        named,
+        placed,
+        candidates=candidates,
+        organization_name=organization_name,
+        column=column,
+        found=found,
+        errors=errors,
+    )
+    return found, errors
+
+
+def _single_vendor(
+    named: list[str],
+    placed: dict[str | None, Placed],
+    *,
+    upload_vendor: VendorRef,
+    column: str,
+    found: dict[str | None, int],
+    errors: list[FileError],
+) -> None:
+    """A single-vendor upload: every key must name the upload's vendor."""
+    own = {normalize(upload_vendor.slug), normalize(upload_vendor.name)}
+    for key in named:
+        if normalize(key) in own:
+            found[key] = upload_vendor.pk
+            continue
+        at = placed[key]
+        errors.append(
+            FileError(
+                at.row,
+                column,
+                f"the file names the vendor '{key}' ({_rows_text(at)}) but this upload is for "
+                f"{upload_vendor.name} ({upload_vendor.slug}); nothing is stored for another "
+                "vendor. Send a file covering several vendors as a multi-vendor upload",
+            )
+        )
+
+
+def _multi_vendor(
+    named: list[str],
+    placed: dict[str | None, Placed],
+    *,
+    candidates: Sequence[VendorRef],
+    organization_name: str,
+    column: str,
+    found: dict[str | None, int],
+    errors: list[FileError],
+) -> None:
+    """A multi-vendor upload: each key names one of the organization's vendors."""
     index: dict[str, set[int]] = {}
     by_pk = {v.pk: v for v in candidates}
     for v in candidates:
@@ -135,7 +173,6 @@ def resolve_vendors(
                     f"'{key}' could be any of the vendors {slugs}; write the vendor's slug",
                 )
             )
-    return found, errors
 
 
 def period_errors(

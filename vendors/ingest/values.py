@@ -163,6 +163,17 @@ def parse_number(
     """
     if raw is None:
         return None
+    if not isinstance(raw, str) and (typed := _typed_number(raw)) is not None:
+        return typed
+    text = str(raw).strip()
+    if not text:
+        return None
+    return _text_number(text, decimal_mark, whole)
+
+
+def _typed_number(raw: object) -> Number | None:
+    """A number from a cell that is not text (an XLSX cell's int, float, Decimal, date...); None
+    for any other object, which is read by its text."""
     if isinstance(raw, bool):
         raise CellError(f"'{raw}' is not a number")
     if isinstance(raw, int):
@@ -175,9 +186,11 @@ def parse_number(
         return Number(raw)
     if isinstance(raw, dt.date | dt.time | dt.timedelta):
         raise CellError(f"'{raw}' is a date or time, not a number")
-    text = str(raw).strip()
-    if not text:
-        return None
+    return None
+
+
+def _text_number(text: str, decimal_mark: str | None, whole: bool) -> Number:
+    """parse_number of a cell's stripped, non-blank text."""
     original = text
     negative = False
     if text.startswith("(") and text.endswith(")"):  # accounting notation for a negative
@@ -207,7 +220,16 @@ def parse_period(raw: object) -> str:
     text = "" if raw is None else str(raw).strip()
     if not text:
         raise CellError(f"the period is missing; write it as {PERIOD_FORMS}")
-    year = month = None
+    year, month = _year_month(text)
+    if not 1 <= month <= 12:
+        raise CellError(f"'{text}' is not a period: there is no month {month}")
+    if not 1900 <= year <= 2999:
+        raise CellError(f"'{text}' is not a period: the year {year} is out of range")
+    return f"{year:04d}-{month:02d}"
+
+
+def _year_month(text: str) -> tuple[int, int]:
+    """The year and month numbers a period's text writes (not yet checked for range)."""
     if m := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
         year, month = int(m[1]), int(m[2])
     elif m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
@@ -220,14 +242,10 @@ def parse_period(raw: object) -> str:
     elif m := re.fullmatch(r"(\d{1,2})/(\d{4})", text):
         month, year = int(m[1]), int(m[2])
     elif m := re.fullmatch(r"([A-Za-z]+)\.?[ \-]+(\d{4})", text):
-        month = MONTHS.get(m[1].lower())
-        year = int(m[2])
-        if month is None:
+        named = MONTHS.get(m[1].lower())
+        if named is None:
             raise CellError(f"'{text}' is not a period: '{m[1]}' is not a month")
+        month, year = named, int(m[2])
     else:
         raise CellError(f"'{text}' is not a period; write it as {PERIOD_FORMS}")
-    if not 1 <= month <= 12:
-        raise CellError(f"'{text}' is not a period: there is no month {month}")
-    if not 1900 <= year <= 2999:
-        raise CellError(f"'{text}' is not a period: the year {year} is out of range")
-    return f"{year:04d}-{month:02d}"
+    return year, month

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
@@ -308,16 +308,11 @@ def _kpi_spec(kpi: KPIDefinition) -> KPISpec:
     )
 
 
-def _validate_kpi(
-    *, organization: Organization, data: Mapping[str, Any], exclude: int | None
-) -> tuple[list[str], list[dict[str, str]]]:
-    """Check a custom KPI against its organization's catalog; its aliases and raw fields, clean.
-
-    Raises ``ValidationError`` with a message per field.
-    """
-    errors = nul_errors({"code": data["code"], **{f: data.get(f) for f in KPI_FIELDS}})
-    if errors:
-        raise ValidationError(errors)  # before any query carries the text
+def _kpi_shape(
+    data: Mapping[str, Any], errors: dict[str, str]
+) -> tuple[list[str], tuple[tuple[str, str], ...]]:
+    """A custom KPI's fields of the right kinds: its aliases and raw fields, read; what is wrong
+    is added to ``errors``, by field."""
     for name in ("code", *KPI_TEXT_FIELDS):
         if not isinstance(data.get(name, ""), str):
             errors[name] = f"The {name} must be text."
@@ -332,6 +327,20 @@ def _validate_kpi(
         errors["direction"] = f"Direction must be one of {Direction.values}."
     if data.get("unit") not in Unit.values:
         errors["unit"] = f"Unit must be one of {Unit.values}."
+    return aliases, raw_fields
+
+
+def _validate_kpi(
+    *, organization: Organization, data: Mapping[str, Any], exclude: int | None
+) -> tuple[list[str], list[dict[str, str]]]:
+    """Check a custom KPI against its organization's catalog; its aliases and raw fields, clean.
+
+    Raises ``ValidationError`` with a message per field.
+    """
+    errors = nul_errors({"code": data["code"], **{f: data.get(f) for f in KPI_FIELDS}})
+    if errors:
+        raise ValidationError(errors)  # before any query carries the text
+    aliases, raw_fields = _kpi_shape(data, errors)
     if errors:
         raise ValidationError(errors)
     spec = KPISpec(
@@ -356,6 +365,16 @@ def _validate_kpi(
     return list(aliases), [{"name": name, "unit": unit} for name, unit in raw_fields]
 
 
+class KPIOptional(TypedDict, total=False):
+    """``kpi_create``'s optional keywords: formula, volume field and description default to ""."""
+
+    formula: str
+    volume_field: str
+    description: str
+    aliases: list[str] | None
+    raw_fields: list[Any] | None
+
+
 @transaction.atomic
 def kpi_create(
     *,
@@ -365,17 +384,16 @@ def kpi_create(
     unit: str,
     direction: str,
     source: str,
-    formula: str = "",
-    volume_field: str = "",
-    description: str = "",
-    aliases: list[str] | None = None,
-    raw_fields: list[Any] | None = None,
+    **optional: Unpack[KPIOptional],
 ) -> KPIDefinition:
     """Add a KPI to an organization's catalog (data, not code); it is that organization's alone.
 
     Its code, name and aliases may not re-map a header the catalog already reads, its declared
     raw fields are new lowercase names, and its formula is compiled as uploads will compile it.
     """
+    formula = optional.get("formula", "")
+    volume_field = optional.get("volume_field", "")
+    description = optional.get("description", "")
     data = {
         "code": code,
         "name": name,
@@ -385,8 +403,8 @@ def kpi_create(
         "formula": formula,
         "volume_field": volume_field,
         "description": description,
-        "aliases": aliases,
-        "raw_fields": raw_fields,
+        "aliases": optional.get("aliases"),
+        "raw_fields": optional.get("raw_fields"),
     }
     clean_aliases, clean_raw = _validate_kpi(organization=organization, data=data, exclude=None)
     kpi = KPIDefinition(

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from itertools import batched
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -258,24 +258,15 @@ def _minimum_volumes(
 
 
 def _read(
-    *,
-    content: bytes,
-    file_name: str,
-    organization: Organization,
-    vendor: Vendor | None,
-    multi_vendor: bool,
-    period: str | None,
-    sheet: str | None,
-    kpis: list[KPISpec],
-    today: dt.date,
-    decimal_mark: str | None = None,
+    upload: _Upload, *, kpis: list[KPISpec], today: dt.date
 ) -> tuple[ParsedFile, dict[str | None, Vendor]]:
     """Parse the file; raise FileRefused with every error (and would-be findings) if any.
 
     The numbers are read by the upload's declared decimal mark, else the vendor's, else none.
     """
     errors: list[FileError] = []
-    period = _declared_period(period)
+    vendor, decimal_mark = upload.vendor, upload.decimal_mark
+    period = _declared_period(upload.period)
     if decimal_mark and decimal_mark not in DECIMAL_MARKS:
         raise FileRefused(
             [
@@ -294,14 +285,19 @@ def _read(
             for a in ColumnAlias.objects.filter(vendor=vendor)
         ]
     table = read_sheet(
-        content, file_name=file_name, limits=limits_from_settings(), sheet=sheet or None
+        upload.content,
+        file_name=upload.file_name,
+        limits=limits_from_settings(),
+        sheet=upload.sheet or None,
     )
     parsed = parse_sheet(table, HeaderMatcher(kpis, aliases), period=period, decimal_mark=declared)
     errors.extend(parsed.errors)
     errors.extend(impossible_numbers(parsed.records, kpis, parsed.headers))
     vendors: dict[str | None, Vendor] = {}
     if parsed.layout:
-        vendors, vendor_errors = _resolve_vendors(parsed, organization, vendor, multi_vendor)
+        vendors, vendor_errors = _resolve_vendors(
+            parsed, upload.organization, vendor, upload.multi_vendor
+        )
         errors.extend(vendor_errors)
         errors.extend(_text_length_errors(parsed))
         errors.extend(_period_errors(parsed, vendors, today))
@@ -382,8 +378,9 @@ def _q(value: Decimal | None) -> Decimal | None:
 
 def _insert_values(
     report_ids: list[int], evaluation: Evaluation, organization: Organization
-) -> None:
-    """Store every report's values: per report, its KPIs in catalog order, then its raw counts.
+) -> int:
+    """Store every report's values: per report, its KPIs in catalog order, then its raw counts;
+    return how many rows that stored.
 
     A recomputed value is stored rounded to six decimals, and evaluated as stored; stated values
     are stored as written.
@@ -428,6 +425,7 @@ def _insert_values(
         }
         groups.append((mapping, i))
     bulk.insert_unpivoted(ReportValue, "report", report_ids, columns, groups)
+    return sum(len(columns[present]) - columns[present].count(None) for _, present in groups)
 
 
 @dataclass
@@ -469,18 +467,17 @@ def report_preview(
     """
     kpis = _ingest_specs(organization)
     try:
-        parsed, vendors = _read(  # the same parse as report_ingest
+        upload = _Upload(
+            organization=organization,
             content=content,
             file_name=file_name,
-            organization=organization,
             vendor=vendor,
-            multi_vendor=multi_vendor,
             period=period,
-            sheet=None,
-            kpis=kpis,
-            today=today_for(organization),
+            multi_vendor=multi_vendor,
             decimal_mark=decimal_mark,
         )
+        # The same parse as report_ingest.
+        parsed, vendors = _read(upload, kpis=kpis, today=today_for(organization))
     except FileRefused as exc:
         raise _capped(exc) from None
     # Checked as report_ingest checks them: each period's minimum volumes and denial breakdown.
@@ -517,19 +514,49 @@ def report_preview(
     return Preview(file_name=file_name, rows=rows, denials=list(parsed.denials), notes=parsed.notes)
 
 
+class IngestOptions(TypedDict, total=False):
+    """``report_ingest``'s optional keywords (see there)."""
+
+    vendor: Vendor | None
+    period: str | None
+    sheet: str | None
+    received_at: dt.datetime | None
+    uploaded_by: Any
+    source: str | None
+    multi_vendor: bool
+    decimal_mark: str | None
+
+
+@dataclass
+class _Upload:
+    """One file on its way in: what the caller gave, then what ``_ingest`` works out."""
+
+    organization: Organization
+    content: bytes
+    file_name: str
+    vendor: Vendor | None = None
+    period: str | None = None
+    sheet: str | None = None
+    received_at: dt.datetime | None = None
+    uploaded_by: Any = None
+    source: str | None = None
+    multi_vendor: bool = False
+    decimal_mark: str | None = None
+    sha256: str = ""
+    sheet_key: str = ""  # the sheet as the upload's scope keys it ("" for a CSV or the first)
+
+    @property
+    def owner(self) -> Vendor | None:
+        """The vendor the upload's scope names (None: multi-vendor)."""
+        return None if self.multi_vendor else self.vendor
+
+
 def report_ingest(
     *,
     organization: Organization,
     content: bytes,
     file_name: str,
-    vendor: Vendor | None = None,
-    period: str | None = None,
-    sheet: str | None = None,
-    received_at: dt.datetime | None = None,
-    uploaded_by: Any = None,
-    source: str | None = None,
-    multi_vendor: bool = False,
-    decimal_mark: str | None = None,
+    **options: Unpack[IngestOptions],
 ) -> IngestResult:
     """Store a report file (CSV or XLSX) as new report versions, or refuse it whole.
 
@@ -544,17 +571,7 @@ def report_ingest(
     """
     try:
         return _ingest(
-            organization=organization,
-            content=content,
-            file_name=file_name,
-            vendor=vendor,
-            period=period,
-            sheet=sheet,
-            received_at=received_at,
-            uploaded_by=uploaded_by,
-            source=source,
-            multi_vendor=multi_vendor,
-            decimal_mark=decimal_mark,
+            _Upload(organization=organization, content=content, file_name=file_name, **options)
         )
     except FileRefused as exc:
         raise _capped(exc) from None
@@ -579,25 +596,13 @@ class _Scope:
         return found.filter(vendor=self.vendor).first()
 
 
-def _ingest(
-    *,
-    organization: Organization,
-    content: bytes,
-    file_name: str,
-    vendor: Vendor | None,
-    period: str | None,
-    sheet: str | None,
-    received_at: dt.datetime | None,
-    uploaded_by: Any,
-    source: str | None,
-    multi_vendor: bool,
-    decimal_mark: str | None,
-) -> IngestResult:
+def _ingest(upload: _Upload) -> IngestResult:
+    organization, vendor, sheet = upload.organization, upload.vendor, upload.sheet
     if vendor is not None and vendor.organization_id != organization.pk:
         raise FileRefused(
             [FileError(None, "vendor", "The vendor belongs to another organization.")]
         )
-    if vendor is None and not multi_vendor:
+    if vendor is None and not upload.multi_vendor:
         raise FileRefused(
             [
                 FileError(
@@ -608,100 +613,53 @@ def _ingest(
                 )
             ]
         )
-    received_at = received_at or timezone.now()
+    upload.received_at = upload.received_at or timezone.now()
     # A control character (NUL above all) cannot be stored in PostgreSQL text.
-    file_name = posixpath.basename(file_name.replace("\\", "/"))
-    file_name = CONTROL_CHARACTERS.sub("", file_name)[:255] or "report"
+    file_name = posixpath.basename(upload.file_name.replace("\\", "/"))
+    upload.file_name = file_name = CONTROL_CHARACTERS.sub("", file_name)[:255] or "report"
     if sheet is not None and (len(sheet) > 255 or CONTROL_CHARACTERS.search(sheet)):
         raise FileRefused([FileError(None, "sheet", "The sheet name is not a sheet name.")])
     limits = limits_from_settings()
+    content = upload.content
     if len(content) > limits.max_bytes:
         read_sheet(content, file_name=file_name, limits=limits, sheet=sheet)  # raises the limit
-    sha256 = hashlib.sha256(content).hexdigest()
-    owner = None if multi_vendor else vendor
-    declared = _declared_period(period)
+    upload.sha256 = hashlib.sha256(content).hexdigest()
+    upload.period = _declared_period(upload.period)
     is_xlsx = _source_for(file_name, content) == ReportSource.XLSX
-    sheet_key = (sheet or "") if is_xlsx else ""
-    if declared is not None:  # these bytes for this declared scope: no need to read them again
-        existing = _Scope(owner, declared, sheet_key).lookup(organization, sha256)
+    upload.sheet_key = (sheet or "") if is_xlsx else ""
+    if upload.period is not None:  # these bytes for this declared scope: no need to read again
+        existing = _Scope(upload.owner, upload.period, upload.sheet_key).lookup(
+            organization, upload.sha256
+        )
         if existing is not None:
             return _already_received(existing)
     with bulk.collector_paused():
-        return _read_and_store(
-            organization=organization,
-            content=content,
-            file_name=file_name,
-            vendor=vendor,
-            owner=owner,
-            multi_vendor=multi_vendor,
-            period=declared,
-            sheet=sheet,
-            sheet_key=sheet_key,
-            sha256=sha256,
-            received_at=received_at,
-            uploaded_by=uploaded_by,
-            source=source,
-            decimal_mark=decimal_mark,
-        )
+        return _read_and_store(upload)
 
 
-def _read_and_store(
-    *,
-    organization: Organization,
-    content: bytes,
-    file_name: str,
-    vendor: Vendor | None,
-    owner: Vendor | None,
-    multi_vendor: bool,
-    period: str | None,
-    sheet: str | None,
-    sheet_key: str,
-    sha256: str,
-    received_at: dt.datetime,
-    uploaded_by: Any,
-    source: str | None,
-    decimal_mark: str | None = None,
-) -> IngestResult:
+def _read_and_store(upload: _Upload) -> IngestResult:
+    organization = upload.organization
     kpis = _ingest_specs(organization)
-    parsed, vendors = _read(
-        content=content,
-        file_name=file_name,
-        organization=organization,
-        vendor=vendor,
-        multi_vendor=multi_vendor,
-        period=period,
-        sheet=sheet,
-        kpis=kpis,
-        today=today_for(organization),
-        decimal_mark=decimal_mark,
-    )
+    parsed, vendors = _read(upload, kpis=kpis, today=today_for(organization))
     # The scope's period is the one period the file covers: the declared one, or its column's.
     covered = {r.period for r in parsed.records} | {d.period for d in parsed.denials}
-    upload_scope = _Scope(owner, covered.pop() if len(covered) == 1 else "", sheet_key)
-    existing = upload_scope.lookup(organization, sha256)
+    upload_scope = _Scope(
+        upload.owner, covered.pop() if len(covered) == 1 else "", upload.sheet_key
+    )
+    existing = upload_scope.lookup(organization, upload.sha256)
     if existing is not None:
         return _already_received(existing)
     for attempt in range(ATTEMPTS):
         try:
             result = _store(
-                organization=organization,
-                parsed=parsed,
-                vendors=vendors,
-                kpis=kpis,
-                content=content,
-                file_name=file_name,
-                sha256=sha256,
-                upload_scope=upload_scope,
-                received_at=received_at,
-                uploaded_by=uploaded_by,
-                source=source or _source_for(file_name, content),
+                upload, parsed=parsed, vendors=vendors, kpis=kpis, upload_scope=upload_scope
             )
             if not result.duplicate:
                 result.notes = parsed.notes
             return result
         except IntegrityError:
             # Another upload committed first (same file, or the same period): look again.
-            existing = upload_scope.lookup(organization, sha256)
+            existing = upload_scope.lookup(organization, upload.sha256)
             if existing is not None:
                 return _already_received(existing)
             if attempt == ATTEMPTS - 1:
@@ -709,23 +667,22 @@ def _read_and_store(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-@transaction.atomic
-def _store(
-    *,
-    organization: Organization,
-    parsed: ParsedFile,
-    vendors: dict[str | None, Vendor],
-    kpis: list[KPISpec],
-    content: bytes,
-    file_name: str,
-    sha256: str,
-    upload_scope: _Scope,
-    received_at: dt.datetime,
-    uploaded_by: Any,
-    source: str,
-) -> IngestResult:
-    # Lock the vendors' rows (in id order, so two uploads cannot deadlock): uploads for the same
-    # vendor queue here, and each sees the versions the previous one committed.
+@dataclass
+class _Plan:
+    """What a file stores: one entry per vendor-period (its record, with values carried from the
+    current version where the file holds only a breakdown, and its breakdown lines), the current
+    reports it supersedes and each one's next version number."""
+
+    keys: list[tuple[int, str]]
+    records: list[Record]
+    denials: list[list[Denial]]
+    previous: dict[tuple[int, str], int]
+    versions: list[int]
+
+
+def _lock_vendors(vendors: dict[str | None, Vendor]) -> list[int]:
+    """Lock the vendors' rows (in id order, so two uploads cannot deadlock): uploads for the same
+    vendor queue here, and each sees the versions the previous one committed."""
     vendor_ids = sorted({v.pk for v in vendors.values()})
     list(
         Vendor.objects.select_for_update()
@@ -733,10 +690,42 @@ def _store(
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    existing = upload_scope.lookup(organization, sha256)
-    if existing is not None:
-        return _already_received(existing)
+    return vendor_ids
 
+
+def _carried(
+    keys: list[tuple[int, str]],
+    previous: dict[tuple[int, str], int],
+    *,
+    vendor_ids: list[int],
+    periods: list[str],
+    without_values: set[tuple[int, str]],
+    without_denials: set[tuple[int, str]],
+) -> tuple[dict[int, dict[str, Decimal]], dict[int, list[Denial]]]:
+    """A file replaces the parts it holds and keeps the others: a breakdown-only file carries the
+    current version's values forward, and a KPI file keeps the current breakdown."""
+    carry_values: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    # (Joined on the current reports rather than a list of ids: a file may hold 10,000 periods.)
+    current = {"report__vendor_id__in": vendor_ids, "report__period__in": periods}
+    need_values = {previous[k] for k in keys if k in without_values and k in previous}
+    if need_values:
+        for report_id, name, stated in ReportValue.objects.filter(
+            **current, report__is_current=True, stated_value__isnull=False
+        ).values_list("report_id", "field", "stated_value"):
+            if report_id in need_values and stated is not None:
+                carry_values[report_id][name] = stated
+    carry_denials: dict[int, list[Denial]] = defaultdict(list)
+    need_denials = {previous[k] for k in keys if k in without_denials and k in previous}
+    for report_id, payer, reason, count, amount in DenialBreakdown.objects.filter(
+        **current, report__is_current=True
+    ).values_list("report_id", "payer", "denial_reason", "claims_denied", "amount_denied"):
+        if report_id in need_denials:
+            carry_denials[report_id].append(Denial(None, "", payer, reason, count, amount, 0))
+    return carry_values, carry_denials
+
+
+def _plan(parsed: ParsedFile, vendors: dict[str | None, Vendor], vendor_ids: list[int]) -> _Plan:
+    """The file's vendor-periods as they will be stored (see _Plan)."""
     # One entry per vendor-period: the file's values and/or breakdown.
     keyed_records: dict[tuple[int, str], Record] = {}
     for record in parsed.records:
@@ -746,8 +735,6 @@ def _store(
         keyed_denials[(vendors[line.vendor_key].pk, line.period)].append(line)
     keys = list(dict.fromkeys([*keyed_records, *keyed_denials]))
     periods = sorted({p for _, p in keys})
-    vendor_by_id = {v.pk: v for v in vendors.values()}
-
     wanted = set(keys)
     previous = {
         (vendor_id, period): pk
@@ -762,26 +749,14 @@ def _store(
         .values("vendor_id", "period")
         .annotate(latest=Max("version"))
     }
-
-    # A file replaces the parts it holds and keeps the others: a breakdown-only file carries the
-    # current version's values forward, and a KPI file keeps the current breakdown.
-    carry_values: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    # (Joined on the current reports rather than a list of ids: a file may hold 10,000 periods.)
-    current = {"report__vendor_id__in": vendor_ids, "report__period__in": periods}
-    need_values = {previous[k] for k in keys if k not in keyed_records and k in previous}
-    if need_values:
-        for report_id, name, stated in ReportValue.objects.filter(
-            **current, report__is_current=True, stated_value__isnull=False
-        ).values_list("report_id", "field", "stated_value"):
-            if report_id in need_values and stated is not None:
-                carry_values[report_id][name] = stated
-    carry_denials: dict[int, list[Denial]] = defaultdict(list)
-    need_denials = {previous[k] for k in keys if k not in keyed_denials and k in previous}
-    for report_id, payer, reason, count, amount in DenialBreakdown.objects.filter(
-        **current, report__is_current=True
-    ).values_list("report_id", "payer", "denial_reason", "claims_denied", "amount_denied"):
-        if report_id in need_denials:
-            carry_denials[report_id].append(Denial(None, "", payer, reason, count, amount, 0))
+    carry_values, carry_denials = _carried(
+        keys,
+        previous,
+        vendor_ids=vendor_ids,
+        periods=periods,
+        without_values=wanted - keyed_records.keys(),
+        without_denials=wanted - keyed_denials.keys(),
+    )
     records: list[Record] = []
     denials: list[list[Denial]] = []
     for key in keys:
@@ -791,78 +766,111 @@ def _store(
             first = keyed_denials[key][0]
             values = dict(carry_values.get(old, {})) if old is not None else {}
             found = Record(first.vendor_key, key[1], first.row, values)
-        record = found
         lines = keyed_denials.get(key)
         if lines is None and old is not None:
             lines = carry_denials.get(old)
-        records.append(record)
+        records.append(found)
         denials.append(lines or [])
+    versions = [latest_version.get(key, 0) + 1 for key in keys]
+    return _Plan(keys, records, denials, previous, versions)
 
-    evaluation = evaluate_columns(
-        records,
-        kpis,
-        minimum_volumes=_minimum_volumes([(vendor_by_id[v], p) for v, p in keys]),
-        denials={i: lines for i, lines in enumerate(denials) if lines},
+
+def _write_rows(
+    upload: ReportUpload, plan: _Plan, evaluation: Evaluation, organization: Organization
+) -> list[int]:
+    """Supersede the current versions, store the new reports, their values, findings and
+    breakdowns (COPY on PostgreSQL), and ANALYZE after commit when the load was large."""
+    received_at = upload.received_at
+    if plan.previous:
+        for chunk in batched(plan.previous.values(), BATCH_SIZE):
+            Report.objects.filter(pk__in=chunk).update(is_current=False, superseded_at=received_at)
+    ids = bulk.insert_rows_returning_ids(
+        Report,
+        ["organization", "vendor", "period", "version", "is_current", "upload", "received_at"],
+        [
+            (organization.pk, vendor_id, period, version, True, upload.pk, received_at)
+            for (vendor_id, period), version in zip(plan.keys, plan.versions, strict=True)
+        ],
     )
-    if too_large := _unstorable(records, evaluation):
+    values = _insert_values(ids, evaluation, organization)
+    findings = [
+        (report_id, f.code, f.field, f.message, _q(f.stated), _q(f.expected))
+        for report_id, found in zip(ids, evaluation.findings, strict=True)
+        for f in found
+    ]
+    bulk.insert_rows(
+        ReportFinding, ["report", "code", "field", "message", "stated", "expected"], findings
+    )
+    breakdown = [
+        (report_id, d.payer, d.denial_reason, d.claims_denied, d.amount_denied)
+        for report_id, lines in zip(ids, plan.denials, strict=True)
+        for d in lines
+    ]
+    bulk.insert_rows(
+        DenialBreakdown,
+        ["report", "payer", "denial_reason", "claims_denied", "amount_denied"],
+        breakdown,
+    )
+    bulk.analyze_after_load(
+        {
+            Report: len(ids),
+            ReportValue: values,
+            ReportFinding: len(findings),
+            DenialBreakdown: len(breakdown),
+        }
+    )
+    return ids
+
+
+@transaction.atomic
+def _store(
+    upload: _Upload,
+    *,
+    parsed: ParsedFile,
+    vendors: dict[str | None, Vendor],
+    kpis: list[KPISpec],
+    upload_scope: _Scope,
+) -> IngestResult:
+    organization = upload.organization
+    vendor_ids = _lock_vendors(vendors)
+    existing = upload_scope.lookup(organization, upload.sha256)
+    if existing is not None:
+        return _already_received(existing)
+    plan = _plan(parsed, vendors, vendor_ids)
+    vendor_by_id = {v.pk: v for v in vendors.values()}
+    evaluation = evaluate_columns(
+        plan.records,
+        kpis,
+        minimum_volumes=_minimum_volumes([(vendor_by_id[v], p) for v, p in plan.keys]),
+        denials={i: lines for i, lines in enumerate(plan.denials) if lines},
+    )
+    if too_large := _unstorable(plan.records, evaluation):
         raise FileRefused(too_large)
 
-    upload = ReportUpload(
+    stored = ReportUpload(
         organization=organization,
-        file_name=file_name,
-        sha256=sha256,
+        file_name=upload.file_name,
+        sha256=upload.sha256,
         vendor=upload_scope.vendor,
         multi_vendor=upload_scope.vendor is None,
         period=upload_scope.period,
         sheet=upload_scope.sheet,
-        size_bytes=len(content),
-        source=source,
-        uploaded_by=uploaded_by,
-        received_at=received_at,
+        size_bytes=len(upload.content),
+        source=upload.source or _source_for(upload.file_name, upload.content),
+        uploaded_by=upload.uploaded_by,
+        received_at=upload.received_at or timezone.now(),  # (set by _ingest)
     )
-    upload.file.save(file_name, ContentFile(content), save=False)
+    stored.file.save(upload.file_name, ContentFile(upload.content), save=False)
     try:
-        upload.save()
-        if previous:
-            for chunk in batched(previous.values(), BATCH_SIZE):
-                Report.objects.filter(pk__in=chunk).update(
-                    is_current=False, superseded_at=received_at
-                )
-        versions = [latest_version.get(key, 0) + 1 for key in keys]
-        ids = bulk.insert_rows_returning_ids(
-            Report,
-            ["organization", "vendor", "period", "version", "is_current", "upload", "received_at"],
-            [
-                (organization.pk, vendor_id, period, version, True, upload.pk, received_at)
-                for (vendor_id, period), version in zip(keys, versions, strict=True)
-            ],
-        )
-        _insert_values(ids, evaluation, organization)
-        bulk.insert_rows(
-            ReportFinding,
-            ["report", "code", "field", "message", "stated", "expected"],
-            [
-                (report_id, f.code, f.field, f.message, _q(f.stated), _q(f.expected))
-                for report_id, found in zip(ids, evaluation.findings, strict=True)
-                for f in found
-            ],
-        )
-        bulk.insert_rows(
-            DenialBreakdown,
-            ["report", "payer", "denial_reason", "claims_denied", "amount_denied"],
-            [
-                (report_id, d.payer, d.denial_reason, d.claims_denied, d.amount_denied)
-                for report_id, lines in zip(ids, denials, strict=True)
-                for d in lines
-            ],
-        )
+        stored.save()
+        ids = _write_rows(stored, plan, evaluation, organization)
     except BaseException:
-        upload.file.delete(save=False)  # nothing of a refused or failed store is kept
+        stored.file.delete(save=False)  # nothing of a refused or failed store is kept
         raise
     # In this transaction: the vendors' periods from the earliest stored are re-scored after
     # commit, by one task for the whole file.
     rescore_request(
-        vendors=[(organization.pk, vendor_id, period) for vendor_id, period in keys],
+        vendors=[(organization.pk, vendor_id, period) for vendor_id, period in plan.keys],
         reason="report stored",
     )
-    return IngestResult(upload, ids)
+    return IngestResult(stored, ids)

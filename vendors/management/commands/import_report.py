@@ -54,27 +54,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        vendor = None
-        organization = None
-        try:
-            if options["vendor"]:
-                vendor = selectors.vendor_by_slug(
-                    slug=options["vendor"], organization_slug=options["organization"]
-                )
-                organization = vendor.organization
-            elif options["multi_vendor"] and options["organization"]:
-                organization = Organization.objects.get(slug=options["organization"])
-            elif options["multi_vendor"]:
-                raise CommandError("Give --organization SLUG with --multi-vendor.")
-            else:
-                raise CommandError(
-                    "Give --vendor SLUG (or --multi-vendor --organization SLUG for a file whose "
-                    "vendor column names each row's vendor)."
-                )
-        except (Vendor.DoesNotExist, Vendor.MultipleObjectsReturned) as exc:
-            raise CommandError(str(exc)) from exc
-        except Organization.DoesNotExist as exc:
-            raise CommandError(f"No organization with slug {options['organization']!r}.") from exc
+        organization, vendor = _target(options)
         try:
             result = report_ingest(
                 organization=organization,
@@ -116,3 +96,25 @@ class Command(BaseCommand):
                 f"{report.value_count} values, {flagged} finding(s), "
                 f"{report.insufficient} with insufficient data"
             )
+
+
+def _target(options: dict[str, Any]) -> tuple[Organization, Vendor | None]:
+    """The organization and vendor the file is for, by the command's options."""
+    try:
+        if options["vendor"]:
+            vendor = selectors.vendor_by_slug(
+                slug=options["vendor"], organization_slug=options["organization"]
+            )
+            return vendor.organization, vendor
+        if options["multi_vendor"] and options["organization"]:
+            return Organization.objects.get(slug=options["organization"]), None
+    except (Vendor.DoesNotExist, Vendor.MultipleObjectsReturned) as exc:
+        raise CommandError(str(exc)) from exc
+    except Organization.DoesNotExist as exc:
+        raise CommandError(f"No organization with slug {options['organization']!r}.") from exc
+    if options["multi_vendor"]:
+        raise CommandError("Give --organization SLUG with --multi-vendor.")
+    raise CommandError(
+        "Give --vendor SLUG (or --multi-vendor --organization SLUG for a file whose "
+        "vendor column names each row's vendor)."
+    )
