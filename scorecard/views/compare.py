@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from scorecard import page_selectors as reads
 from scorecard import pricing
 from scorecard.models import Scorecard, Status
 from scorecard.services.evaluation import pricing_terms
@@ -16,7 +17,6 @@ from vendors import periods as bd
 from vendors.models import Contract, Vendor
 from vendors.policy import Capability
 
-from . import reads
 from .base import page, render_page, scoped
 
 VOLUME_FIELDS = ("payments", "claims_submitted")
