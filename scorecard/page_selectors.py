@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 
-from scorecard import selectors
+from scorecard import pricing, selectors
 from scorecard.models import (
     Job,
     RemediationItem,
@@ -27,6 +27,7 @@ from scorecard.models import (
     Status,
     TerminationRight,
 )
+from scorecard.services.evaluation import pricing_terms
 from vendors import periods as bd
 from vendors import selectors as vendor_selectors
 from vendors.models import Contract, Organization, Report, Vendor
@@ -486,3 +487,128 @@ def jobs_with_scorecard() -> QuerySet[Job]:
     """Jobs with their scorecard and vendor (never the scorecard's snapshot), for the job pages
     to scope to the member."""
     return Job.objects.select_related("scorecard__vendor").defer("scorecard__snapshot")
+
+
+# --- Compare -----------------------------------------------------------------------------------
+VOLUME_FIELDS = ("payments", "claims_submitted")
+
+
+@dataclass
+class KPICompare:
+    """One KPI of one vendor over the range."""
+
+    name: str
+    unit: str
+    average: Decimal | None
+    latest_status: str
+    counts: dict[str, int]
+
+
+@dataclass
+class VendorCompare:
+    """One vendor over the range: KPIs, score, fees and volumes."""
+
+    vendor: Vendor
+    periods: list[str] = field(default_factory=list)
+    kpis: dict[str, KPICompare] = field(default_factory=dict)
+    score: Decimal | None = None
+    fee: Decimal | None = None
+    payments: Decimal | None = None
+    claims: Decimal | None = None
+    effective_rate: Decimal | None = None
+    cost_per_claim: Decimal | None = None
+    what_if: list[pricing.WhatIf | None] = field(default_factory=list)
+    currency: str = "USD"
+
+
+def _volumes(card: Scorecard) -> dict[str, Decimal | None]:
+    """The period's payments and claims, as frozen in the scorecard snapshot by evaluation."""
+    snap = card.snapshot or {}
+    return {
+        name: Decimal(str(snap[name])) if snap.get(name) not in (None, "") else None
+        for name in VOLUME_FIELDS
+    }
+
+
+def _sum(values: list[Decimal | None]) -> Decimal | None:
+    known = [v for v in values if v is not None]
+    return sum(known, Decimal(0)) if known else None
+
+
+def _pricing_options(vendors: list[Vendor]) -> list[tuple[Vendor, Contract]]:
+    """The pricing alternatives: each chosen vendor's newest contract version (one query)."""
+    newest: dict[int, Contract] = {}
+    for contract in Contract.objects.filter(vendor__in=vendors).order_by(
+        "vendor_id", "-start_date", "-version"
+    ):
+        newest.setdefault(contract.vendor_id, contract)
+    return [(v, newest[v.pk]) for v in vendors if v.pk in newest]
+
+
+def _kpis_over(
+    row: VendorCompare, mine: list[Scorecard], columns: dict[str, tuple[int, str]]
+) -> None:
+    """Each KPI's average, newest status and status counts over the vendor's scorecards."""
+    values: dict[str, list[Decimal]] = defaultdict(list)
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    latest: dict[str, tuple[str, str, str]] = {}
+    for card in mine:
+        row.currency = card.currency
+        for k in card.kpis.all():
+            columns.setdefault(k.kpi_code, (k.display_order, k.kpi_name))
+            if k.value is not None and k.status in EVALUATED:
+                values[k.kpi_code].append(k.value)
+            counts[k.kpi_code][k.status] += 1
+            latest[k.kpi_code] = (k.kpi_name, k.unit, k.status)
+    for code, (name, unit, status) in latest.items():
+        got = values.get(code, [])
+        row.kpis[code] = KPICompare(
+            name=name,
+            unit=unit,
+            average=sum(got, Decimal(0)) / len(got) if got else None,
+            latest_status=status,
+            counts=dict(counts[code]),
+        )
+
+
+def compare_vendors(
+    vendors: list[Vendor], periods: list[str]
+) -> tuple[list[VendorCompare], list[tuple[str, str]], list[tuple[Vendor, Contract]]]:
+    """Each vendor's figures over the periods and its volumes priced under every vendor's terms
+    (``pricing.what_if_over_periods``)."""
+    cards = list(
+        Scorecard.objects.filter(vendor__in=vendors, is_current=True, period__in=periods)
+        .select_related("contract")
+        .prefetch_related("kpis")
+        .order_by("period")
+    )
+    options = _pricing_options(vendors)
+    columns: dict[str, tuple[int, str]] = {}
+    out = []
+    for vendor in vendors:
+        mine = [c for c in cards if c.vendor_id == vendor.pk]
+        row = VendorCompare(vendor=vendor, periods=[c.period for c in mine])
+        _kpis_over(row, mine, columns)
+        scores = [c.overall_score for c in mine if c.overall_score is not None]
+        row.score = sum(scores, Decimal(0)) / len(scores) if scores else None
+        row.fee = _sum([c.fee for c in mine])
+        period_volumes = [_volumes(c) for c in mine]
+        row.payments = _sum([v.get("payments") for v in period_volumes])
+        row.claims = _sum([v.get("claims_submitted") for v in period_volumes])
+        row.effective_rate = pricing.effective_rate(row.fee, row.payments)
+        row.cost_per_claim = pricing.cost_per_claim(row.fee, row.claims)
+        volumes = [(v.get("payments"), v.get("claims_submitted")) for v in period_volumes]
+        row.what_if = [
+            pricing.what_if_over_periods(
+                pricing_terms(contract),
+                volumes,
+                payments=row.payments,
+                claims_submitted=row.claims,
+            )
+            for _, contract in options
+        ]
+        out.append(row)
+    kpi_columns = [
+        (code, name) for code, (_, name) in sorted(columns.items(), key=lambda c: (c[1][0], c[0]))
+    ]
+    return out, kpi_columns, options

@@ -72,3 +72,51 @@ def test_a_malformed_end_is_a_400_naming_it(org: Any, name: str, end: str) -> No
     response = client.get(reverse(name, args=args), {"end": end})
     assert response.status_code == 400
     assert "end must be a period written YYYY-MM, like 2026-01." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"start": "2026-13"}, "start must be a period written YYYY-MM, like 2026-01."),
+        ({"start": "2026-05", "end": "2026-01"}, "start must not be after end."),
+        ({"start": "2000-01", "end": "2026-01"}, "start to end may span at most 240 months."),
+    ],
+)
+def test_compare_refuses_a_range_it_cannot_read(
+    org: Any, query: dict[str, str], message: str
+) -> None:
+    client = Client()
+    client.force_login(member(org, Role.ADMIN))
+    response = client.get(reverse("compare"), query)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+
+
+def test_what_if_over_periods_prices_each_month_then_adds_up() -> None:
+    from decimal import Decimal as D
+
+    from scorecard import pricing
+
+    terms = pricing.PricingTerms(
+        pricing_model=pricing.PER_CLAIM, fee_per_claim=D("3.10"), monthly_minimum=D("5000")
+    )
+    # 1,000 claims cost 3,100.00, raised to the 5,000.00 minimum; 4,000 claims cost 12,400.00
+    got = pricing.what_if_over_periods(
+        terms,
+        [(D("100000"), D("1000")), (D("250000"), D("4000"))],
+        payments=D("350000"),
+        claims_submitted=D("5000"),
+    )
+    assert got is not None
+    assert (got.fee, got.effective_rate, got.cost_per_claim) == (
+        D("17400.00"),
+        D("4.971428571428571428571428571"),
+        D("3.48"),
+    )
+    assert (
+        pricing.what_if_over_periods(
+            terms, [(D("1"), None)], payments=D("1"), claims_submitted=None
+        )
+        is None
+    )
+    assert pricing.what_if_over_periods(terms, [], payments=None, claims_submitted=None) is None
