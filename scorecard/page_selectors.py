@@ -30,7 +30,7 @@ from scorecard.models import (
 from scorecard.services.evaluation import pricing_terms
 from vendors import periods as bd
 from vendors import selectors as vendor_selectors
-from vendors.models import Contract, Organization, Report, Vendor
+from vendors.models import ColumnAlias, Contract, Organization, Report, Vendor
 
 OPEN_REMEDIATION = [
     s for s in RemediationStatus.values if s not in {RemediationStatus.CLOSED, "waived"}
@@ -612,3 +612,8 @@ def compare_vendors(
         (code, name) for code, (_, name) in sorted(columns.items(), key=lambda c: (c[1][0], c[0]))
     ]
     return out, kpi_columns, options
+
+
+def column_aliases_of(vendor: Vendor) -> QuerySet[ColumnAlias]:
+    """A vendor's column aliases by header (the aliases page)."""
+    return ColumnAlias.objects.filter(vendor=vendor).order_by("header")
