@@ -79,6 +79,20 @@ class Scorecard(models.Model):
                 name="scorecard_one_current",
             ),
         ]
+        indexes = [
+            # A vendor's newest current scorecard: one index probe per vendor (dashboard).
+            models.Index(
+                fields=["vendor", "-period", "-id"],
+                condition=Q(is_current=True),
+                name="scorecard_vendor_newest",
+            ),
+            # An organization's current scorecards newest period first (lists, finance, latest).
+            models.Index(
+                fields=["organization", "-period"],
+                condition=Q(is_current=True),
+                name="scorecard_org_period",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.vendor} {self.period} r{self.revision}"
@@ -175,6 +189,12 @@ class RemediationItem(models.Model):
 
     class Meta:
         ordering = ["cure_deadline", "id"]
+        indexes = [
+            # The lists' order (API and pages): oldest opened first.
+            models.Index(
+                fields=["organization", "opened_period", "id"], name="remediation_org_opened"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["contract", "kpi", "kind"],
@@ -242,6 +262,12 @@ class TerminationRight(models.Model):
 
     class Meta:
         ordering = ["-raised_at"]
+        indexes = [
+            # The dashboard's alerts: newest first.
+            models.Index(
+                fields=["organization", "-raised_at", "-id"], name="termination_org_raised"
+            )
+        ]
         constraints = [
             # One raised (not withdrawn) right per run; a run that forms again after a
             # withdrawal is raised again as a new row, so the history keeps both.

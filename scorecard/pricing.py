@@ -115,3 +115,26 @@ def what_if(
         effective_rate=effective_rate(fee, payments),
         cost_per_claim=cost_per_claim(fee, claims_submitted),
     )
+
+
+def what_if_over_periods(
+    terms: PricingTerms,
+    volumes: list[tuple[Decimal | None, Decimal | None]],
+    *,
+    payments: Decimal | None,
+    claims_submitted: Decimal | None,
+) -> WhatIf | None:
+    """What a vendor's range of periods would have cost under other pricing terms: each
+    period's ``(payments, claims submitted)`` priced on its own (minimum and maximum apply per
+    month), added up; the rates against the range's totals. None when there is no period or a
+    volume the model needs is missing in some month."""
+    fees = [period_fee(terms, payments=p, claims_submitted=c) for p, c in volumes]
+    if not fees or any(f is None for f in fees):
+        return None
+    total = sum((f for f in fees if f is not None), Decimal(0))
+    return WhatIf(
+        terms=terms,
+        fee=total,
+        effective_rate=effective_rate(total, payments),
+        cost_per_claim=cost_per_claim(total, claims_submitted),
+    )

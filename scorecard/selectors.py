@@ -76,20 +76,6 @@ def scorecard_current(*, vendor: Vendor, period: str) -> Scorecard | None:
     return _scorecards().filter(vendor=vendor, period=period, is_current=True).first()
 
 
-def scorecards_for_vendor(*, vendor: Vendor) -> QuerySet[Scorecard]:
-    """A vendor's current scorecards, oldest period first (for trends and charts)."""
-    return _scorecards().filter(vendor=vendor, is_current=True).order_by("period")
-
-
-def scorecards_for_period(*, organization: Organization, period: str) -> QuerySet[Scorecard]:
-    """An organization's current scorecards of one period, by vendor name."""
-    return (
-        _scorecards()
-        .filter(organization=organization, period=period, is_current=True)
-        .order_by("vendor__name")
-    )
-
-
 def kpi_payload(row: ScorecardKPI) -> dict[str, Any]:
     """One KPI row of a scorecard as JSON-ready data."""
     return {

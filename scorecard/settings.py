@@ -406,6 +406,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # SLA term, KPI or holiday changed); a dotted path so that vendors never imports scorecard. It
 # takes the ids of the pending re-scoring rows the change wrote.
 RESCORE_TASK = "scorecard.tasks.evaluation.rescore_pending"
+# How many items a page's list shows (the dashboard's open remediation items and termination
+# rights, each remediation board column) before its "see all" link.
+PAGE_LIST_LIMIT = env.int("PAGE_LIST_LIMIT", default=50)
+if PAGE_LIST_LIMIT < 1:
+    raise ImproperlyConfigured("PAGE_LIST_LIMIT must be at least 1.")
 REPORT_MAX_UPLOAD_BYTES = env("REPORT_MAX_UPLOAD_BYTES")
 REPORT_MAX_ROWS = env("REPORT_MAX_ROWS")
 DATA_UPLOAD_MAX_MEMORY_SIZE = REPORT_MAX_UPLOAD_BYTES + 1024 * 1024

@@ -158,43 +158,59 @@ def make_report(
 
 
 # --- Scorecards (PDF/jobs issue) --------------------------------------------------------------
+SCORECARD_DEFAULTS: dict[str, Any] = {
+    "revision": 1,
+    "overall_score": "82.5",
+    "standing": "Good",
+    "fee": "21345.50",
+    "credit": "0",
+    "snapshot": None,
+    "is_current": True,
+}
+
+
+def _decimal(value: Decimal | str | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
 def make_scorecard(
     contract: Contract,
     period: str,
     values: dict[str, tuple[Decimal | str | None, str]],
     *,
-    revision: int = 1,
-    overall_score: Decimal | str | None = "82.5",
-    standing: str = "Good",
-    fee: Decimal | str | None = "21345.50",
-    credit: Decimal | str | None = "0",
     stated: dict[str, Decimal | str] | None = None,
-    snapshot: dict[str, Any] | None = None,
-    is_current: bool = True,
+    **card: Any,
 ) -> Any:
     """A current scorecard row with one KPI row per SLA term of the contract, built directly.
 
     ``values`` maps KPI codes to (value, status); the definition and SLA term are frozen into the
     row as evaluation does. ``stated`` gives a vendor's stated value that differs from the value.
-    For tests of rendering and jobs that must not depend on the evaluation.
+    ``card`` overrides ``SCORECARD_DEFAULTS`` (revision, overall_score, standing, fee, credit,
+    snapshot, is_current). For tests of rendering and jobs that must not depend on the evaluation.
     """
     from scorecard.models import Scorecard, ScorecardKPI
 
+    unknown = set(card) - set(SCORECARD_DEFAULTS)
+    if unknown:
+        raise TypeError(f"make_scorecard() got unexpected arguments {sorted(unknown)}")
+    card = {**SCORECARD_DEFAULTS, **card}
     stated = stated or {}
     scorecard = Scorecard.objects.create(
         organization=contract.organization,
         contract=contract,
         vendor=contract.vendor,
         period=period,
-        revision=revision,
-        is_current=is_current,
-        inputs_sha256=hashlib.sha256(f"{contract.pk}:{period}:{revision}".encode()).hexdigest(),
-        overall_score=None if overall_score is None else Decimal(str(overall_score)),
-        standing=standing,
+        revision=card["revision"],
+        is_current=card["is_current"],
+        inputs_sha256=hashlib.sha256(
+            f"{contract.pk}:{period}:{card['revision']}".encode()
+        ).hexdigest(),
+        overall_score=_decimal(card["overall_score"]),
+        standing=card["standing"],
         currency=contract.currency,
-        fee=None if fee is None else Decimal(str(fee)),
-        credit=None if credit is None else Decimal(str(credit)),
-        snapshot=snapshot or {},
+        fee=_decimal(card["fee"]),
+        credit=_decimal(card["credit"]),
+        snapshot=card["snapshot"] or {},
         issued_at=timezone.now(),
     )
     rows = []

@@ -129,6 +129,9 @@ class Vendor(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization", "slug"], name="vendor_slug_unique")
         ]
+        # Every list by vendor name (pages, API vendors; reports and contracts by vendor name
+        # walk it and each vendor's own index).
+        indexes = [models.Index(fields=["organization", "name", "id"], name="vendor_org_name")]
 
     def __str__(self) -> str:
         return self.name
@@ -443,6 +446,8 @@ class Report(models.Model):
 
     class Meta:
         ordering = ["vendor__name", "-period", "-version"]
+        # The reports list (vendor name, newest period and version first) walks vendors by name
+        # (vendor_org_name) and each vendor's reports backwards through report_version_unique.
         constraints = [
             models.UniqueConstraint(
                 fields=["vendor", "period", "version"], name="report_version_unique"

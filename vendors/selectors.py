@@ -409,14 +409,6 @@ def report_list(*, user: AnyUser) -> QuerySet[Report]:
     )
 
 
-def current_reports(*, vendor: Vendor, periods: list[str] | None = None) -> QuerySet[Report]:
-    """A vendor's current report versions (optionally for some periods), values loaded once."""
-    qs = Report.objects.filter(vendor=vendor, is_current=True)
-    if periods is not None:
-        qs = qs.filter(period__in=periods)
-    return qs.select_related("upload").prefetch_related("values__kpi", "findings", "denials")
-
-
 def column_alias_list(*, user: AnyUser) -> QuerySet[ColumnAlias]:
     """Column aliases of the vendors the user may see."""
     return scope_for_user(

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 
 from vendors import policy
-from vendors.models import Membership, Organization, Role
+from vendors.models import PERIOD_VALIDATOR, Membership, Organization, Role
 from vendors.policy import Capability
 from vendors.selectors import scope_for_user
 
@@ -94,7 +94,10 @@ def page(
                     "this page."
                 )
             request.seat = seat  # type: ignore[attr-defined]
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except BadRequest as exc:  # a query parameter refused: say which and why
+                return render_page(request, "400.html", {"message": str(exc)}, status=400)
 
         return wrapper
 
@@ -126,3 +129,18 @@ def render_page(
     may = seat.capabilities if seat is not None else {}
     full = {"seat": seat, "roles": ROLE_SETS, "may": may, **(context or {})}
     return render(request, template, full, status=status)
+
+
+def asked_period(request: HttpRequest, name: str) -> str | None:
+    """A ``YYYY-MM`` query parameter (None when absent or empty); anything else is a 400 that
+    names the parameter."""
+    raw = request.GET.get(name, "")
+    if raw == "":
+        return None
+    try:
+        if len(raw) != len("YYYY-MM") or not raw.isascii():
+            raise ValidationError("not a period")
+        PERIOD_VALIDATOR(raw)
+    except ValidationError as exc:
+        raise BadRequest(f"{name} must be a period written YYYY-MM, like 2026-01.") from exc
+    return raw

@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from . import reads
+from scorecard import page_selectors as reads
+
 from .base import SESSION_KEY, page, render_page
 
 

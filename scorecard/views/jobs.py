@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from scorecard import page_selectors as reads
 from scorecard.models import Job, JobStatus, Scorecard
 from scorecard.services import jobs as job_services
 from vendors import policy
@@ -48,7 +49,7 @@ def pdf_request(request: HttpRequest, pk: int) -> HttpResponse:
 @page()
 def job_status(request: HttpRequest, pk: int) -> HttpResponse:
     """A job's progress: a fragment polled by htmx, or a small page without JavaScript."""
-    job = get_scoped(request, Job.objects.select_related("scorecard__vendor"), pk=pk)
+    job = get_scoped(request, reads.jobs_with_scorecard(), pk=pk)
     _refuse_other_variant(request, job)
     template = "scorecard/_job.html" if request.htmx else "scorecard/job_page.html"  # type: ignore[attr-defined]
     return render_page(request, template, {"job": job, "card": job.scorecard})
@@ -57,7 +58,7 @@ def job_status(request: HttpRequest, pk: int) -> HttpResponse:
 @page()
 def job_download(request: HttpRequest, pk: int) -> FileResponse:
     """The rendered file of a finished job."""
-    job = get_scoped(request, Job.objects.select_related("scorecard__vendor"), pk=pk)
+    job = get_scoped(request, reads.jobs_with_scorecard(), pk=pk)
     _refuse_other_variant(request, job)
     if job.status != JobStatus.DONE or not job.file:
         raise Http404("The file is not ready.")

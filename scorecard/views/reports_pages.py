@@ -4,29 +4,35 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import Decimal
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from scorecard import exports
+from scorecard import page_selectors as reads
 from vendors import periods as bd
 from vendors import policy
 from vendors.models import Vendor
 
-from . import reads
-from .base import COMPLIANCE, FINANCE, page, render_page
+from .base import COMPLIANCE, FINANCE, asked_period, page, render_page
 
 SECURITY_ASSESSMENT_VALID_DAYS = 365  # a security risk assessment is redone yearly
 EXPIRY_WARNING_DAYS = 90
 
 
 def _end_period(request: HttpRequest, organization) -> str:  # type: ignore[no-untyped-def]
-    """The last period shown: ``?end=YYYY-MM``, else the newest scorecard's, else this month."""
-    asked = request.GET.get("end", "")
-    if len(asked) == 7 and asked[4] == "-" and asked.replace("-", "").isdigit():
-        return asked
-    return reads.latest_period(organization) or bd.period_of(timezone.localdate())
+    """The last period shown: ``?end=YYYY-MM`` (else a 400 naming it), else the newest
+    scorecard's, else this month."""
+    return (
+        asked_period(request, "end")
+        or reads.latest_period(organization)
+        or bd.period_of(timezone.localdate())
+    )
+
+
+def _newest_first(periods: list[str]) -> list[str]:
+    """The months as the pages show them: newest first."""
+    return list(reversed(periods))
 
 
 def _expiries(organization, today: dt.date) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
@@ -92,7 +98,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
     """SLA adherence by vendor over twelve months, breach history, BAA and assessment expiries."""
     org = request.seat.organization  # type: ignore[attr-defined]
     end = _end_period(request, org)
-    periods = bd.periods_ending(end)
+    periods = _newest_first(bd.periods_ending(end))
     return render_page(
         request,
         "scorecard/compliance.html",
@@ -144,38 +150,13 @@ def compliance_export(request: HttpRequest, table: str, fmt: str) -> HttpRespons
     return _export(request, f"compliance-{table}-{end}", fmt, header, rows)
 
 
-def _finance_table(organization, periods: list[str]):  # type: ignore[no-untyped-def]
-    """Fees and credits by vendor (rows) and month (columns), with totals per vendor."""
-    cards = list(reads.fees_by_month(organization, periods))
-    by_vendor: dict[int, dict[str, object]] = {}
-    for card in cards:
-        entry = by_vendor.setdefault(
-            card.vendor_id,
-            {
-                "vendor": card.vendor,
-                "currency": card.currency,
-                "cells": {},
-                "fee": Decimal(0),
-                "credit": Decimal(0),
-            },
-        )
-        entry["cells"][card.period] = card  # type: ignore[index]
-        entry["fee"] += card.fee or Decimal(0)  # type: ignore[operator]
-        entry["credit"] += card.credit or Decimal(0)  # type: ignore[operator]
-    rows = sorted(by_vendor.values(), key=lambda e: e["vendor"].name)  # type: ignore[attr-defined]
-    for row in rows:
-        row["net"] = row["fee"] - row["credit"]  # type: ignore[operator]
-        row["ordered"] = [row["cells"].get(p) for p in periods]  # type: ignore[attr-defined]
-    return cards, rows
-
-
 @page(FINANCE)
 def finance(request: HttpRequest) -> HttpResponse:
     """Fees and service credits by vendor and month."""
     org = request.seat.organization  # type: ignore[attr-defined]
     end = _end_period(request, org)
-    periods = bd.periods_ending(end)
-    _, rows = _finance_table(org, periods)
+    periods = _newest_first(bd.periods_ending(end))
+    rows = reads.finance_table(org, periods)
     return render_page(
         request, "scorecard/finance.html", {"end": end, "periods": periods, "rows": rows}
     )
@@ -186,7 +167,7 @@ def finance_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """Fees and credits as CSV or XLSX, one row per vendor and month."""
     org = request.seat.organization  # type: ignore[attr-defined]
     end = _end_period(request, org)
-    cards, _ = _finance_table(org, bd.periods_ending(end))
+    cards = reads.fees_by_month(org, bd.periods_ending(end))
     header = [
         "vendor",
         "period",
@@ -199,14 +180,14 @@ def finance_export(request: HttpRequest, fmt: str) -> HttpResponse:
     ]
     rows = [
         [
-            c.vendor.name,
-            c.period,
-            c.currency,
-            c.fee,
-            c.credit,
-            (c.fee - (c.credit or 0)) if c.fee is not None else None,
-            c.effective_rate,
-            c.cost_per_claim,
+            c["vendor__name"],
+            c["period"],
+            c["currency"],
+            c["fee"],
+            c["credit"],
+            (c["fee"] - (c["credit"] or 0)) if c["fee"] is not None else None,
+            c["effective_rate"],
+            c["cost_per_claim"],
         ]
         for c in cards
     ]

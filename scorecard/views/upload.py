@@ -15,12 +15,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from scorecard import page_selectors as reads
 from scorecard.forms import AliasForm, DecimalMarkForm, UploadForm
 from scorecard.services import previews as preview_services
 from vendors import services as vendor_services
 from vendors.ingest import catalog as catalog_rules
 from vendors.ingest.errors import FileRefused
-from vendors.models import ColumnAlias, Vendor
+from vendors.models import Vendor
 from vendors.services import aliases as alias_services
 from vendors.services import reports as report_services
 
@@ -158,31 +159,61 @@ def confirm(request: HttpRequest) -> HttpResponse:
     return redirect("vendor-detail", pk=vendor.pk)
 
 
-@page(ADMIN)
-def aliases(request: HttpRequest, pk: int) -> HttpResponse:
-    """A vendor's own column headers, mapped to KPI codes or raw fields, with their scale."""
-    vendor = get_scoped(request, Vendor.objects.all(), pk=pk)
-    existing = ColumnAlias.objects.filter(vendor=vendor).order_by("header")
-    editing = None
-    wanted = request.POST.get("alias") or request.GET.get("edit") or ""
-    if wanted.isdigit():
-        editing = existing.filter(pk=int(wanted)).first()
-    if request.method == "POST" and request.POST.get("delete", "").isdigit():
-        alias = existing.filter(pk=int(request.POST["delete"])).first()
-        if alias is not None:
-            alias_services.column_alias_delete(alias=alias)
-            messages.success(request, f"Alias {alias.header} removed.")
-        return redirect("aliases", pk=vendor.pk)
-    if request.method == "POST" and "decimal_mark" in request.POST:  # the decimal mark form
+def _alias_delete(request: HttpRequest, vendor: Vendor, existing: Any) -> HttpResponse:
+    """Remove one alias of the vendor (asked by id; another vendor's is not found)."""
+    alias = existing.filter(pk=int(request.POST["delete"])).first()
+    if alias is not None:
+        alias_services.column_alias_delete(alias=alias)
+        messages.success(request, f"Alias {alias.header} removed.")
+    return redirect("aliases", pk=vendor.pk)
+
+
+def _decimal_mark(request: HttpRequest, vendor: Vendor) -> tuple[Any, HttpResponse | None]:
+    """The decimal mark form, saved when it is the one posted (then a redirect)."""
+    if request.method == "POST" and "decimal_mark" in request.POST:
         mark_form = DecimalMarkForm(request.POST)
         if mark_form.is_valid():
             vendor_services.vendor_update(
                 vendor=vendor, decimal_mark=mark_form.cleaned_data["decimal_mark"]
             )
             messages.success(request, f"Decimal mark: {vendor.get_decimal_mark_display()}.")
-            return redirect("aliases", pk=vendor.pk)
-    else:
-        mark_form = DecimalMarkForm(initial={"decimal_mark": vendor.decimal_mark})
+            return mark_form, redirect("aliases", pk=vendor.pk)
+        return mark_form, None
+    return DecimalMarkForm(initial={"decimal_mark": vendor.decimal_mark}), None
+
+
+def _alias_save(
+    request: HttpRequest, vendor: Vendor, editing: Any, form: Any
+) -> HttpResponse | None:
+    """Create or update the alias posted; a redirect when saved, None when refused (the
+    refusal is on the form)."""
+    try:
+        if editing is not None:
+            alias_services.column_alias_update(alias=editing, **form.cleaned_data)
+        else:
+            alias_services.column_alias_create(vendor=vendor, **form.cleaned_data)
+    except ValidationError as exc:
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+        return None
+    messages.success(request, f"Alias {form.cleaned_data['header']} saved.")
+    return redirect("aliases", pk=vendor.pk)
+
+
+@page(ADMIN)
+def aliases(request: HttpRequest, pk: int) -> HttpResponse:
+    """A vendor's own column headers, mapped to KPI codes or raw fields, with their scale."""
+    vendor = get_scoped(request, Vendor.objects.all(), pk=pk)
+    existing = reads.column_aliases_of(vendor)
+    editing = None
+    wanted = request.POST.get("alias") or request.GET.get("edit") or ""
+    if wanted.isdigit():
+        editing = existing.filter(pk=int(wanted)).first()
+    if request.method == "POST" and request.POST.get("delete", "").isdigit():
+        return _alias_delete(request, vendor, existing)
+    mark_form, done = _decimal_mark(request, vendor)
+    if done is not None:
+        return done
     initial = (
         {"header": editing.header, "target": editing.target, "scale": editing.scale}
         if editing
@@ -193,21 +224,10 @@ def aliases(request: HttpRequest, pk: int) -> HttpResponse:
     # What an alias may mean: this organization's catalog only (shipped KPIs and its own).
     targets = sorted(catalog_rules.alias_targets(report_services.kpi_specs(vendor.organization_id)))
     form.fields["target"].widget.attrs["list"] = "alias-targets"
-    status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            if editing is not None:
-                alias_services.column_alias_update(alias=editing, **form.cleaned_data)
-            else:
-                alias_services.column_alias_create(vendor=vendor, **form.cleaned_data)
-        except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
-        else:
-            messages.success(request, f"Alias {form.cleaned_data['header']} saved.")
-            return redirect("aliases", pk=vendor.pk)
-    if request.method == "POST":
-        status = 400
+        saved = _alias_save(request, vendor, editing, form)
+        if saved is not None:
+            return saved
     return render_page(
         request,
         "scorecard/aliases.html",
@@ -219,5 +239,5 @@ def aliases(request: HttpRequest, pk: int) -> HttpResponse:
             "editing": editing,
             "targets": targets,
         },
-        status=status,
+        status=400 if request.method == "POST" else 200,
     )

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from decimal import Decimal
 
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from scorecard import charts
-from scorecard.models import Job, Scorecard, ScorecardKPI
+from scorecard import page_selectors as reads
 from vendors import periods as bd
 from vendors import policy
 from vendors import selectors as vendor_selectors
-from vendors.models import Report, Unit, Vendor
+from vendors.models import Unit, Vendor
 from vendors.selectors import contract_list
 
-from . import reads
-from .base import get_scoped, page, render_page
+from .base import asked_period, get_scoped, page, render_page
 
 UNIT_LABEL: dict[str, str] = {
     Unit.PERCENT.value: "percent",
@@ -71,31 +68,10 @@ def _checklist(vendor: Vendor) -> list[tuple[str, bool, str]]:
     ]
 
 
-def _trend_rows(vendor: Vendor, periods: list[str]) -> dict[str, list[ScorecardKPI]]:
-    """KPI rows of the vendor's current scorecards over the periods, by KPI code, oldest first."""
-    rows: dict[str, list[ScorecardKPI]] = OrderedDict()
-    for row in (
-        ScorecardKPI.objects.filter(
-            scorecard__vendor=vendor, scorecard__is_current=True, scorecard__period__in=periods
-        )
-        .select_related("scorecard")
-        .order_by("display_order", "kpi_code", "scorecard__period")
-    ):
-        rows.setdefault(row.kpi_code, []).append(row)
-    return rows
-
-
 def _trend_end(request: HttpRequest, vendor: Vendor) -> str | None:
-    """The last period of the trend: asked for (``?end=YYYY-MM``) or the vendor's newest."""
-    asked = request.GET.get("end", "")
-    if len(asked) == 7 and asked[4] == "-" and asked.replace("-", "").isdigit():
-        return asked
-    return (
-        Scorecard.objects.filter(vendor=vendor, is_current=True)
-        .order_by("-period")
-        .values_list("period", flat=True)
-        .first()
-    )
+    """The last period of the trend: asked for (``?end=YYYY-MM``, else a 400 naming it) or
+    the vendor's newest."""
+    return asked_period(request, "end") or reads.vendor_newest_period(vendor)
 
 
 @page()
@@ -106,7 +82,7 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     end = _trend_end(request, vendor)
     periods = bd.periods_ending(end) if end else []
     trends = []
-    for code, rows in _trend_rows(vendor, periods).items():
+    for code, rows in reads.trend_rows(vendor, periods).items():
         last = rows[-1]
         trends.append(
             {
@@ -121,24 +97,9 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 ),
             }
         )
-    reports = list(
-        Report.objects.filter(vendor=vendor)
-        .select_related("upload")
-        .prefetch_related("values", "findings")
-        .order_by("-period", "-version")[:60]
-    )
-    scorecards = list(
-        Scorecard.objects.filter(vendor=vendor)
-        .prefetch_related(
-            Prefetch(
-                "jobs",
-                # Only the PDF this role receives: the one without money unless it sees money.
-                queryset=Job.objects.filter(
-                    variant=policy.pdf_variant(request.seat.role)  # type: ignore[attr-defined]
-                ).order_by("-created_at"),
-            )
-        )
-        .order_by("-period", "-revision")[:36]
+    history = reads.vendor_history(
+        vendor,
+        policy.pdf_variant(request.seat.role),  # type: ignore[attr-defined]
     )
     return render_page(
         request,
@@ -149,8 +110,9 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contracts": contracts,
             "trends": trends,
             "trend_end": end,
-            "reports": reports,
-            "scorecards": scorecards,
+            "reports": history.reports,
+            "scorecards": history.scorecards,
+            "history": history,
             "rescoring": vendor_selectors.rescoring_reasons(vendor_id=vendor.pk),
         },
     )
@@ -164,7 +126,7 @@ def vendor_trend_png(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     if end is None:
         raise Http404("No scorecard yet.")
     periods = bd.periods_ending(end)
-    rows = {r.scorecard.period: r for r in _trend_rows(vendor, periods).get(code, [])}
+    rows = {r.scorecard.period: r for r in reads.trend_rows(vendor, periods).get(code, [])}
     if not rows:
         raise Http404("No such KPI in this vendor's scorecards.")
     known = next(iter(rows.values()))

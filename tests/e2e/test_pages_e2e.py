@@ -56,13 +56,11 @@ def test_sign_in_page_looks_right(browser: Any, live_server: Any, demo_world: An
     context.close()
 
 
-def test_administrator_journey(browser: Any, live_server: Any, demo_world: Any) -> None:
-    from scorecard.models import Job, RemediationItem, Scorecard
+def _upload_and_confirm(page: Any) -> None:
+    """Upload a sample report, see the parsed values, confirm."""
+    from scorecard.models import Scorecard
     from vendors.models import Report
 
-    page = sign_in(browser, live_server, "admin", LAPTOP)
-
-    # Upload a sample report, see the parsed values, confirm.
     page.get_by_role("link", name="Upload").click()
     page.get_by_label("Vendor", exact=True).select_option(label="Northwind Billing")
     page.get_by_label("File").set_input_files(str(SAMPLES / "northwind-billing_2026-09_wide.csv"))
@@ -76,7 +74,9 @@ def test_administrator_journey(browser: Any, live_server: Any, demo_world: Any) 
     assert "stored 1 report(s) for northwind-billing (2026-09)" in page.inner_text(".messages")
     assert Scorecard.objects.filter(vendor__slug="northwind-billing", period="2026-09").exists()
 
-    # A bad file: every error by row and column, nothing stored.
+
+def _upload_a_bad_file(page: Any) -> None:
+    """A bad file: every error by row and column, nothing stored."""
     page.get_by_role("link", name="Upload").click()
     page.get_by_label("Vendor", exact=True).select_option(label="Northwind Billing")
     page.get_by_label("File").set_input_files(str(SAMPLES / "bad_report.csv"))
@@ -85,7 +85,9 @@ def test_administrator_journey(browser: Any, live_server: Any, demo_world: Any) 
     assert page.locator(".errors-table tbody tr").count() >= 4
     shot(page, "upload-errors")
 
-    # Dashboard: standings, the status grid with words, open remediation and alerts.
+
+def _read_the_dashboard(page: Any) -> None:
+    """Dashboard: standings, the status grid with words, open remediation and alerts."""
     page.get_by_role("link", name="Dashboard").click()
     grid = page.locator("table.grid")
     summit = grid.locator("tr", has_text="Summit RCM")
@@ -96,14 +98,18 @@ def test_administrator_journey(browser: Any, live_server: Any, demo_world: Any) 
     assert page.locator("#rem-h + table tbody tr").count() >= 1
     shot(page, "dashboard")
 
-    # Vendor page: contract, trend charts rendered as PNG, reports, scorecards.
+
+def _read_a_vendor_page(page: Any) -> None:
+    """Vendor page: contract, trend charts rendered as PNG, reports, scorecards."""
     page.get_by_role("link", name="Summit RCM").first.click()
     page.wait_for_load_state("networkidle")
     sizes = page.eval_on_selector_all(".charts img", "imgs => imgs.map(i => i.naturalWidth)")
     assert sizes and all(w > 0 for w in sizes)
     shot(page, "vendor")
 
-    # Compare two vendors over a range.
+
+def _compare_two_vendors(page: Any) -> None:
+    """Compare two vendors over a range."""
     page.get_by_role("link", name="Compare").click()
     page.get_by_label("Northwind Billing").check()
     page.get_by_label("Summit RCM").check()
@@ -115,7 +121,11 @@ def test_administrator_journey(browser: Any, live_server: Any, demo_world: Any) 
     assert table.locator("th", has_text="Under Summit RCM's terms").is_visible()
     shot(page, "compare")
 
-    # Remediation: move an item with a reason and see it in the history.
+
+def _move_a_remediation_item(page: Any) -> None:
+    """Remediation: move an item with a reason and see it in the history."""
+    from scorecard.models import RemediationItem
+
     item = RemediationItem.objects.filter(status="open").order_by("id").first()
     assert item is not None
     page.get_by_role("link", name="Remediation", exact=True).click()
@@ -132,7 +142,11 @@ def test_administrator_journey(browser: Any, live_server: Any, demo_world: Any) 
     assert item.status == "action_plan_received"
     shot(page, "remediation")
 
-    # PDF: queue, watch the progress, download.
+
+def _make_and_download_a_pdf(page: Any, live_server: Any) -> None:
+    """PDF: queue, watch the progress, download."""
+    from scorecard.models import Job
+
     page.goto(f"{live_server.url}/")
     page.get_by_role("link", name="Northwind Billing").first.click()
     row = page.locator("#scorecards tbody tr", has_text="2026-09").first
@@ -146,7 +160,9 @@ def test_administrator_journey(browser: Any, live_server: Any, demo_world: Any) 
     assert info.value.suggested_filename == "scorecard-northwind-billing-2026-09.pdf"
     assert Job.objects.get(scorecard__vendor__slug="northwind-billing", scorecard__period="2026-09")
 
-    # Compliance and finance pages, with an export.
+
+def _compliance_finance_and_manage(page: Any) -> None:
+    """Compliance and finance pages, with an export."""
     page.get_by_role("link", name="Compliance").click()
     assert page.get_by_role("heading", name="SLA adherence by vendor").is_visible()
     shot(page, "compliance")
@@ -157,6 +173,18 @@ def test_administrator_journey(browser: Any, live_server: Any, demo_world: Any) 
     shot(page, "finance")
     page.get_by_role("link", name="Manage").click()
     shot(page, "manage")
+
+
+def test_administrator_journey(browser: Any, live_server: Any, demo_world: Any) -> None:
+    page = sign_in(browser, live_server, "admin", LAPTOP)
+    _upload_and_confirm(page)
+    _upload_a_bad_file(page)
+    _read_the_dashboard(page)
+    _read_a_vendor_page(page)
+    _compare_two_vendors(page)
+    _move_a_remediation_item(page)
+    _make_and_download_a_pdf(page, live_server)
+    _compliance_finance_and_manage(page)
     page.context.close()
 
 

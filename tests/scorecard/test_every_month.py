@@ -11,10 +11,10 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from scorecard import page_selectors as reads
 from scorecard.models import RemediationItem, Scorecard, TerminationRight
 from scorecard.selectors import scorecard_payload
 from scorecard.tasks.evaluation import evaluate_daily
-from scorecard.views import reads
 from tests.factories import ContractFactory, member
 from tests.scorecard.helpers import report
 from vendors.models import PendingRescore, Role

@@ -38,8 +38,8 @@ def test_the_pure_status_words_are_the_model_choices():
 def test_no_copy_of_the_contract_rule_or_of_period_arithmetic_is_left():
     import inspect
 
+    from scorecard import page_selectors as reads
     from scorecard.pdf import document
-    from scorecard.views import reads
 
     assert "in_force" in inspect.getsource(service._contract_for)
     for module in (reads, document):

@@ -12,10 +12,10 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
+from scorecard import page_selectors as reads
 from scorecard.models import Job, JobStatus, RemediationItem, Scorecard, TerminationRight
 from scorecard.services import jobs
 from scorecard.services.evaluation import evaluate
-from scorecard.views import reads
 from tests.conftest import client_for
 from tests.factories import ContractFactory, member
 from vendors import selectors, services

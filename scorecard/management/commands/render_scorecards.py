@@ -77,10 +77,8 @@ class Command(BaseCommand):
             "--timeout", type=float, default=3600, help="Seconds to wait (default 3600)."
         )
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        period = options["period"]
-        if not PERIOD.match(period):
-            raise CommandError(f"--period must be written YYYY-MM; got {period!r}.")
+    def _target(self, options: dict[str, Any]) -> tuple[Vendor | None, Organization | None]:
+        """The vendor or organization asked for (None, None for every organization)."""
         vendor = organization = None
         try:
             if options["vendor"]:
@@ -93,6 +91,32 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         except Organization.DoesNotExist as exc:
             raise CommandError(f"No organization with slug {options['organization']!r}.") from exc
+        return vendor, organization
+
+    def _copy_out(self, jobs: list[Any], out: str | None) -> list[Any]:
+        """Print (and copy to ``out``) each rendered PDF; the jobs that did not finish."""
+        out_dir = Path(out) if out else None
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        failed = []
+        for job in jobs:
+            if job.status != JobStatus.DONE:
+                failed.append(job)
+                continue
+            source = Path(settings.MEDIA_ROOT) / job.file
+            if out_dir is not None:
+                target = out_dir / source.name
+                shutil.copyfile(source, target)
+                self.stdout.write(f"{target}  sha256 {job.sha256}")
+            else:
+                self.stdout.write(f"{source}  sha256 {job.sha256}")
+        return failed
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        period = options["period"]
+        if not PERIOD.match(period):
+            raise CommandError(f"--period must be written YYYY-MM; got {period!r}.")
+        vendor, organization = self._target(options)
         try:
             jobs = render_period(
                 period=period,
@@ -109,21 +133,7 @@ class Command(BaseCommand):
                 + (f" and vendor {vendor.slug}" if vendor else "")
                 + "; run `manage.py evaluate` first."
             )
-        out_dir = Path(options["out"]) if options["out"] else None
-        if out_dir is not None:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        failed = []
-        for job in jobs:
-            if job.status != JobStatus.DONE:
-                failed.append(job)
-                continue
-            source = Path(settings.MEDIA_ROOT) / job.file
-            if out_dir is not None:
-                target = out_dir / source.name
-                shutil.copyfile(source, target)
-                self.stdout.write(f"{target}  sha256 {job.sha256}")
-            else:
-                self.stdout.write(f"{source}  sha256 {job.sha256}")
+        failed = self._copy_out(jobs, options["out"])
         for job in failed:
             self.stderr.write(
                 f"FAILED {job.scorecard.vendor.name if job.scorecard else job.key} {job.period} "
