@@ -13,6 +13,11 @@ from django.db import models
 
 from vendors.models import Organization, Vendor
 
+# CLP02 claim status codes of 005010X221A1: 1, 2, 3 processed as primary, secondary, tertiary;
+# 4 denied; 19, 20, 21 processed as primary, secondary, tertiary and forwarded; 22 reversal of a
+# previous payment; 23 not our claim, forwarded.
+CLAIM_STATUS_CODES = ("1", "2", "3", "4", "19", "20", "21", "22", "23")
+
 
 class RemittanceFile(models.Model):
     """One received 835 file, with a summary for lists."""

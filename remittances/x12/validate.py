@@ -54,6 +54,11 @@ class RemittanceRefused(Exception):
         super().__init__("; ".join(str(e) for e in errors))
         self.errors = errors
 
+    @classmethod
+    def single(cls, message: str) -> RemittanceRefused:
+        """A refusal for one reason that has no segment."""
+        return cls([X12Error(message)])
+
 
 @dataclass(frozen=True)
 class Separators:
