@@ -242,6 +242,21 @@ class ClaimPaymentFilter(django_filters.FilterSet):
 
 
 # --- Views ----------------------------------------------------------------------------------------
+def _flat(errors: Any) -> dict[str, list[str]]:
+    """A serializer's errors as {field: [messages]} (a list field's per-item errors included)."""
+    flat: dict[str, list[str]] = {}
+    for field, found in dict(errors).items():
+        if isinstance(found, dict):
+            flat[field] = [
+                f"item {int(index) + 1}: {message}"
+                for index, messages in found.items()
+                for message in messages
+            ]
+        else:
+            flat[field] = [str(message) for message in found]
+    return flat
+
+
 def _file_result(name: str, **found: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "file_name": name,
@@ -302,7 +317,7 @@ class RemittanceFileViewSet(
         payload = RemittanceUploadSerializer(data=request.data)
         if not payload.is_valid():
             return Response(
-                {"files": [], "errors": payload.errors}, status=status.HTTP_400_BAD_REQUEST
+                {"files": [], "errors": _flat(payload.errors)}, status=status.HTTP_400_BAD_REQUEST
             )
         files = payload.validated_data["files"]
         if len(files) > settings.REMITTANCE_MAX_FILES:
@@ -320,7 +335,9 @@ class RemittanceFileViewSet(
                 request, payload.validated_data.get("organization") or None, UPLOAD_ROLES
             )
         except ValidationError as exc:  # refused in the upload's own shape
-            return Response({"files": [], "errors": exc.detail}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"files": [], "errors": _flat(exc.detail)}, status=status.HTTP_400_BAD_REQUEST
+            )
         results = [self._one(request, organization, upload) for upload in files]
         kinds = {r["status"] for r in results}
         code = (

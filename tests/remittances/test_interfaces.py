@@ -91,6 +91,19 @@ def test_api_refusal_names_segment() -> None:
         400,
         {"files": [], "errors": {"files": ["This field is required."]}},
     )
+    not_a_file = client.post("/api/v1/remittances/", {"files": "{}"}, format="multipart")
+    assert (not_a_file.status_code, not_a_file.json()) == (
+        400,
+        {
+            "files": [],
+            "errors": {
+                "files": [
+                    "item 1: The submitted data was not a file. Check the encoding type on the "
+                    "form."
+                ]
+            },
+        },
+    )
 
 
 def test_claim_payment_filters() -> None:
