@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,12 +132,15 @@ def separators(text: str) -> Separators:
 def check_text(text: str, seps: Separators) -> None:
     """Refuse control characters other than line breaks, tabs and the file's separators."""
     allowed = _ALLOWED_CONTROLS | {seps.element, seps.sub_element, seps.segment, seps.repetition}
-    for index, char in enumerate(text):
-        if (ord(char) < 32 or ord(char) == 127) and char not in allowed:
-            raise _refuse(
-                f"The file is not text: character {index} is the control character "
-                f"{char!r} (binary data?)."
-            )
+    controls = "".join(
+        re.escape(chr(code)) for code in [*range(32), 127] if chr(code) not in allowed
+    )
+    found = re.search(f"[{controls}]", text)
+    if found is not None:
+        raise _refuse(
+            f"The file is not text: character {found.start()} is the control character "
+            f"{found.group()!r} (binary data?)."
+        )
 
 
 def segments(text: str, seps: Separators) -> list[list[str]]:
