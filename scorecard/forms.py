@@ -122,6 +122,23 @@ class DecimalMarkForm(forms.Form):
     decimal_mark = forms.ChoiceField(choices=DecimalMark.choices, required=False)
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    """A file input that takes several files (X12 835 remittances come many at a time)."""
+
+    allow_multiple_selected = True
+
+
+class ReportOrRemittanceFileField(forms.FileField):
+    """One report file, or one or many 835 files (the view reads those from ``request.FILES``)."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            data = data[0] if data else None
+        return super().clean(data, initial)
+
+
 class UploadForm(forms.Form):
     """A report file for one vendor, or a multi-vendor file whose vendor column names each row's
     vendor (the period is read from the file unless given)."""
@@ -134,7 +151,9 @@ class UploadForm(forms.Form):
         label="Covers several vendors",
         help_text="The file's vendor column names each row's vendor; no vendor needs choosing.",
     )
-    file = forms.FileField(help_text="CSV or XLSX report.")
+    file = ReportOrRemittanceFileField(
+        help_text="CSV or XLSX report, or X12 835 remittance files (one or many)."
+    )
     period = forms.RegexField(
         regex=r"^\d{4}-(0[1-9]|1[0-2])$",
         required=False,

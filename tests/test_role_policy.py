@@ -212,6 +212,90 @@ def _move(w: World, role: str) -> dict[str, Any]:
     return {"status": status, "reason": f"moved by {role}"}
 
 
+# --- Remittances (X12 835): reading READ, uploading UPLOAD, mapping payees MANAGE -------------
+def _remittance(w: World) -> Any:
+    """Organization A's paid.835, its payee mapped to Acme (made once per test)."""
+    from remittances.models import RemittanceFile
+    from remittances.services.imports import remittance_import
+    from tests.remittances.helpers import data
+
+    found = RemittanceFile.objects.filter(organization=w.acme.organization).first()
+    if found is not None:
+        return found
+    return remittance_import(
+        organization=w.acme.organization,
+        data=data("paid.835"),
+        file_name="paid.835",
+        vendor=w.acme,
+    ).remittance_file
+
+
+def _mapping(w: World) -> Any:
+    _remittance(w)
+    return w.acme.payee_mappings.get()
+
+
+def _mapping(w: World) -> Any:
+    _remittance(w)
+    return w.acme.payee_mappings.get()
+
+
+def _835(w: World, role: str) -> dict[str, Any]:
+    from tests.remittances.helpers import data
+
+    _remittance(w)  # maps the payee in organization A
+    raw = data("paid.835").replace(b"000000101", f"00000020{ROLES.index(role)}".encode())
+    return {"files": [SimpleUploadedFile(f"{role}.835", raw)]}
+
+
+def _payee(w: World, role: str) -> dict[str, Any]:
+    return {"id_qualifier": "FI", "payee_id": f"99{ROLES.index(role)}", "vendor": w.acme.pk}
+
+
+REMITTANCE_API: dict[tuple[str, str], Call] = {
+    ("remittance-list", "get"): Call(lambda w: "/api/v1/remittances/", READ_LIST),
+    ("remittance-list", "post"): Call(
+        lambda w: "/api/v1/remittances/",
+        # stranger: uploads to organization B, where the file's payee is not mapped
+        _all(201, viewer=403, stranger=400),
+        body=_835,
+        multipart=True,
+    ),
+    ("remittance-detail", "get"): Call(
+        lambda w: f"/api/v1/remittances/{_remittance(w).pk}/", READ_ONE
+    ),
+    ("claim-payment-list", "get"): Call(lambda w: "/api/v1/claim-payments/", READ_LIST),
+    ("claim-payment-detail", "get"): Call(
+        lambda w: f"/api/v1/claim-payments/{_remittance(w).claims.first().pk}/", READ_ONE
+    ),
+    ("payee-mapping-list", "get"): Call(lambda w: "/api/v1/payee-mappings/", READ_LIST),
+    ("payee-mapping-list", "post"): Call(
+        lambda w: "/api/v1/payee-mappings/",
+        _all(403, admin=201, stranger=400),  # stranger: Acme does not exist for them
+        body=_payee,
+    ),
+    ("payee-mapping-detail", "get"): Call(
+        lambda w: f"/api/v1/payee-mappings/{_mapping(w).pk}/",
+        READ_ONE,
+    ),
+    ("payee-mapping-detail", "put"): Call(
+        lambda w: f"/api/v1/payee-mappings/{_mapping(w).pk}/",
+        ADMIN_ONLY,
+        body=lambda w, role: {
+            "id_qualifier": "XX",
+            "payee_id": "1234567893",
+            "payee_name": role,
+            "vendor": w.acme.pk,
+        },
+    ),
+    ("payee-mapping-detail", "patch"): Call(
+        lambda w: f"/api/v1/payee-mappings/{_mapping(w).pk}/",
+        ADMIN_ONLY,
+        body=lambda w, role: {"payee_name": role},
+    ),
+}
+
+
 API: dict[tuple[str, str], Call] = {
     ("vendor-list", "get"): Call(lambda w: "/api/v1/vendors/", READ_LIST),
     ("vendor-list", "post"): Call(
@@ -356,6 +440,7 @@ API: dict[tuple[str, str], Call] = {
     ("api-schema", "get"): Call(lambda w: reverse("api-schema"), READ_LIST),
     ("api-docs", "get"): Call(lambda w: reverse("api-docs"), READ_LIST),
 }
+API.update(REMITTANCE_API)
 # Compliance moves before admin so that each finds the item where its transition starts.
 ORDER = ["stranger", "viewer", "finance", "compliance", "admin"]
 

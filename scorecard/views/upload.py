@@ -26,6 +26,7 @@ from vendors.services import aliases as alias_services
 from vendors.services import reports as report_services
 
 from .base import ADMIN, UPLOAD, get_scoped, page, render_page, scoped
+from .remittance_upload import is_remittance_post, remittance_post
 
 PENDING_KEY = "pending_uploads"
 KEPT_PER_SESSION = 5
@@ -67,7 +68,10 @@ def session_previews(request: HttpRequest) -> list[str]:
 
 @page(UPLOAD)
 def upload(request: HttpRequest) -> HttpResponse:
-    """Drop a report file; see what it holds and every error by row and column."""
+    """Drop a report file; see what it holds and every error by row and column. X12 835
+    remittance files (and the payee mapping form) go to ``remittance_upload``."""
+    if is_remittance_post(request):
+        return remittance_post(request)
     org = request.seat.organization  # type: ignore[attr-defined]
     vendors = scoped(request, Vendor.objects.all()).order_by("name")
     form = UploadForm(request.POST or None, request.FILES or None, vendors=vendors)
