@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "axes",
     "vendors",
     "scorecard",
+    "remittances",
 ]
 
 MIDDLEWARE = [

@@ -11,7 +11,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _our_models() -> list:
-    return [m for app in ("vendors", "scorecard") for m in apps.get_app_config(app).get_models()]
+    return [
+        m
+        for app in ("vendors", "scorecard", "remittances")
+        for m in apps.get_app_config(app).get_models()
+    ]
 
 
 def test_every_model_is_in_the_admin():

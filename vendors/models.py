@@ -598,6 +598,8 @@ class AuditRecordType(models.TextChoices):
     SLA_TERM = "sla_term", "SLA term"
     COLUMN_ALIAS = "column_alias", "column alias"
     REMEDIATION_ITEM = "remediation_item", "remediation item"
+    REMITTANCE_FILE = "remittance_file", "remittance file"
+    PAYEE_MAPPING = "payee_mapping", "payee mapping"
 
 
 class AuditEvent(models.Model):
