@@ -43,12 +43,14 @@ Definitions (where section 8 is silent, the choice is stated here and in the REA
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import pandas as pd
+
+from remittances.models import CarcRule, ClaimAdjustment, ClaimPayment, ServiceLine
+from vendors.models import Vendor
 
 REVERSAL = "22"
 DENIED = "4"
@@ -317,6 +319,38 @@ def frames_from_rows(
     return c, a, ln
 
 
-def days_between(later: dt.date, earlier: dt.date) -> int:
-    """Whole days from ``earlier`` to ``later`` (tests use it to show their arithmetic)."""
-    return (later - earlier).days
+# --- The loader from the stored claim payments ------------------------------------------------
+def carc_table(organization_id: int) -> dict[tuple[str, str], tuple[str, str | None]]:
+    """(carc, group code) -> (category, party): the shipped rows, the organization's over them."""
+    table: dict[tuple[str, str], tuple[str, str | None]] = {}
+    fields = ("carc", "group_code", "category", "responsible_party")
+    shipped = CarcRule.objects.filter(organization__isnull=True).values_list(*fields)
+    own = CarcRule.objects.filter(organization_id=organization_id).values_list(*fields)
+    for carc, group, category, party in [*shipped, *own]:
+        table[(carc, group)] = (category, party)
+    return table
+
+
+def load_frames(vendor_id: int, period: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The vendor's claim rows of ``period`` and the earlier rows of the same patient control
+    numbers (so that a correction of an earlier claim is known as one), with their adjustments
+    and lines, as :func:`compute_evidence` takes them."""
+    in_period = ClaimPayment.objects.filter(vendor_id=vendor_id, period=period)
+    claims = ClaimPayment.objects.filter(
+        vendor_id=vendor_id,
+        period__lte=period,
+        patient_control_number__in=in_period.values("patient_control_number"),
+    )
+    claim_rows = list(claims.values(*CLAIM_COLUMNS))
+    ids = [row["id"] for row in claim_rows]
+    adjustment_rows = list(
+        ClaimAdjustment.objects.filter(claim_id__in=ids).order_by("id").values(*ADJUSTMENT_COLUMNS)
+    )
+    line_rows = list(ServiceLine.objects.filter(claim_id__in=ids).values(*LINE_COLUMNS))
+    return frames_from_rows(claim_rows, adjustment_rows, line_rows)
+
+
+def vendor_evidence(vendor: Vendor, period: str) -> Evidence:
+    """The evidence KPIs of one vendor (a ``Vendor``) and period from the stored remittances."""
+    vendor_id, organization_id = vendor.pk, vendor.organization_id
+    return compute_evidence(period, *load_frames(vendor_id, period), carc_table(organization_id))

@@ -600,6 +600,7 @@ class AuditRecordType(models.TextChoices):
     REMEDIATION_ITEM = "remediation_item", "remediation item"
     REMITTANCE_FILE = "remittance_file", "remittance file"
     PAYEE_MAPPING = "payee_mapping", "payee mapping"
+    CARC_RULE = "carc_rule", "CARC rule"
 
 
 class AuditEvent(models.Model):
