@@ -417,6 +417,10 @@ REPORT_MAX_COLUMNS = env.int("REPORT_MAX_COLUMNS", default=200)
 REPORT_XLSX_MAX_CELLS = env.int("REPORT_XLSX_MAX_CELLS", default=1_000_000)
 REPORT_MAX_ERRORS_SHOWN = env.int("REPORT_MAX_ERRORS_SHOWN", default=200)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# X12 835 remittances: a file past this size is refused before it is read; at most this many
+# files per upload; errors listed of a refused file (the first N and a count).
+REMITTANCE_MAX_BYTES = env.int("REMITTANCE_MAX_BYTES", default=64 * 1024 * 1024)
+REMITTANCE_MAX_FILES = env.int("REMITTANCE_MAX_FILES", default=50)
 # ISO dates skipped as business days: the holiday list a new organization starts with (each
 # organization then keeps its own, vendors.models.Holiday).
 SCORECARD_HOLIDAYS = env("SCORECARD_HOLIDAYS")
