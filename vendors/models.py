@@ -277,6 +277,11 @@ class Contract(models.Model):
     late_report_counts_as_breach = models.BooleanField(
         default=False, help_text="Missing KPIs of a late report count as breach."
     )
+    evaluate_with_evidence = models.BooleanField(
+        default=False,
+        help_text="When the payers' remittances (835) cover the month, their value of a KPI "
+        "(e.g. denial rate) is the one evaluated.",
+    )
     at_risk_percent = models.DecimalField(
         max_digits=5, decimal_places=2, default=Decimal("10"), help_text="Percent of fee at risk."
     )

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from remittances.beside import evidence_beside
 from scorecard import evaluation as ev
 from scorecard import pricing
 from scorecard import remediation as rm
@@ -118,6 +119,7 @@ def contract_snapshot(contract: Contract) -> dict[str, Any]:
         "monthly_maximum": _str(contract.monthly_maximum),
         "report_due_business_day": contract.report_due_business_day,
         "late_report_counts_as_breach": contract.late_report_counts_as_breach,
+        "evaluate_with_evidence": contract.evaluate_with_evidence,
         "at_risk_percent": _str(contract.at_risk_percent),
         "cure_period_days": contract.cure_period_days,
         "verification_periods": contract.verification_periods,
@@ -471,6 +473,11 @@ def _evaluate_and_write(
                 if given is not None:
                     value, stated, recomputed, insufficient, volume = given
                     readings[t.code] = ev.Reading(value, stated, recomputed, insufficient, volume)
+            # The payers' evidence beside the statement (remittances.beside; one call).
+            beside = evidence_beside(
+                vendor=vendor, period=p, contract=contract, terms=ctx.terms, readings=readings
+            )
+            readings = beside.readings
             raw = {name: v[1] if v[0] is None else v[0] for name, v in values.items()}
             history = {t.code: [pv.get(t.code) for pv in period_values[-2:]] for t in ctx.terms}
             result = ev.evaluate_period(
@@ -509,7 +516,7 @@ def _evaluate_and_write(
             )
             findings = [
                 {k: _str(v) for k, v in f.items()} for f in (report["findings"] if report else [])
-            ]
+            ] + beside.findings
             vendor_info = {"id": vendor.pk, "slug": vendor.slug, "name": vendor.name}
             # Every input of this scorecard: vendor, contract and terms (digested once per
             # contract), the report's values and findings, lateness and the history used.
@@ -524,6 +531,7 @@ def _evaluate_and_write(
                         due,
                         sorted(history.items()),
                         [(r["kpi"], r["periods"]) for r in rights_through],
+                        beside.snapshot,
                     )
                 ).encode()
             )
@@ -595,6 +603,7 @@ def _evaluate_and_write(
                     ),
                     "breached_weight": str(result.breached_weight),
                     "termination_rights": rights_through,
+                    "evidence": beside.snapshot,
                 }
                 card = {
                     "organization_id": vendor.organization_id,
