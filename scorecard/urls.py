@@ -31,5 +31,6 @@ urlpatterns = [
         csp_override(DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
         name="api-docs",
     ),
+    path("", include("remittances.page_urls")),
     path("", include("scorecard.page_urls")),
 ]

@@ -616,6 +616,11 @@ PAGE_STATUS: dict[str, Callable[[World], tuple[str, dict[str, int]]]] = {
         reverse("vendor-trend", args=[w.acme.pk, "days_in_ar"]),
         READ_ONE,
     ),
+    "vendor-denials": lambda w: (reverse("vendor-denials", args=[w.acme.pk, "2026-01"]), READ_ONE),
+    "vendor-denials-png": lambda w: (
+        reverse("vendor-denials-png", args=[w.acme.pk, "2026-01"]),
+        READ_ONE,
+    ),
     "contract-create": lambda w: (reverse("contract-create", args=[w.acme.pk]), ADMIN_ONLY),
     "aliases": lambda w: (reverse("aliases", args=[w.acme.pk]), ADMIN_ONLY),
     "contract-amend": lambda w: (reverse("contract-amend", args=[w.contract.pk]), ADMIN_ONLY),

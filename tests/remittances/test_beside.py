@@ -101,3 +101,33 @@ def test_without_remittances_nothing_changes(settings: Any) -> None:
     card = Scorecard.objects.get(vendor=p.good, period="2026-01")
     assert card.snapshot["evidence"] is None
     assert card.kpis.get(kpi_code="denial_rate").value == Decimal("7")
+
+
+def test_vendor_page_links_the_denials_page_with_its_chart(settings: Any, client: Any) -> None:
+    from django.urls import reverse
+
+    from tests.factories import member
+    from vendors.models import Role
+
+    p = _month(settings, with_evidence=False)
+    client.force_login(member(p.organization, Role.VIEWER))
+    page = client.get(reverse("vendor-detail", args=[p.good.pk])).content.decode()
+    denials_url = reverse("vendor-denials", args=[p.good.pk, "2026-01"])
+    assert f'<a href="{denials_url}">Denials 2026-01</a>' in page
+    assert '<td class="num">7</td><td class="num">\u2013</td><td class="num">37.5</td>' in page
+    html = client.get(denials_url).content.decode()
+    # 3 denied: CO-16 vendor 150.00, CO-27 practice 120.00, CO-B99 unassigned 80.00
+    assert "Vendor-caused denial rate 12.5 %, practice-caused 12.5 %." in html
+    assert '<th scope="row">Vendor</th><td class="num">1</td><td class="num">150.00</td>' in html
+    assert '<th scope="row">Practice</th><td class="num">1</td><td class="num">120.00</td>' in html
+    assert (
+        '<th scope="row">OTHER CARE</th><td class="num">1</td><td class="num">120.00</td>' in html
+    )
+    assert 'Not in the CARC table yet (counted as "other"): CO-B99.' in html
+    png = client.get(reverse("vendor-denials-png", args=[p.good.pk, "2026-01"]))
+    assert (png.status_code, png["Content-Type"], png.content[:8]) == (
+        200,
+        "image/png",
+        b"\x89PNG\r\n\x1a\n",
+    )
+    assert client.get(f"/vendors/{p.good.pk}/denials/2026-13/").status_code == 404
