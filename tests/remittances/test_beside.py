@@ -131,3 +131,17 @@ def test_vendor_page_links_the_denials_page_with_its_chart(settings: Any, client
         b"\x89PNG\r\n\x1a\n",
     )
     assert client.get(f"/vendors/{p.good.pk}/denials/2026-13/").status_code == 404
+
+
+def test_the_pdf_sets_the_evidence_beside_the_statement(settings: Any) -> None:
+    from scorecard.pdf.render import scorecard_html
+
+    p = _month(settings, with_evidence=False)
+    card = Scorecard.objects.get(vendor=p.good, period="2026-01", is_current=True)
+    html = scorecard_html(card.pk, with_money=False)
+    assert "<h2>Payers' evidence (835 remittances)</h2>" in html
+    assert (
+        '<tr><td>denial_rate</td><td class="num">7</td><td class="num">\u2014</td>'
+        '<td class="num">37.5</td><td>report</td></tr>'
+    ) in html
+    assert '<span class="tag">evidence discrepancy</span><b>denial_rate</b>: ' in html
