@@ -8,10 +8,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from remittances.models import CarcRule, DenialCategory, ResponsibleParty
+from remittances.models import CarcRule, ClaimPayment, DenialCategory, ResponsibleParty
 from vendors.models import AuditAction, Organization
 from vendors.services import nul_errors
 from vendors.services.audit import audit_record, changes_between, snapshot
+from vendors.services.rescore import rescore_organization
 
 CARC_FIELDS = ("carc", "group_code", "category", "responsible_party", "description")
 GROUP_CODES = ("", "CO", "PR", "OA", "PI", "CR")
@@ -52,6 +53,21 @@ def _validate(fields: dict[str, Any]) -> dict[str, Any]:
         "responsible_party": party,
         "description": description,
     }
+
+
+def _rescore(organization_id: int) -> None:
+    """Denial responsibility is on every scorecard with evidence: re-score from the first month
+    the organization holds claim payments for (nothing to do without any)."""
+    first = (
+        ClaimPayment.objects.filter(organization_id=organization_id)
+        .order_by("period")
+        .values_list("period", flat=True)
+        .first()
+    )
+    if first is not None:
+        rescore_organization(
+            organization_id=organization_id, from_period=first, reason="CARC table changed"
+        )
 
 
 def _refuse_clash(organization_id: int, data: dict[str, Any], exclude: int | None = None) -> None:
@@ -96,6 +112,7 @@ def carc_rule_create(
         action=AuditAction.CREATED,
         changes={k: [None, v] for k, v in snapshot(rule, CARC_FIELDS).items()},
     )
+    _rescore(organization.pk)
     return rule
 
 
@@ -129,4 +146,5 @@ def carc_rule_update(*, rule: CarcRule, **fields: Any) -> CarcRule:
             action=AuditAction.UPDATED,
             changes=changes,
         )
+        _rescore(rule.organization_id)
     return rule

@@ -10,6 +10,7 @@ unknown CARC). Here they go through the real reader and store, and the shipped C
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,7 @@ from remittances.evidence import CarcCount, vendor_evidence
 from remittances.services.carcs import carc_rule_create
 from remittances.services.imports import remittance_import
 from tests.remittances.helpers import Practice, data, practice
+from vendors.models import PendingRescore
 
 pytestmark = pytest.mark.django_db
 
@@ -66,8 +68,10 @@ def test_two_files_in_one_month(order: list[str]) -> None:
     assert ev.unknown_carcs == ("CO-B99",)
 
 
-def test_the_organization_s_row_moves_a_denial_to_another_party() -> None:
+def test_the_organization_s_row_moves_a_denial_to_another_party(settings: Any) -> None:
+    settings.RESCORE_TASK = ""
     p = _store(["evid_2026_01_a.835", "evid_2026_01_b.835"])
+    PendingRescore.objects.all().delete()
     carc_rule_create(
         organization=p.organization,
         carc="B99",
@@ -79,6 +83,9 @@ def test_the_organization_s_row_moves_a_denial_to_another_party() -> None:
     assert (ev.vendor_caused_denials, ev.vendor_caused_denied_cents) == (2, 23000)
     assert ev.vendor_caused_denial_rate == Decimal(25)
     assert ev.unknown_carcs == ()
+    # The change re-scores the organization's vendors from its first month with claims.
+    pending = PendingRescore.objects.filter(vendor=p.good).get()
+    assert (pending.from_period, pending.reason) == ("2026-01", "CARC table changed")
 
 
 def test_a_reversal_and_correction_next_month_and_other_payers_files() -> None:
