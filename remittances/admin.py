@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import HttpRequest
 
 from remittances import models
-from remittances.services import payees
+from remittances.services import carcs, payees
 from vendors.admin import FrozenAdmin, FrozenInline, PolicyAdmin
 
 
@@ -94,3 +95,32 @@ class PayeeMappingAdmin(PolicyAdmin):
             mapping = models.PayeeMapping.objects.get(pk=obj.pk)
             return payees.payee_mapping_update(mapping=mapping, **data)
         return payees.payee_mapping_create(organization=form.cleaned_data["organization"], **data)
+
+
+@admin.register(models.CarcRule)
+class CarcRuleAdmin(PolicyAdmin):
+    """The organization's CARC rows (``carc_rule_create``, ``carc_rule_update``); the shipped
+    defaults (no organization) are read-only, shown to installation staff."""
+
+    list_display = ("carc", "group_code", "category", "responsible_party", "organization")
+    list_filter = ("category", "responsible_party")
+    search_fields = ("carc", "description")
+    fields = ("organization", "carc", "group_code", "category", "responsible_party", "description")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("organization",) if obj is not None else ()
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.organization_id is None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def service_save(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> Model:
+        data = {k: form.cleaned_data[k] for k in carcs.CARC_FIELDS if k in form.cleaned_data}
+        if change:
+            rule = models.CarcRule.objects.get(pk=obj.pk)
+            return carcs.carc_rule_update(rule=rule, **data)
+        organization = form.cleaned_data.get("organization")
+        if organization is None:
+            raise ValidationError({"organization": "Choose the organization the row is for."})
+        return carcs.carc_rule_create(organization=organization, **data)

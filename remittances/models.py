@@ -163,3 +163,78 @@ class ClaimAdjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group_code}-{self.carc} {self.amount_cents}"
+
+
+class DenialCategory(models.TextChoices):
+    """What a denial is about (domain.md section 8)."""
+
+    ELIGIBILITY_REGISTRATION = "eligibility_registration", "Eligibility and registration"
+    AUTHORIZATION_REFERRAL = "authorization_referral", "Authorization and referral"
+    CODING = "coding", "Coding"
+    BILLING_SUBMISSION = "billing_submission", "Billing and submission error"
+    DOCUMENTATION_MEDICAL_NECESSITY = (
+        "documentation_medical_necessity",
+        "Documentation and medical necessity",
+    )
+    TIMELY_FILING = "timely_filing", "Timely filing"
+    DUPLICATE = "duplicate", "Duplicate"
+    NON_COVERED = "non_covered", "Non-covered"
+    CONTRACTUAL = "contractual", "Contractual"
+    PATIENT_RESPONSIBILITY = "patient_responsibility", "Patient responsibility"
+    OTHER = "other", "Other"
+
+
+class ResponsibleParty(models.TextChoices):
+    """Who caused a denial."""
+
+    VENDOR = "vendor", "Vendor"
+    PRACTICE = "practice", "Practice"
+    PAYER = "payer", "Payer"
+    PATIENT = "patient", "Patient"
+
+
+class CarcRule(models.Model):
+    """What a claim adjustment reason code (CARC) means for denial responsibility.
+
+    A shipped row (no organization) is the default every organization reads, read-only to them;
+    an organization's row for the same (CARC, group code) overrides it. A blank group code
+    matches any group.
+    """
+
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="carc_rules",
+        help_text="The organization whose row this is; blank for a shipped default.",
+    )
+    carc = models.CharField(max_length=5, help_text="Claim adjustment reason code, e.g. 16.")
+    group_code = models.CharField(
+        max_length=2, blank=True, default="", help_text="CO, PR, OA, PI or CR; blank = any group."
+    )
+    category = models.CharField(max_length=40, choices=DenialCategory.choices)
+    responsible_party = models.CharField(max_length=10, choices=ResponsibleParty.choices)
+    description = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["carc", "group_code", "organization_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "carc", "group_code"], name="carc_rule_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["carc", "group_code"],
+                condition=models.Q(organization__isnull=True),
+                name="carc_rule_shipped_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        group = f"{self.group_code}-" if self.group_code else ""
+        return f"{group}{self.carc}: {self.category} ({self.responsible_party})"
+
+    @property
+    def is_shipped(self) -> bool:
+        """Whether this is a shipped default (read-only to organizations)."""
+        return self.organization_id is None

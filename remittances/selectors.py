@@ -49,3 +49,13 @@ def payee_mapping_list(*, user: Any) -> QuerySet[PayeeMapping]:
 def claims_with_carc(carc: str) -> QuerySet[Any]:
     """Ids of the claims with an adjustment of this reason code (claim or line level)."""
     return ClaimAdjustment.objects.filter(carc=carc).values("claim_id")
+
+
+def evidence_periods(*, vendor_ids: list[int]) -> frozenset[tuple[int, str]]:
+    """The (vendor id, period) pairs with stored claim payments, for these vendors, in one query."""
+    rows = (
+        ClaimPayment.objects.filter(vendor_id__in=vendor_ids)
+        .values_list("vendor_id", "period")
+        .distinct()
+    )
+    return frozenset(rows)

@@ -97,6 +97,12 @@ def kpi_payload(row: ScorecardKPI) -> dict[str, Any]:
     }
 
 
+def _evidence_of(snap: dict[str, Any], code: str) -> dict[str, Any]:
+    """A KPI's value in the payers' remittances and which value was evaluated (issue #13)."""
+    row = ((snap.get("evidence") or {}).get("kpis") or {}).get(code) or {}
+    return {"evidence_value": row.get("evidence"), "evaluated_from": row.get("evaluated", "report")}
+
+
 def scorecard_payload(card: Scorecard, *, rescoring: bool = False) -> dict[str, Any]:
     """A scorecard as issued, JSON-ready: the same fields in the API, the CLI and the PDF.
 
@@ -116,7 +122,10 @@ def scorecard_payload(card: Scorecard, *, rescoring: bool = False) -> dict[str, 
         "issued_at": card.issued_at.isoformat(),
         "overall_score": fixed2(card.overall_score),
         "standing": card.standing,
-        "kpis": [kpi_payload(row) for row in card.kpis.all()],
+        "kpis": [
+            {**kpi_payload(row), **_evidence_of(snap, row.kpi_code)} for row in card.kpis.all()
+        ],
+        "evidence": (snap.get("evidence") or {}).get("measures"),
         "findings": snap.get("findings", []),
         "report": report,
         "report_late": card.report_late,

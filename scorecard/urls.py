@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/v1/", include("vendors.api.urls")),
     path("api/v1/", include("scorecard.api.urls")),
     path("api/v1/", include("remittances.api.urls")),
+    path("api/v1/", include("remittances.api.carcs")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",
@@ -31,5 +32,6 @@ urlpatterns = [
         csp_override(DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
         name="api-docs",
     ),
+    path("", include("remittances.page_urls")),
     path("", include("scorecard.page_urls")),
 ]

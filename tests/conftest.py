@@ -29,6 +29,12 @@ def reload_kpi_catalog() -> None:
 
     if not KPIDefinition.objects.exists():
         importlib.import_module("vendors.migrations.0002_kpi_catalog").load(django_apps, None)
+    from remittances.models import CarcRule
+
+    if not CarcRule.objects.filter(organization=None).exists():
+        importlib.import_module("remittances.migrations.0003_shipped_carc_rules").load(
+            django_apps, None
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -190,6 +190,14 @@ def _all(code: int, **others: int) -> dict[str, int]:
 
 
 READ_LIST = _all(200)
+
+
+def _shipped_carc() -> int:
+    from remittances.models import CarcRule
+
+    return CarcRule.objects.get(organization=None, carc="16", group_code="").pk
+
+
 READ_ONE = _all(200, stranger=404)
 ADMIN_ONLY = _all(403, admin=200, stranger=404)
 
@@ -373,6 +381,31 @@ API: dict[tuple[str, str], Call] = {
         lambda w: f"/api/v1/kpis/{KPIDefinition.objects.get(code='days_in_ar').pk}/",
         _all(403),
         body=lambda w, role: {"name": f"Days in A/R by {role}", "unit": "days"},
+    ),
+    ("carc-category-list", "get"): Call(lambda w: "/api/v1/carc-categories/", READ_LIST),
+    ("carc-category-list", "post"): Call(
+        lambda w: "/api/v1/carc-categories/",
+        _all(403, admin=201, stranger=201),  # each organization's administrator adds its own row
+        body=lambda w, role: {
+            "carc": "16",
+            "group_code": "CO",
+            "category": "coding",
+            "responsible_party": "vendor",
+        },
+    ),
+    ("carc-category-detail", "get"): Call(
+        lambda w: f"/api/v1/carc-categories/{_shipped_carc()}/",
+        READ_LIST,  # the shipped rows are shared by every organization
+    ),
+    ("carc-category-detail", "patch"): Call(
+        lambda w: f"/api/v1/carc-categories/{_shipped_carc()}/",
+        _all(403),  # shipped rows are read-only to every organization
+        body=lambda w, role: {"category": "coding"},
+    ),
+    ("carc-category-detail", "put"): Call(
+        lambda w: f"/api/v1/carc-categories/{_shipped_carc()}/",
+        _all(403),
+        body=lambda w, role: {"carc": "16", "category": "coding", "responsible_party": "vendor"},
     ),
     ("audit-list", "get"): Call(
         lambda w: "/api/v1/audit/", _all(403, admin=200, compliance=200, stranger=200)
@@ -666,6 +699,11 @@ PAGE_STATUS: dict[str, Callable[[World], tuple[str, dict[str, int]]]] = {
     "vendor-edit": lambda w: (reverse("vendor-edit", args=[w.acme.pk]), ADMIN_ONLY),
     "vendor-trend": lambda w: (
         reverse("vendor-trend", args=[w.acme.pk, "days_in_ar"]),
+        READ_ONE,
+    ),
+    "vendor-denials": lambda w: (reverse("vendor-denials", args=[w.acme.pk, "2026-01"]), READ_ONE),
+    "vendor-denials-png": lambda w: (
+        reverse("vendor-denials-png", args=[w.acme.pk, "2026-01"]),
         READ_ONE,
     ),
     "contract-create": lambda w: (reverse("contract-create", args=[w.acme.pk]), ADMIN_ONLY),

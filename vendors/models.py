@@ -280,6 +280,11 @@ class Contract(models.Model):
     late_report_counts_as_breach = models.BooleanField(
         default=False, help_text="Missing KPIs of a late report count as breach."
     )
+    evaluate_with_evidence = models.BooleanField(
+        default=False,
+        help_text="When the payers' remittances (835) cover the month, their value of a KPI "
+        "(e.g. denial rate) is the one evaluated.",
+    )
     at_risk_percent = models.DecimalField(
         max_digits=5, decimal_places=2, default=Decimal("10"), help_text="Percent of fee at risk."
     )
@@ -605,6 +610,7 @@ class AuditRecordType(models.TextChoices):
     REMEDIATION_ITEM = "remediation_item", "remediation item"
     REMITTANCE_FILE = "remittance_file", "remittance file"
     PAYEE_MAPPING = "payee_mapping", "payee mapping"
+    CARC_RULE = "carc_rule", "CARC rule"
 
 
 class AuditEvent(models.Model):

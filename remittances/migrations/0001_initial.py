@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('vendors', '0015_alter_auditevent_record_type'),
+        ('vendors', '0016_alter_auditevent_record_type'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -37,6 +37,14 @@ class ScorecardKPISerializer(serializers.Serializer):
     value = serializers.CharField(allow_null=True, help_text="The value evaluated.")
     stated_value = serializers.CharField(allow_null=True)
     recomputed_value = serializers.CharField(allow_null=True)
+    evidence_value = serializers.CharField(
+        allow_null=True, help_text="The value the payers' remittances (835) give; null if none."
+    )
+    evaluated_from = serializers.ChoiceField(
+        choices=["report", "evidence"],
+        help_text="evidence when the contract evaluates the remittances' value and they cover "
+        "the month.",
+    )
     status = serializers.ChoiceField(choices=Status.choices)
     points = serializers.CharField(allow_null=True, help_text="0 to 100.")
     benchmark = serializers.CharField()
@@ -65,6 +73,11 @@ class ScorecardSerializer(serializers.Serializer):
     standing = serializers.CharField()
     kpis = ScorecardKPISerializer(many=True)
     findings = serializers.ListField(child=serializers.DictField())
+    evidence = serializers.DictField(
+        allow_null=True,
+        help_text="The month's evidence KPIs from the payers' remittances (counts, cents, rates "
+        "as decimal strings); null when no remittance covers it.",
+    )
     report = serializers.DictField(allow_null=True)
     report_late = serializers.BooleanField(help_text="True when received late or missing.")
     report_status = serializers.ChoiceField(

@@ -212,6 +212,21 @@ def remediation_lines(items: Iterable[Mapping[str, Any]]) -> list[dict[str, str]
     return out
 
 
+def evidence_lines(snapshot: Mapping[str, Any] | None) -> list[dict[str, str]]:
+    """Per KPI the stated, recomputed and evidence (835) values and which one was evaluated."""
+    evidence = (snapshot or {}).get("evidence") or {}
+    return [
+        {
+            "kpi": code,
+            "stated": row.get("stated") or "\u2014",
+            "recomputed": row.get("recomputed") or "\u2014",
+            "evidence": row.get("evidence") or "\u2014",
+            "evaluated": row.get("evaluated", "report"),
+        }
+        for code, row in (evidence.get("kpis") or {}).items()
+    ]
+
+
 def document_context(
     *,
     scorecard: Any,
@@ -272,6 +287,7 @@ def document_context(
         "contract_lines": _contract_lines(contract),
         "pricing_lines": pricing_lines(contract, currency),
         "findings": finding_lines(findings),
+        "evidence": evidence_lines(getattr(scorecard, "snapshot", None)),
         "remediations": remediation_lines(remediations),
         "fee": money(fee, currency),
         "credit": money(

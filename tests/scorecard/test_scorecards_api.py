@@ -84,7 +84,10 @@ def test_scorecard_fields_with_exact_values(api, acme):
         "previous_value": None,
         "change": None,
         "trailing_3m_average": "60",
+        "evidence_value": None,  # no remittance covers the month
+        "evaluated_from": "report",
     }
+    assert card["evidence"] is None
     assert [
         (x["kpi"], x["kind"], x["status"], x["cure_deadline"]) for x in card["remediations"]
     ] == [("days_in_ar", "breach", "open", "2026-04-01")]

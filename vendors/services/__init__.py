@@ -66,6 +66,7 @@ CONTRACT_FIELDS = (
     "monthly_maximum",
     "report_due_business_day",
     "late_report_counts_as_breach",
+    "evaluate_with_evidence",
     "at_risk_percent",
     "cure_period_days",
     "verification_periods",

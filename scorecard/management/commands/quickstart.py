@@ -35,6 +35,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo organization: {org.name} ({org.slug})"))
         self.stdout.write("Loading twelve months of vendor reports ...")
         self.stdout.write(f"Report versions stored: {demo.demo_reports(org)}")
+        from remittances.demo import demo_remittances
+
+        self.stdout.write(f"Payer remittances (835) stored: {demo_remittances(org)}")
         # Scorecards step (after the reports step): evaluate every period, in order.
         self.stdout.write("Evaluating every period ...")
         summary = evaluate()

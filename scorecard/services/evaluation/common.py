@@ -91,6 +91,7 @@ def contract_snapshot(contract: Contract) -> dict[str, Any]:
         "monthly_maximum": text(contract.monthly_maximum),
         "report_due_business_day": contract.report_due_business_day,
         "late_report_counts_as_breach": contract.late_report_counts_as_breach,
+        "evaluate_with_evidence": contract.evaluate_with_evidence,
         "at_risk_percent": text(contract.at_risk_percent),
         "cure_period_days": contract.cure_period_days,
         "verification_periods": contract.verification_periods,

@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from remittances.selectors import evidence_periods
 from scorecard import remediation as rm
 from scorecard.models import RemediationItem, Scorecard, ScorecardKPI, TerminationRight
 from vendors import periods as bd
@@ -90,6 +91,8 @@ class Inputs:
     stored_statuses: dict[int, dict[str, dict[str, str]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(dict))
     )
+    # (vendor id, period) pairs for which payers' 835 evidence is stored (read in one query)
+    evidence_periods: frozenset[tuple[int, str]] = frozenset()
 
     @property
     def last_closed(self) -> str:
@@ -124,6 +127,7 @@ def load(scope: Scope, *, today: dt.date) -> Inputs | None:
             vendor_ids=vids, since=since, until=scope.until
         ):
             inputs.reports_by_vendor[r["vendor_id"]][r["period"]] = r
+    inputs.evidence_periods = evidence_periods(vendor_ids=list(contracts_by_vendor))
     _load_scorecards(inputs)
     _load_items_and_rights(inputs)
     _load_stored_statuses(inputs)

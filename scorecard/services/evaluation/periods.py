@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from remittances.beside import Beside, evidence_beside
 from scorecard import evaluation as ev
 from scorecard import remediation as rm
 from vendors import periods as bd
@@ -85,6 +86,7 @@ class Outcome:
     history: dict[str, list[Decimal | None]]
     late: bool
     due: dt.date
+    beside: Beside
 
 
 def vendor_state(run: Run, vendor_id: int) -> VendorState:
@@ -227,6 +229,16 @@ def evaluate_month(
         if given is not None:
             value, stated, recomputed, insufficient, volume = given
             readings[t.code] = ev.Reading(value, stated, recomputed, insufficient, volume)
+    # The payers' evidence beside the statement (remittances.beside; one call).
+    beside = evidence_beside(
+        vendor=state.vendor,
+        period=period,
+        contract=contract,
+        terms=ctx.terms,
+        readings=readings,
+        has_evidence=(state.vendor.pk, period) in run.inputs.evidence_periods,
+    )
+    readings = beside.readings
     raw = {name: v[1] if v[0] is None else v[0] for name, v in values.items()}
     history = {t.code: [pv.get(t.code) for pv in state.period_values[-2:]] for t in ctx.terms}
     result = ev.evaluate_period(
@@ -237,4 +249,4 @@ def evaluate_month(
         missing_is_breach=late and contract.late_report_counts_as_breach,
         history=history,
     )
-    return Outcome(ctx, result, result.statuses(), values, raw, history, late, due)
+    return Outcome(ctx, result, result.statuses(), values, raw, history, late, due, beside)

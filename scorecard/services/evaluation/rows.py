@@ -43,6 +43,7 @@ def issue(
         }
     )
     findings = [{k: text(v) for k, v in f.items()} for f in (report["findings"] if report else [])]
+    findings += outcome.beside.findings
     sha = _inputs_sha256(outcome, report_info, findings, rights_through)
     vendor_id = state.vendor.pk
     existing = inputs.current.get((vendor_id, period))
@@ -90,6 +91,7 @@ def _inputs_sha256(
                 outcome.due,
                 sorted(outcome.history.items()),
                 [(r["kpi"], r["periods"]) for r in rights_through],
+                outcome.beside.snapshot,
             )
         ).encode()
     )
@@ -121,6 +123,7 @@ def _card(
         "at_risk_amount": text(at_risk),
         "breached_weight": str(result.breached_weight),
         "termination_rights": [],
+        "evidence": outcome.beside.snapshot,
     }
     return {
         "organization_id": vendor.organization_id,

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vendors', '0014_alias_scale_undeclared'),
+        ('vendors', '0015_page_indexes'),
     ]
 
     operations = [
