@@ -43,13 +43,23 @@ def test_capability_table_is_the_one_answer() -> None:
     assert policy.roles_with(Capability.MANAGE) == {"admin"}
     assert policy.roles_with(Capability.MOVE_REMEDIATION) == {"admin", "compliance"}
     assert policy.roles_with(Capability.SEE_COMPLIANCE) == {"admin", "compliance"}
-    assert policy.roles_with(Capability.UPLOAD) == {"admin", "finance", "compliance"}
+    assert policy.roles_with(Capability.UPLOAD) == {"admin", "finance", "compliance", "vendor"}
     assert policy.roles_with(Capability.READ) == set(Role.values)
+    assert policy.roles_with(Capability.SEE_PRACTICE) == {
+        "admin",
+        "finance",
+        "compliance",
+        "viewer",
+    }
+    assert policy.roles_with(Capability.RESPOND) == {"vendor"}
+    assert policy.roles_with(Capability.ANSWER_DISPUTES) == {"admin", "compliance"}
     assert policy.capabilities_of(None) == frozenset()
-    assert policy.capabilities_of("vendor") == frozenset()  # not a role yet: nothing
+    assert policy.capabilities_of("vendor") == {Capability.READ, Capability.UPLOAD, "respond"}
+    assert policy.capabilities_of("supplier") == frozenset()  # not a role: nothing
     assert [policy.pdf_variant(r) for r in Role.values] == [
         "full",
         "full",
+        "no_money",
         "no_money",
         "no_money",
     ]
@@ -85,7 +95,11 @@ class World:
 def world(org: Any, other_org: Any) -> World:
     """Acme (6 % of collections, minimum 1,000, maximum 50,000) evaluated for 2026-01 on payments
     of 250,000 and 4,000 claims (fee 15,000.00, credit 300.00); Bolt at 3.10 per claim."""
-    users = {role: member(org, role, user__username=f"a-{role}") for role in Role.values}
+    users = {
+        role: member(org, role, user__username=f"a-{role}")
+        for role in Role.values
+        if role != Role.VENDOR
+    }
     users["stranger"] = member(other_org, Role.ADMIN, user__username="b-admin")
     contract = ContractFactory(
         vendor__organization=org,
@@ -103,6 +117,7 @@ def world(org: Any, other_org: Any) -> World:
         fee_per_claim=D("3.10"),
     ).vendor
     acme = contract.vendor
+    users["vendor"] = member(org, Role.VENDOR, vendor=acme, user__username="a-vendor")
     rep = report(acme, "2026-01", days_in_ar=D("60"), payments=D("250000"), claims_submitted=4000)
     evaluate(vendor_ids=[acme.pk])
     alias = ColumnAlias.objects.create(

@@ -38,6 +38,7 @@ class Seat:
     organization: Organization
     role: str
     memberships: list[Membership]
+    vendor_id: int | None = None  # a vendor user's own vendor (the policy scopes every read)
 
     def can(self, roles: frozenset[str]) -> bool:
         """Whether the role in the current organization is one of ``roles``."""
@@ -69,7 +70,12 @@ def seat_for(request: HttpRequest) -> Seat | None:
         return None
     wanted = request.session.get(SESSION_KEY)
     chosen = next((m for m in memberships if m.organization_id == wanted), memberships[0])
-    return Seat(organization=chosen.organization, role=chosen.role, memberships=memberships)
+    return Seat(
+        organization=chosen.organization,
+        role=chosen.role,
+        memberships=memberships,
+        vendor_id=chosen.vendor_id,
+    )
 
 
 def page(
