@@ -633,6 +633,9 @@ PAGE_STATUS: dict[str, Callable[[World], tuple[str, dict[str, int]]]] = {
     "job-status": lambda w: (reverse("job-status", args=[_job(w).pk]), READ_ONE),
     "job-download": lambda w: (reverse("job-download", args=[_job(w).pk]), READ_ONE),
     "manage": lambda w: (reverse("manage"), _all(403, admin=200, stranger=200)),
+    "vendor-invite": lambda w: (reverse("vendor-invite"), _all(405)),
+    # an altered link is refused for everyone (signed in or not); its own tests accept one
+    "invitation-accept": lambda w: (reverse("invitation-accept", args=["x:y:z"]), _all(400)),
     "member-role": lambda w: (
         reverse("member-role", args=[w.users["viewer"].memberships.get().pk]),
         _all(405),

@@ -593,3 +593,11 @@ class AuditEventAdmin(FrozenAdmin):
     list_display = ("at", "actor_name", "action", "record_type", "record_id", "record_label")
     list_filter = (("organization", admin.RelatedOnlyFieldListFilter), "record_type", "action")
     search_fields = ("actor_name", "record_label", "reason")
+
+
+@admin.register(models.VendorInvitation)
+class VendorInvitationAdmin(FrozenAdmin):
+    """Invitations of vendor users (made on the manage page, ``invitation_create``)."""
+
+    list_display = ("email", "vendor", "organization", "created_at", "accepted_at")
+    list_filter = (("organization", admin.RelatedOnlyFieldListFilter),)

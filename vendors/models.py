@@ -634,6 +634,7 @@ class AuditRecordType(models.TextChoices):
     SLA_TERM = "sla_term", "SLA term"
     COLUMN_ALIAS = "column_alias", "column alias"
     REMEDIATION_ITEM = "remediation_item", "remediation item"
+    VENDOR_INVITATION = "vendor_invitation", "vendor invitation"
 
 
 class AuditEvent(models.Model):
@@ -685,3 +686,29 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         who = self.actor_name or "system"
         return f"{self.at:%Y-%m-%d %H:%M} {who} {self.action} {self.record_label}"
+
+
+class VendorInvitation(models.Model):
+    """An administrator's invitation of a vendor user: its link carries a signed, expiring token
+    (``VENDOR_INVITATION_MAX_AGE_HOURS``) naming this row; it is used once."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="vendor_invitations"
+    )
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.email} for {self.vendor}"
