@@ -32,7 +32,8 @@ from vendors.policy import Capability, PdfVariant
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["admin", "finance", "compliance", "viewer", "stranger"]  # stranger: admin of B only
+# stranger: admin of B only; vendor: a vendor user of Acme (its own records: the world's records)
+ROLES = ["admin", "finance", "compliance", "viewer", "vendor", "stranger"]
 MONEY_ROLES = {"admin", "finance"}
 MONEY_KEYS = policy.SCORECARD_MONEY_FIELDS | policy.CONTRACT_PRICE_FIELDS
 
@@ -207,6 +208,7 @@ def _all(code: int, **others: int) -> dict[str, int]:
 READ_LIST = _all(200)
 READ_ONE = _all(200, stranger=404)
 ADMIN_ONLY = _all(403, admin=200, stranger=404)
+NOT_FOR_VENDOR = _all(403, admin=200, stranger=404, vendor=404)
 
 
 def _csv(w: World, role: str) -> dict[str, Any]:
@@ -215,6 +217,7 @@ def _csv(w: World, role: str) -> dict[str, Any]:
         "finance": "2026-03",
         "compliance": "2026-04",
         "viewer": "2026-05",
+        "vendor": "2026-07",
     }
     period = months.get(role, "2026-06")
     text = f"period,days_in_ar,payments,claims_submitted\n{period},38,100000,1000\n"
@@ -248,7 +251,8 @@ API: dict[tuple[str, str], Call] = {
     ("contract-list", "get"): Call(lambda w: "/api/v1/contracts/", READ_LIST),
     ("contract-list", "post"): Call(
         lambda w: "/api/v1/contracts/",
-        _all(403, admin=201, stranger=400),  # stranger: Cobalt does not exist for them
+        # stranger and vendor user (of Acme): Cobalt does not exist for them
+        _all(403, admin=201, stranger=400, vendor=400),
         body=lambda w, role: {
             "vendor": w.cobalt.pk,  # no contract yet
             "start_date": f"{2030 + ROLES.index(role)}-01-01",
@@ -372,7 +376,7 @@ API: dict[tuple[str, str], Call] = {
     ("api-docs", "get"): Call(lambda w: reverse("api-docs"), READ_LIST),
 }
 # Compliance moves before admin so that each finds the item where its transition starts.
-ORDER = ["stranger", "viewer", "finance", "compliance", "admin"]
+ORDER = ["vendor", "stranger", "viewer", "finance", "compliance", "admin"]
 
 
 def _job(w: World) -> Job:
@@ -593,15 +597,19 @@ PAGE_STATUS: dict[str, Callable[[World], tuple[str, dict[str, int]]]] = {
     "vendor-list": lambda w: (reverse("vendor-list"), READ_LIST),
     "vendor-create": lambda w: (reverse("vendor-create"), _all(403, admin=200, stranger=200)),
     "vendor-detail": lambda w: (reverse("vendor-detail", args=[w.acme.pk]), READ_ONE),
-    "vendor-edit": lambda w: (reverse("vendor-edit", args=[w.acme.pk]), ADMIN_ONLY),
+    # a vendor user refused a page that names a record: 404, its own vendor's records alike
+    "vendor-edit": lambda w: (reverse("vendor-edit", args=[w.acme.pk]), NOT_FOR_VENDOR),
     "vendor-trend": lambda w: (
         reverse("vendor-trend", args=[w.acme.pk, "days_in_ar"]),
         READ_ONE,
     ),
-    "contract-create": lambda w: (reverse("contract-create", args=[w.acme.pk]), ADMIN_ONLY),
-    "aliases": lambda w: (reverse("aliases", args=[w.acme.pk]), ADMIN_ONLY),
-    "contract-amend": lambda w: (reverse("contract-amend", args=[w.contract.pk]), ADMIN_ONLY),
-    "compare": lambda w: (reverse("compare"), READ_LIST),
+    "contract-create": lambda w: (
+        reverse("contract-create", args=[w.acme.pk]),
+        NOT_FOR_VENDOR,
+    ),
+    "aliases": lambda w: (reverse("aliases", args=[w.acme.pk]), NOT_FOR_VENDOR),
+    "contract-amend": lambda w: (reverse("contract-amend", args=[w.contract.pk]), NOT_FOR_VENDOR),
+    "compare": lambda w: (reverse("compare"), _all(200, vendor=403)),
     "upload": lambda w: (reverse("upload"), _all(200, viewer=403)),
     "upload-confirm": lambda w: (reverse("upload-confirm"), _all(405)),
     "remediation-board": lambda w: (reverse("remediation-board"), READ_LIST),

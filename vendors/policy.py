@@ -184,19 +184,26 @@ def without(payload: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]
 
 def scorecard_for_role(payload: Mapping[str, Any], role: str | None) -> dict[str, Any]:
     """A scorecard payload as a role may see it: money fields and contract prices left out."""
-    if can(role, Capability.SEE_MONEY):
-        return dict(payload)
-    out = without(payload, SCORECARD_MONEY_FIELDS)
+    money = can(role, Capability.SEE_MONEY)
+    out = dict(payload) if money else without(payload, SCORECARD_MONEY_FIELDS)
     if isinstance(out.get("contract"), Mapping):
-        out["contract"] = without(out["contract"], CONTRACT_PRICE_FIELDS)
+        out["contract"] = contract_for_role(out["contract"], role)
     return out
 
 
+# The practice's internal notes on a contract: left out without ``SEE_PRACTICE`` (vendor users).
+CONTRACT_INTERNAL_FIELDS = frozenset({"notes"})
+
+
 def contract_for_role(payload: Mapping[str, Any], role: str | None) -> dict[str, Any]:
-    """A contract payload as a role may see it: prices left out without ``SEE_MONEY``."""
-    if can(role, Capability.SEE_MONEY):
-        return dict(payload)
-    return without(payload, CONTRACT_PRICE_FIELDS)
+    """A contract payload as a role may see it: prices left out without ``SEE_MONEY``, the
+    internal notes without ``SEE_PRACTICE``."""
+    drop: set[str] = set()
+    if not can(role, Capability.SEE_MONEY):
+        drop |= CONTRACT_PRICE_FIELDS
+    if not can(role, Capability.SEE_PRACTICE):
+        drop |= CONTRACT_INTERNAL_FIELDS
+    return without(payload, drop)
 
 
 def audit_changes_for_role(changes: Mapping[str, Any], role: str | None) -> dict[str, Any]:
