@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -37,15 +38,25 @@ OPEN_REMEDIATION = [
 ]
 
 
+# The member's view of a queryset (``views.base.scoped``: the role policy's ``vendor_scope`` within
+# the organization); the identity for internal callers that read a whole organization.
+Scope = Callable[[QuerySet[Any]], QuerySet[Any]]
+
+
+def everything(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """The whole organization (the queryset unchanged)."""
+    return queryset
+
+
 def list_limit() -> int:
     """How many items a page's list shows before its "see all" link (``PAGE_LIST_LIMIT``)."""
     return int(settings.PAGE_LIST_LIMIT)
 
 
-def latest_period(organization: Organization) -> str | None:
+def latest_period(organization: Organization, scope: Scope = everything) -> str | None:
     """The newest period with a current scorecard, or None."""
     return (
-        Scorecard.objects.filter(organization=organization, is_current=True)
+        scope(Scorecard.objects.filter(organization=organization, is_current=True))
         .order_by("-period")
         .values_list("period", flat=True)
         .first()
@@ -79,10 +90,11 @@ def _newest_card_id() -> Subquery:
     )
 
 
-def _vendors_with_newest(organization: Organization) -> list[Vendor]:
-    """The organization's vendors by name, each annotated with ``newest_card_id``."""
+def _vendors_with_newest(organization: Organization, scope: Scope = everything) -> list[Vendor]:
+    """The organization's vendors (those ``scope`` shows) by name, each annotated with
+    ``newest_card_id``."""
     return list(
-        Vendor.objects.filter(organization=organization)
+        scope(Vendor.objects.filter(organization=organization))
         .annotate(newest_card_id=_newest_card_id())
         .order_by("name")
     )
@@ -100,13 +112,17 @@ def _newest_cards(vendors: list[Vendor]) -> dict[int, Scorecard]:
 
 
 def _missing_from_scorecards(
-    organization: Organization, per_vendor: int
+    organization: Organization, per_vendor: int, scope: Scope = everything
 ) -> dict[int, list[tuple[str, dt.date | None]]]:
     """Per vendor, the newest ``per_vendor`` current scorecards issued without a report, oldest
     first: (period, due day)."""
     rank = Window(RowNumber(), partition_by=F("vendor_id"), order_by=F("period").desc())
     rows = (
-        Scorecard.objects.filter(organization=organization, is_current=True, report__isnull=True)
+        scope(
+            Scorecard.objects.filter(
+                organization=organization, is_current=True, report__isnull=True
+            )
+        )
         .annotate(rank=rank)
         .filter(rank__lte=per_vendor)
         .values_list("vendor_id", "period", "report_due_date")
@@ -118,7 +134,9 @@ def _missing_from_scorecards(
     return out
 
 
-def _reported_unscored(organization: Organization) -> set[tuple[int, str]]:
+def _reported_unscored(
+    organization: Organization, scope: Scope = everything
+) -> set[tuple[int, str]]:
     """(vendor, period) of current reports after their vendor's newest current scorecard (the
     reports the daily evaluation has not measured yet)."""
     newest = Subquery(
@@ -127,7 +145,7 @@ def _reported_unscored(organization: Organization) -> set[tuple[int, str]]:
         .values("period")[:1]
     )
     return set(
-        Report.objects.filter(organization=organization, is_current=True)
+        scope(Report.objects.filter(organization=organization, is_current=True))
         .annotate(newest=newest)
         .filter(Q(newest__isnull=True) | Q(period__gt=F("newest")))
         .values_list("vendor_id", "period")
@@ -170,6 +188,7 @@ def missing_reports(
     *,
     per_vendor: int = 3,
     vendors: list[Vendor] | None = None,
+    scope: Scope = everything,
 ) -> list[MissingReport]:
     """Past-due periods of a contract in force with no report, newest first (per vendor, the
     newest ``per_vendor``): those whose newest scorecard revision has no report, and due
@@ -178,18 +197,18 @@ def missing_reports(
     Reads only what it lists: the newest ``per_vendor`` scorecards without a report per vendor,
     the reports not yet scored, and each vendor's newest scored period."""
     if vendors is None:
-        vendors = _vendors_with_newest(organization)
+        vendors = _vendors_with_newest(organization, scope)
     newest_period = dict(
         Scorecard.objects.filter(
             pk__in=[v.newest_card_id for v in vendors if v.newest_card_id is not None]  # type: ignore[attr-defined]
         ).values_list("vendor_id", "period")
     )
     contracts: dict[int, list[Contract]] = defaultdict(list)
-    for c in Contract.objects.filter(organization=organization).order_by("start_date"):
+    for c in scope(Contract.objects.filter(organization=organization)).order_by("start_date"):
         contracts[c.vendor_id].append(c)
-    carded = _missing_from_scorecards(organization, per_vendor)
+    carded = _missing_from_scorecards(organization, per_vendor, scope)
     ctx = _Unscored(
-        reported=_reported_unscored(organization),
+        reported=_reported_unscored(organization, scope),
         holidays=vendor_selectors.holidays_of(organization_id=organization.pk),
         today=today,
         last_closed=bd.previous_period(bd.period_of(today)),
@@ -253,25 +272,28 @@ def _standings(
     return standings, kpi_columns
 
 
-def dashboard(organization: Organization, today: dt.date) -> Dashboard:
-    """Every vendor's newest standing, the vendor x KPI grid and what needs attention."""
+def dashboard(organization: Organization, today: dt.date, scope: Scope = everything) -> Dashboard:
+    """Every vendor's newest standing, the vendor x KPI grid and what needs attention, of the
+    vendors ``scope`` shows (a vendor user: its own vendor only)."""
     limit = list_limit()
-    vendors = _vendors_with_newest(organization)
+    vendors = _vendors_with_newest(organization, scope)
     standings, kpi_columns = _standings(vendors, _newest_cards(vendors))
     # Received late: the newest revision has a report, received after its due day (a month
     # with no report at all is missing, listed apart).
     late = list(
-        Scorecard.objects.filter(
-            organization=organization, is_current=True, report_late=True, report__isnull=False
+        scope(
+            Scorecard.objects.filter(
+                organization=organization, is_current=True, report_late=True, report__isnull=False
+            )
         )
         .select_related("vendor")
         .defer("snapshot")
         .order_by("-period", "vendor")[:12]
     )
-    rights = selectors.termination_rights_for(organization=organization).filter(
+    rights = scope(selectors.termination_rights_for(organization=organization)).filter(
         acknowledged_at__isnull=True
     )
-    remediations = open_remediations(organization)
+    remediations = scope(open_remediations(organization))
     pending = vendor_selectors.rescoring_vendor_ids(organization_id=organization.pk)
     return Dashboard(
         standings=standings,
@@ -281,7 +303,7 @@ def dashboard(organization: Organization, today: dt.date) -> Dashboard:
         termination_rights=list(rights[:limit]),
         termination_rights_total=rights.count(),
         late=late,
-        missing=missing_reports(organization, today, vendors=vendors),
+        missing=missing_reports(organization, today, vendors=vendors, scope=scope),
         rescoring=[v for v in vendors if v.pk in pending],
     )
 
@@ -464,7 +486,7 @@ def vendor_history(vendor: Vendor, pdf_variant: str) -> VendorHistory:
     cards = Scorecard.objects.filter(vendor=vendor)
     return VendorHistory(
         reports=list(
-            reports.select_related("upload")
+            vendor_selectors.with_submitter(reports)
             .prefetch_related("values", "findings")
             .order_by("-period", "-version")[:VENDOR_PAGE_REPORTS]
         ),

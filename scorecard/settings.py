@@ -433,6 +433,8 @@ REMITTANCE_MAX_FILES = env.int("REMITTANCE_MAX_FILES", default=50)
 SCORECARD_HOLIDAYS = env("SCORECARD_HOLIDAYS")
 # A previewed upload not confirmed within this many hours is removed (hourly beat task).
 UPLOAD_PREVIEW_MAX_AGE_HOURS = env.int("UPLOAD_PREVIEW_MAX_AGE_HOURS", default=24)
+# An invitation link of a vendor user works once, for this many hours.
+VENDOR_INVITATION_MAX_AGE_HOURS = env.int("VENDOR_INVITATION_MAX_AGE_HOURS", default=72)
 CHROMIUM_PATH = env.str("CHROMIUM_PATH", default="/usr/bin/chromium")
 
 LOGGING = {

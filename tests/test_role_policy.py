@@ -32,7 +32,8 @@ from vendors.policy import Capability, PdfVariant
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["admin", "finance", "compliance", "viewer", "stranger"]  # stranger: admin of B only
+# stranger: admin of B only; vendor: a vendor user of Acme (its own records: the world's records)
+ROLES = ["admin", "finance", "compliance", "viewer", "vendor", "stranger"]
 MONEY_ROLES = {"admin", "finance"}
 MONEY_KEYS = policy.SCORECARD_MONEY_FIELDS | policy.CONTRACT_PRICE_FIELDS
 
@@ -43,13 +44,23 @@ def test_capability_table_is_the_one_answer() -> None:
     assert policy.roles_with(Capability.MANAGE) == {"admin"}
     assert policy.roles_with(Capability.MOVE_REMEDIATION) == {"admin", "compliance"}
     assert policy.roles_with(Capability.SEE_COMPLIANCE) == {"admin", "compliance"}
-    assert policy.roles_with(Capability.UPLOAD) == {"admin", "finance", "compliance"}
+    assert policy.roles_with(Capability.UPLOAD) == {"admin", "finance", "compliance", "vendor"}
     assert policy.roles_with(Capability.READ) == set(Role.values)
+    assert policy.roles_with(Capability.SEE_PRACTICE) == {
+        "admin",
+        "finance",
+        "compliance",
+        "viewer",
+    }
+    assert policy.roles_with(Capability.RESPOND) == {"vendor"}
+    assert policy.roles_with(Capability.ANSWER_DISPUTES) == {"admin", "compliance"}
     assert policy.capabilities_of(None) == frozenset()
-    assert policy.capabilities_of("vendor") == frozenset()  # not a role yet: nothing
+    assert policy.capabilities_of("vendor") == {Capability.READ, Capability.UPLOAD, "respond"}
+    assert policy.capabilities_of("supplier") == frozenset()  # not a role: nothing
     assert [policy.pdf_variant(r) for r in Role.values] == [
         "full",
         "full",
+        "no_money",
         "no_money",
         "no_money",
     ]
@@ -85,7 +96,11 @@ class World:
 def world(org: Any, other_org: Any) -> World:
     """Acme (6 % of collections, minimum 1,000, maximum 50,000) evaluated for 2026-01 on payments
     of 250,000 and 4,000 claims (fee 15,000.00, credit 300.00); Bolt at 3.10 per claim."""
-    users = {role: member(org, role, user__username=f"a-{role}") for role in Role.values}
+    users = {
+        role: member(org, role, user__username=f"a-{role}")
+        for role in Role.values
+        if role != Role.VENDOR
+    }
     users["stranger"] = member(other_org, Role.ADMIN, user__username="b-admin")
     contract = ContractFactory(
         vendor__organization=org,
@@ -103,6 +118,7 @@ def world(org: Any, other_org: Any) -> World:
         fee_per_claim=D("3.10"),
     ).vendor
     acme = contract.vendor
+    users["vendor"] = member(org, Role.VENDOR, vendor=acme, user__username="a-vendor")
     rep = report(acme, "2026-01", days_in_ar=D("60"), payments=D("250000"), claims_submitted=4000)
     evaluate(vendor_ids=[acme.pk])
     alias = ColumnAlias.objects.create(
@@ -200,6 +216,7 @@ def _shipped_carc() -> int:
 
 READ_ONE = _all(200, stranger=404)
 ADMIN_ONLY = _all(403, admin=200, stranger=404)
+NOT_FOR_VENDOR = _all(403, admin=200, stranger=404, vendor=404)
 
 
 def _csv(w: World, role: str) -> dict[str, Any]:
@@ -208,6 +225,7 @@ def _csv(w: World, role: str) -> dict[str, Any]:
         "finance": "2026-03",
         "compliance": "2026-04",
         "viewer": "2026-05",
+        "vendor": "2026-07",
     }
     period = months.get(role, "2026-06")
     text = f"period,days_in_ar,payments,claims_submitted\n{period},38,100000,1000\n"
@@ -325,7 +343,8 @@ API: dict[tuple[str, str], Call] = {
     ("contract-list", "get"): Call(lambda w: "/api/v1/contracts/", READ_LIST),
     ("contract-list", "post"): Call(
         lambda w: "/api/v1/contracts/",
-        _all(403, admin=201, stranger=400),  # stranger: Cobalt does not exist for them
+        # stranger and vendor user (of Acme): Cobalt does not exist for them
+        _all(403, admin=201, stranger=400, vendor=400),
         body=lambda w, role: {
             "vendor": w.cobalt.pk,  # no contract yet
             "start_date": f"{2030 + ROLES.index(role)}-01-01",
@@ -475,7 +494,7 @@ API: dict[tuple[str, str], Call] = {
 }
 API.update(REMITTANCE_API)
 # Compliance moves before admin so that each finds the item where its transition starts.
-ORDER = ["stranger", "viewer", "finance", "compliance", "admin"]
+ORDER = ["vendor", "stranger", "viewer", "finance", "compliance", "admin"]
 
 
 def _job(w: World) -> Job:
@@ -696,7 +715,8 @@ PAGE_STATUS: dict[str, Callable[[World], tuple[str, dict[str, int]]]] = {
     "vendor-list": lambda w: (reverse("vendor-list"), READ_LIST),
     "vendor-create": lambda w: (reverse("vendor-create"), _all(403, admin=200, stranger=200)),
     "vendor-detail": lambda w: (reverse("vendor-detail", args=[w.acme.pk]), READ_ONE),
-    "vendor-edit": lambda w: (reverse("vendor-edit", args=[w.acme.pk]), ADMIN_ONLY),
+    # a vendor user refused a page that names a record: 404, its own vendor's records alike
+    "vendor-edit": lambda w: (reverse("vendor-edit", args=[w.acme.pk]), NOT_FOR_VENDOR),
     "vendor-trend": lambda w: (
         reverse("vendor-trend", args=[w.acme.pk, "days_in_ar"]),
         READ_ONE,
@@ -706,10 +726,13 @@ PAGE_STATUS: dict[str, Callable[[World], tuple[str, dict[str, int]]]] = {
         reverse("vendor-denials-png", args=[w.acme.pk, "2026-01"]),
         READ_ONE,
     ),
-    "contract-create": lambda w: (reverse("contract-create", args=[w.acme.pk]), ADMIN_ONLY),
-    "aliases": lambda w: (reverse("aliases", args=[w.acme.pk]), ADMIN_ONLY),
-    "contract-amend": lambda w: (reverse("contract-amend", args=[w.contract.pk]), ADMIN_ONLY),
-    "compare": lambda w: (reverse("compare"), READ_LIST),
+    "contract-create": lambda w: (
+        reverse("contract-create", args=[w.acme.pk]),
+        NOT_FOR_VENDOR,
+    ),
+    "aliases": lambda w: (reverse("aliases", args=[w.acme.pk]), NOT_FOR_VENDOR),
+    "contract-amend": lambda w: (reverse("contract-amend", args=[w.contract.pk]), NOT_FOR_VENDOR),
+    "compare": lambda w: (reverse("compare"), _all(200, vendor=403)),
     "upload": lambda w: (reverse("upload"), _all(200, viewer=403)),
     "upload-confirm": lambda w: (reverse("upload-confirm"), _all(405)),
     "remediation-board": lambda w: (reverse("remediation-board"), READ_LIST),
@@ -741,6 +764,9 @@ PAGE_STATUS: dict[str, Callable[[World], tuple[str, dict[str, int]]]] = {
     "job-status": lambda w: (reverse("job-status", args=[_job(w).pk]), READ_ONE),
     "job-download": lambda w: (reverse("job-download", args=[_job(w).pk]), READ_ONE),
     "manage": lambda w: (reverse("manage"), _all(403, admin=200, stranger=200)),
+    "vendor-invite": lambda w: (reverse("vendor-invite"), _all(405)),
+    # an altered link is refused for everyone (signed in or not); its own tests accept one
+    "invitation-accept": lambda w: (reverse("invitation-accept", args=["x:y:z"]), _all(400)),
     "member-role": lambda w: (
         reverse("member-role", args=[w.users["viewer"].memberships.get().pk]),
         _all(405),

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import EmptyResultSet, ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from . import periods
+from . import periods, policy
 from .models import (
     AuditEvent,
     AuditRecordType,
@@ -47,13 +47,12 @@ def organizations_for(user: AnyUser) -> QuerySet[Organization]:
 def scope_for_user[M: Model](
     queryset: QuerySet[M], user: AnyUser, *, organization_field: str = "organization"
 ) -> QuerySet[M]:
-    """The one scoping function: restrict any queryset to the user's organizations.
+    """Restrict any queryset to the user's organizations and, for a vendor user, to its vendor
+    (the role policy's ``vendor_scope`` is the rule).
 
-    Records of other organizations simply do not exist for the user, so they answer 404.
+    Records of other organizations and other vendors simply do not exist for the user: 404.
     """
-    if not user.is_authenticated:
-        return queryset.none()
-    return queryset.filter(**{f"{organization_field}__memberships__user": user})
+    return policy.vendor_scope(user, queryset, organization_field=organization_field)
 
 
 def role_in(user: AnyUser, organization: Organization | int) -> str | None:
@@ -402,11 +401,22 @@ def member_emails(*, organization_id: int, roles: set[str]) -> list[str]:
 def report_list(*, user: AnyUser) -> QuerySet[Report]:
     """Report versions the user may see, with upload, values, findings and denials loaded once."""
     return scope_for_user(
-        Report.objects.select_related("vendor", "organization", "upload").prefetch_related(
-            "values__kpi", "findings", "denials"
+        with_submitter(
+            Report.objects.select_related("vendor", "organization", "upload").prefetch_related(
+                "values__kpi", "findings", "denials"
+            )
         ),
         user,
     )
+
+
+def with_submitter(reports: QuerySet[Report]) -> QuerySet[Report]:
+    """Reports with who submitted them (``upload.uploaded_by``) and that person's role in the
+    report's organization (``submitted_role``; None once no longer a member), in one query."""
+    role = Membership.objects.filter(
+        user=OuterRef("upload__uploaded_by"), organization=OuterRef("organization")
+    ).values("role")[:1]
+    return reports.select_related("upload__uploaded_by").annotate(submitted_role=Subquery(role))
 
 
 def column_alias_list(*, user: AnyUser) -> QuerySet[ColumnAlias]:

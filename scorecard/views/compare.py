@@ -11,12 +11,12 @@ from vendors import periods as bd
 from vendors.models import Vendor
 from vendors.policy import Capability
 
-from .base import asked_period, page, render_page, scoped
+from .base import PRACTICE, asked_period, page, render_page, scoped
 
 COMPARE_MAX_MONTHS = 240
 
 
-@page()
+@page(PRACTICE)
 def compare(request: HttpRequest) -> HttpResponse:
     """Side by side; fees, rates and what-ifs only for finance and administrators."""
     org = request.seat.organization  # type: ignore[attr-defined]
