@@ -23,6 +23,7 @@ urlpatterns = [
     path("logout/", account.LogoutView.as_view(), name="logout"),
     path("api/v1/", include("vendors.api.urls")),
     path("api/v1/", include("scorecard.api.urls")),
+    path("api/v1/", include("disputes.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",

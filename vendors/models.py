@@ -598,6 +598,9 @@ class AuditRecordType(models.TextChoices):
     SLA_TERM = "sla_term", "SLA term"
     COLUMN_ALIAS = "column_alias", "column alias"
     REMEDIATION_ITEM = "remediation_item", "remediation item"
+    ACKNOWLEDGEMENT = "acknowledgement", "acknowledgement"
+    DISPUTE = "dispute", "dispute"
+    ACTION_PLAN = "action_plan", "action plan"
 
 
 class AuditEvent(models.Model):

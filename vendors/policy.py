@@ -28,7 +28,8 @@ class Capability(StrEnum):
     SEE_MONEY = "see_money"  # fees, credits, what-if, rates, contract prices; the finance page
     UPLOAD = "upload"  # submit vendor reports
     SEE_COMPLIANCE = "see_compliance"  # the compliance page and its exports
-    MOVE_REMEDIATION = "move_remediation"  # move or waive remediation items
+    MOVE_REMEDIATION = "move_remediation"  # move or waive remediation items; answer disputes
+    RESPOND = "respond"  # the vendor side: acknowledge or dispute a scorecard, send action plans
     MANAGE = "manage"  # vendors, contracts, SLA terms, aliases, KPIs, members; the admin site
 
 
