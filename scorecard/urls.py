@@ -32,4 +32,5 @@ urlpatterns = [
         name="api-docs",
     ),
     path("", include("scorecard.page_urls")),
+    path("", include("disputes.urls")),
 ]

@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from disputes import selectors as dispute_selectors
+
 from . import reads
 from .base import SESSION_KEY, page, render_page
 
@@ -19,7 +21,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render_page(
         request,
         "scorecard/dashboard.html",
-        {"board": reads.dashboard(org, timezone.localdate()), "period": reads.latest_period(org)},
+        {
+            "board": reads.dashboard(org, timezone.localdate()),
+            "period": reads.latest_period(org),
+            "unanswered_disputes": dispute_selectors.overdue_disputes(organization_id=org.pk),
+        },
     )
 
 

@@ -129,14 +129,17 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     scorecards = list(
         Scorecard.objects.filter(vendor=vendor)
+        .select_related("acknowledgement")  # the vendor's answer (disputes app)
         .prefetch_related(
+            "disputes__resolved_by",
+            "resolved_disputes",
             Prefetch(
                 "jobs",
                 # Only the PDF this role receives: the one without money unless it sees money.
                 queryset=Job.objects.filter(
                     variant=policy.pdf_variant(request.seat.role)  # type: ignore[attr-defined]
                 ).order_by("-created_at"),
-            )
+            ),
         )
         .order_by("-period", "-revision")[:36]
     )

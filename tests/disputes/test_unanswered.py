@@ -70,7 +70,7 @@ def test_flag_on_the_list_and_the_dashboard(dworld: Any, settings: Any, time_mac
     [row] = api.get("/api/v1/disputes/").json()["results"]
     assert (row["answer_due"], row["overdue"]) == ("2026-01-22", False)
     assert api.get("/api/v1/disputes/", {"overdue": "true"}).json()["results"] == []
-    assert "Unanswered dispute" not in page.get(reverse("dashboard")).content.decode()
+    assert "Unanswered dispute:" not in page.get(reverse("dashboard")).content.decode()
 
     time_machine.move_to(dt.datetime(2026, 1, 23, 9, 0, tzinfo=dt.UTC))
     [row] = api.get("/api/v1/disputes/").json()["results"]
@@ -79,11 +79,12 @@ def test_flag_on_the_list_and_the_dashboard(dworld: Any, settings: Any, time_mac
         d["id"] for d in api.get("/api/v1/disputes/", {"overdue": "true"}).json()["results"]
     ] == [pk]
     assert [
-        d.pk for d in selectors.overdue_disputes(organization_id=dworld.card.organization_id)
+        d["id"] for d in selectors.overdue_disputes(organization_id=dworld.card.organization_id)
     ] == [pk]
     dashboard = page.get(reverse("dashboard")).content.decode()
     assert (
-        "Unanswered dispute: Acme 2026-01 (opened 2026-01-14, answer due 2026-01-22)" in dashboard
+        f'<a href="/disputes/{pk}/">Unanswered dispute: Acme 2026-01</a> '
+        "(opened 2026-01-14, answer due 2026-01-22)" in dashboard
     )
     listing = page.get(reverse("dispute-list")).content.decode()
     assert "overdue" in listing
@@ -94,4 +95,4 @@ def test_flag_on_the_list_and_the_dashboard(dworld: Any, settings: Any, time_mac
         reason="Looking into it.",
     )
     assert api.get("/api/v1/disputes/", {"overdue": "true"}).json()["results"] == []
-    assert "Unanswered dispute" not in page.get(reverse("dashboard")).content.decode()
+    assert "Unanswered dispute:" not in page.get(reverse("dashboard")).content.decode()
