@@ -123,12 +123,16 @@ def dispute_payload(
     }
 
 
-def overdue_disputes(*, organization_id: int, today: dt.date | None = None) -> list[dict[str, Any]]:
-    """The organization's open disputes unanswered past their answer due date (dashboard), as
-    ``dispute_payload``s, oldest first."""
+def overdue_disputes(
+    *, user: AnyUser, organization_id: int, today: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """The organization's open disputes the user may see unanswered past their answer due date
+    (dashboard), as ``dispute_payload``s, oldest first."""
     today = today or timezone.localdate()
     holidays = vendor_selectors.holidays_of(organization_id=organization_id)
-    open_ = _disputes().filter(organization_id=organization_id, status=rules.OPEN)
+    open_ = scope_for_user(_disputes(), user).filter(
+        organization_id=organization_id, status=rules.OPEN
+    )
     return [
         dispute_payload(d, holidays=holidays, today=today)
         for d in open_.order_by("opened_at", "id")

@@ -19,10 +19,11 @@ from disputes.models import DisputeAttachment, DisputeStatus, Resolution
 from disputes.services import acknowledgements, action_plans
 from disputes.services import disputes as services
 from scorecard.models import RemediationItem, Scorecard
-from scorecard.views.base import MOVE_REMEDIATION, get_scoped, page, render_page, scoped
+from scorecard.views.base import get_scoped, page, render_page, scoped
 from vendors import policy
 
 RESPOND = policy.roles_with(policy.Capability.RESPOND)
+ANSWER = policy.roles_with(policy.Capability.ANSWER_DISPUTES)
 STEPS: dict[str, Callable[..., Any]] = {
     "answer": services.dispute_answer,
     "accept": services.dispute_accept,
@@ -71,7 +72,7 @@ def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "disputes/dispute_detail.html",
         {
             "dispute": selectors.dispute_payload(dispute, holidays=holidays),
-            "can_decide": request.seat.can(MOVE_REMEDIATION)  # type: ignore[attr-defined]
+            "can_decide": request.seat.can(ANSWER)  # type: ignore[attr-defined]
             and dispute.status in (DisputeStatus.OPEN, DisputeStatus.ANSWERED),
             "can_answer": dispute.status == DisputeStatus.OPEN,
             "resolutions": Resolution.choices,
@@ -80,7 +81,7 @@ def dispute_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@page(MOVE_REMEDIATION)
+@page(ANSWER)
 def dispute_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """Answer, accept or reject a dispute with a reason (compliance and administrators)."""
     if step not in STEPS:

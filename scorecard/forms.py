@@ -93,19 +93,49 @@ class AmendForm(ContractForm):
         self.fields["start_date"].label = "Takes effect on"
 
 
+# Roles given on the manage page; vendor users come by invitation (bound to their vendor).
+PRACTICE_ROLES = [(value, label) for value, label in Role.choices if value != Role.VENDOR]
+
+
 class UserForm(forms.Form):
     """A new login and its role in the current organization."""
 
     username = forms.CharField(max_length=150)
     email = forms.EmailField(required=False)
     password = forms.CharField(widget=forms.PasswordInput, min_length=10)
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(choices=PRACTICE_ROLES)
 
 
 class RoleForm(forms.Form):
     """Change a member's role."""
 
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(choices=PRACTICE_ROLES)
+
+
+class InvitationForm(forms.Form):
+    """Invite a vendor user: the e-mail address that receives the link, and the vendor."""
+
+    email = forms.EmailField(max_length=254)
+    vendor = forms.ModelChoiceField(queryset=Vendor.objects.none())
+
+    def __init__(self, *args: Any, vendors: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if vendors is not None:
+            self.fields["vendor"].queryset = vendors  # type: ignore[attr-defined]
+
+
+class InvitationAcceptForm(forms.Form):
+    """The invitee's login: a username and the password, twice."""
+
+    username = forms.CharField(max_length=150)
+    password = forms.CharField(widget=forms.PasswordInput, strip=False)
+    password_again = forms.CharField(widget=forms.PasswordInput, strip=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", "The two passwords differ.")
+        return data
 
 
 class AliasForm(forms.Form):

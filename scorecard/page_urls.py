@@ -52,4 +52,6 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("manage/members/<int:pk>/role/", manage.member_role, name="member-role"),
+    path("manage/invitations/", manage.vendor_invite, name="vendor-invite"),
+    path("invitations/<str:token>/", account.invitation_accept, name="invitation-accept"),
 ]

@@ -423,6 +423,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SCORECARD_HOLIDAYS = env("SCORECARD_HOLIDAYS")
 # A previewed upload not confirmed within this many hours is removed (hourly beat task).
 UPLOAD_PREVIEW_MAX_AGE_HOURS = env.int("UPLOAD_PREVIEW_MAX_AGE_HOURS", default=24)
+# An invitation link of a vendor user works once, for this many hours.
+VENDOR_INVITATION_MAX_AGE_HOURS = env.int("VENDOR_INVITATION_MAX_AGE_HOURS", default=72)
 CHROMIUM_PATH = env.str("CHROMIUM_PATH", default="/usr/bin/chromium")
 # A dispute nobody answered within this many business days (organization's holidays skipped)
 # is flagged on the dashboard and the dispute list; attachments and action plan files past the

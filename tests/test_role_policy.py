@@ -32,7 +32,8 @@ from vendors.policy import Capability, PdfVariant
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["admin", "finance", "compliance", "viewer", "stranger"]  # stranger: admin of B only
+# stranger: admin of B only; vendor: a vendor user of Acme (its own records: the world's records)
+ROLES = ["admin", "finance", "compliance", "viewer", "vendor", "stranger"]
 MONEY_ROLES = {"admin", "finance"}
 MONEY_KEYS = policy.SCORECARD_MONEY_FIELDS | policy.CONTRACT_PRICE_FIELDS
 
@@ -43,13 +44,23 @@ def test_capability_table_is_the_one_answer() -> None:
     assert policy.roles_with(Capability.MANAGE) == {"admin"}
     assert policy.roles_with(Capability.MOVE_REMEDIATION) == {"admin", "compliance"}
     assert policy.roles_with(Capability.SEE_COMPLIANCE) == {"admin", "compliance"}
-    assert policy.roles_with(Capability.UPLOAD) == {"admin", "finance", "compliance"}
+    assert policy.roles_with(Capability.UPLOAD) == {"admin", "finance", "compliance", "vendor"}
     assert policy.roles_with(Capability.READ) == set(Role.values)
+    assert policy.roles_with(Capability.SEE_PRACTICE) == {
+        "admin",
+        "finance",
+        "compliance",
+        "viewer",
+    }
+    assert policy.roles_with(Capability.RESPOND) == {"vendor"}
+    assert policy.roles_with(Capability.ANSWER_DISPUTES) == {"admin", "compliance"}
     assert policy.capabilities_of(None) == frozenset()
-    assert policy.capabilities_of("vendor") == frozenset()  # not a role yet: nothing
+    assert policy.capabilities_of("vendor") == {Capability.READ, Capability.UPLOAD, "respond"}
+    assert policy.capabilities_of("supplier") == frozenset()  # not a role: nothing
     assert [policy.pdf_variant(r) for r in Role.values] == [
         "full",
         "full",
+        "no_money",
         "no_money",
         "no_money",
     ]
@@ -85,7 +96,11 @@ class World:
 def world(org: Any, other_org: Any) -> World:
     """Acme (6 % of collections, minimum 1,000, maximum 50,000) evaluated for 2026-01 on payments
     of 250,000 and 4,000 claims (fee 15,000.00, credit 300.00); Bolt at 3.10 per claim."""
-    users = {role: member(org, role, user__username=f"a-{role}") for role in Role.values}
+    users = {
+        role: member(org, role, user__username=f"a-{role}")
+        for role in Role.values
+        if role != Role.VENDOR
+    }
     users["stranger"] = member(other_org, Role.ADMIN, user__username="b-admin")
     contract = ContractFactory(
         vendor__organization=org,
@@ -103,6 +118,7 @@ def world(org: Any, other_org: Any) -> World:
         fee_per_claim=D("3.10"),
     ).vendor
     acme = contract.vendor
+    users["vendor"] = member(org, Role.VENDOR, vendor=acme, user__username="a-vendor")
     rep = report(acme, "2026-01", days_in_ar=D("60"), payments=D("250000"), claims_submitted=4000)
     evaluate(vendor_ids=[acme.pk])
     alias = ColumnAlias.objects.create(
@@ -192,6 +208,7 @@ def _all(code: int, **others: int) -> dict[str, int]:
 READ_LIST = _all(200)
 READ_ONE = _all(200, stranger=404)
 ADMIN_ONLY = _all(403, admin=200, stranger=404)
+NOT_FOR_VENDOR = _all(403, admin=200, stranger=404, vendor=404)
 
 
 def _csv(w: World, role: str) -> dict[str, Any]:
@@ -200,6 +217,7 @@ def _csv(w: World, role: str) -> dict[str, Any]:
         "finance": "2026-03",
         "compliance": "2026-04",
         "viewer": "2026-05",
+        "vendor": "2026-07",
     }
     period = months.get(role, "2026-06")
     text = f"period,days_in_ar,payments,claims_submitted\n{period},38,100000,1000\n"
@@ -233,7 +251,8 @@ API: dict[tuple[str, str], Call] = {
     ("contract-list", "get"): Call(lambda w: "/api/v1/contracts/", READ_LIST),
     ("contract-list", "post"): Call(
         lambda w: "/api/v1/contracts/",
-        _all(403, admin=201, stranger=400),  # stranger: Cobalt does not exist for them
+        # stranger and vendor user (of Acme): Cobalt does not exist for them
+        _all(403, admin=201, stranger=400, vendor=400),
         body=lambda w, role: {
             "vendor": w.cobalt.pk,  # no contract yet
             "start_date": f"{2030 + ROLES.index(role)}-01-01",
@@ -354,11 +373,11 @@ API: dict[tuple[str, str], Call] = {
         body=_move,
     ),
     # Disputes: the vendor side (RESPOND) opens and adds files, the practice side
-    # (MOVE_REMEDIATION) decides; compliance steps before admin, who then finds it decided.
+    # (ANSWER_DISPUTES) decides; compliance steps before admin, who then finds it decided.
     ("dispute-list", "get"): Call(lambda w: "/api/v1/disputes/", READ_LIST),
     ("dispute-list", "post"): Call(
         lambda w: "/api/v1/disputes/",
-        _all(403, admin=201, stranger=404),  # stranger: A's scorecard does not exist for them
+        _all(403, vendor=201, stranger=404),  # stranger: A's scorecard does not exist for them
         body=lambda w, role: {
             "scorecard": w.card.pk,
             "reason": f"by {role}",
@@ -384,7 +403,7 @@ API: dict[tuple[str, str], Call] = {
     ),
     ("dispute-attachments", "post"): Call(
         lambda w: f"/api/v1/disputes/{_dispute(w).pk}/attachments/",
-        _all(403, admin=201, stranger=404),
+        _all(403, vendor=201, stranger=404),
         body=lambda w, role: {"file": SimpleUploadedFile(f"{role}.txt", b"evidence")},
         multipart=True,
     ),
@@ -393,7 +412,7 @@ API: dict[tuple[str, str], Call] = {
     ),
     ("api-scorecard-acknowledge", "post"): Call(
         lambda w: reverse("api-scorecard-acknowledge", args=[w.card.pk]),
-        _all(403, admin=201, stranger=404),
+        _all(403, vendor=201, stranger=404),
         body=lambda w, role: {"note": role},
     ),
     ("api-remediation-action-plan", "get"): Call(
@@ -401,7 +420,7 @@ API: dict[tuple[str, str], Call] = {
     ),
     ("api-remediation-action-plan", "post"): Call(
         lambda w: reverse("api-remediation-action-plan", args=[w.item.pk]),
-        _all(403, admin=201, stranger=404),
+        _all(403, vendor=201, stranger=404),
         body=lambda w, role: {"text": f"plan of {role}"},
         multipart=True,
     ),
@@ -409,7 +428,7 @@ API: dict[tuple[str, str], Call] = {
     ("api-docs", "get"): Call(lambda w: reverse("api-docs"), READ_LIST),
 }
 # Compliance moves before admin so that each finds the item where its transition starts.
-ORDER = ["stranger", "viewer", "finance", "compliance", "admin"]
+ORDER = ["vendor", "stranger", "viewer", "finance", "compliance", "admin"]
 
 
 def _job(w: World) -> Job:
@@ -423,7 +442,7 @@ def _dispute(w: World) -> Any:
 
     return dispute_open(
         scorecard=w.card,
-        actor=w.users["admin"],
+        actor=w.users["vendor"],
         reason="Days in A/R counted twice.",
         items=[{"kpi": "days_in_ar", "reason": "counted twice"}],
     )
@@ -434,7 +453,7 @@ def _attachment(w: World) -> tuple[int, int]:
 
     dispute = _dispute(w)
     row = dispute_attach(
-        dispute=dispute, upload=SimpleUploadedFile("aging.txt", b"aging"), actor=w.users["admin"]
+        dispute=dispute, upload=SimpleUploadedFile("aging.txt", b"aging"), actor=w.users["vendor"]
     )
     return dispute.pk, row.pk
 
@@ -651,15 +670,19 @@ PAGE_STATUS: dict[str, Callable[[World], tuple[str, dict[str, int]]]] = {
     "vendor-list": lambda w: (reverse("vendor-list"), READ_LIST),
     "vendor-create": lambda w: (reverse("vendor-create"), _all(403, admin=200, stranger=200)),
     "vendor-detail": lambda w: (reverse("vendor-detail", args=[w.acme.pk]), READ_ONE),
-    "vendor-edit": lambda w: (reverse("vendor-edit", args=[w.acme.pk]), ADMIN_ONLY),
+    # a vendor user refused a page that names a record: 404, its own vendor's records alike
+    "vendor-edit": lambda w: (reverse("vendor-edit", args=[w.acme.pk]), NOT_FOR_VENDOR),
     "vendor-trend": lambda w: (
         reverse("vendor-trend", args=[w.acme.pk, "days_in_ar"]),
         READ_ONE,
     ),
-    "contract-create": lambda w: (reverse("contract-create", args=[w.acme.pk]), ADMIN_ONLY),
-    "aliases": lambda w: (reverse("aliases", args=[w.acme.pk]), ADMIN_ONLY),
-    "contract-amend": lambda w: (reverse("contract-amend", args=[w.contract.pk]), ADMIN_ONLY),
-    "compare": lambda w: (reverse("compare"), READ_LIST),
+    "contract-create": lambda w: (
+        reverse("contract-create", args=[w.acme.pk]),
+        NOT_FOR_VENDOR,
+    ),
+    "aliases": lambda w: (reverse("aliases", args=[w.acme.pk]), NOT_FOR_VENDOR),
+    "contract-amend": lambda w: (reverse("contract-amend", args=[w.contract.pk]), NOT_FOR_VENDOR),
+    "compare": lambda w: (reverse("compare"), _all(200, vendor=403)),
     "upload": lambda w: (reverse("upload"), _all(200, viewer=403)),
     "upload-confirm": lambda w: (reverse("upload-confirm"), _all(405)),
     "remediation-board": lambda w: (reverse("remediation-board"), READ_LIST),
@@ -702,8 +725,15 @@ PAGE_STATUS: dict[str, Callable[[World], tuple[str, dict[str, int]]]] = {
         reverse("scorecard-acknowledge", args=[w.card.pk]),
         _all(405),
     ),
-    "scorecard-dispute": lambda w: (reverse("scorecard-dispute", args=[w.card.pk]), ADMIN_ONLY),
-    "action-plan": lambda w: (reverse("action-plan", args=[w.item.pk]), ADMIN_ONLY),
+    # the vendor side only: every practice role, the stranger too, is refused by role
+    "scorecard-dispute": lambda w: (
+        reverse("scorecard-dispute", args=[w.card.pk]),
+        _all(403, vendor=200),
+    ),
+    "action-plan": lambda w: (reverse("action-plan", args=[w.item.pk]), _all(403, vendor=200)),
+    "vendor-invite": lambda w: (reverse("vendor-invite"), _all(405)),
+    # an altered link is refused for everyone (signed in or not); its own tests accept one
+    "invitation-accept": lambda w: (reverse("invitation-accept", args=["x:y:z"]), _all(400)),
     "member-role": lambda w: (
         reverse("member-role", args=[w.users["viewer"].memberships.get().pk]),
         _all(405),

@@ -248,16 +248,19 @@ class OrganizationAdmin(PolicyAdmin):
 class MembershipAdmin(PolicyAdmin):
     """Who holds which role where (``membership_set``); on change only the role changes."""
 
-    list_display = ("user", "organization", "role")
+    list_display = ("user", "organization", "role", "vendor")
     list_filter = ("role", ("organization", admin.RelatedOnlyFieldListFilter))
-    fields = ("user", "organization", "role")
+    fields = ("user", "organization", "role", "vendor")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ("user", "organization") if obj is not None else ()
 
     def service_save(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> Model:
         return services.membership_set(
-            user=obj.user, organization=obj.organization, role=form.cleaned_data["role"]
+            user=obj.user,
+            organization=obj.organization,
+            role=form.cleaned_data["role"],
+            vendor=form.cleaned_data.get("vendor"),
         )
 
     def service_delete(self, request: HttpRequest, obj: Any) -> None:
@@ -590,3 +593,11 @@ class AuditEventAdmin(FrozenAdmin):
     list_display = ("at", "actor_name", "action", "record_type", "record_id", "record_label")
     list_filter = (("organization", admin.RelatedOnlyFieldListFilter), "record_type", "action")
     search_fields = ("actor_name", "record_label", "reason")
+
+
+@admin.register(models.VendorInvitation)
+class VendorInvitationAdmin(FrozenAdmin):
+    """Invitations of vendor users (made on the manage page, ``invitation_create``)."""
+
+    list_display = ("email", "vendor", "organization", "created_at", "accepted_at")
+    list_filter = (("organization", admin.RelatedOnlyFieldListFilter),)

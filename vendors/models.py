@@ -7,6 +7,7 @@ contract's currency. A period is a calendar month written ``YYYY-MM``.
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -36,6 +37,7 @@ class Role(models.TextChoices):
     FINANCE = "finance", "Finance"
     COMPLIANCE = "compliance", "Compliance"
     VIEWER = "viewer", "Viewer"
+    VENDOR = "vendor", "Vendor user"  # a person of one vendor, bound to it (Membership.vendor)
 
 
 class Membership(models.Model):
@@ -48,14 +50,48 @@ class Membership(models.Model):
         Organization, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+    # The vendor a vendor user belongs to: required for the vendor role, forbidden for the others.
+    vendor = models.ForeignKey(
+        "Vendor", on_delete=models.CASCADE, null=True, blank=True, related_name="vendor_users"
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique")
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique"),
+            models.CheckConstraint(
+                condition=(models.Q(role="vendor") & models.Q(vendor__isnull=False))
+                | (~models.Q(role="vendor") & models.Q(vendor__isnull=True)),
+                name="membership_vendor_only_for_vendor_role",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.organization} as {self.role}"
+
+    def clean(self) -> None:
+        """A vendor user is bound to one vendor of the membership's organization; nobody else is."""
+        errors = membership_vendor_errors(
+            role=self.role,
+            vendor=self.vendor,
+            organization_id=self.organization_id,
+        )
+        if errors:
+            raise ValidationError(errors)
+
+
+def membership_vendor_errors(
+    *, role: str, vendor: "Vendor | None", organization_id: int | None
+) -> dict[str, str]:
+    """Why a membership's vendor does not fit its role (empty when it does)."""
+    if role == Role.VENDOR:
+        if vendor is None:
+            return {"vendor": "A vendor user must be bound to one vendor; choose it."}
+        if organization_id is not None and vendor.organization_id != organization_id:
+            return {"vendor": f"Vendor {vendor.slug!r} is not a vendor of this organization."}
+        return {}
+    if vendor is not None:
+        return {"vendor": f"Only vendor users are bound to a vendor; the {role} role is not."}
+    return {}
 
 
 class Service(models.TextChoices):
@@ -601,6 +637,7 @@ class AuditRecordType(models.TextChoices):
     ACKNOWLEDGEMENT = "acknowledgement", "acknowledgement"
     DISPUTE = "dispute", "dispute"
     ACTION_PLAN = "action_plan", "action plan"
+    VENDOR_INVITATION = "vendor_invitation", "vendor invitation"
 
 
 class AuditEvent(models.Model):
@@ -652,3 +689,29 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         who = self.actor_name or "system"
         return f"{self.at:%Y-%m-%d %H:%M} {who} {self.action} {self.record_label}"
+
+
+class VendorInvitation(models.Model):
+    """An administrator's invitation of a vendor user: its link carries a signed, expiring token
+    (``VENDOR_INVITATION_MAX_AGE_HOURS``) naming this row; it is used once."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="vendor_invitations"
+    )
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.email} for {self.vendor}"

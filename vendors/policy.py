@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import models
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from vendors.models import Membership, Role
 
@@ -28,23 +29,37 @@ class Capability(StrEnum):
     SEE_MONEY = "see_money"  # fees, credits, what-if, rates, contract prices; the finance page
     UPLOAD = "upload"  # submit vendor reports
     SEE_COMPLIANCE = "see_compliance"  # the compliance page and its exports
-    MOVE_REMEDIATION = "move_remediation"  # move or waive remediation items; answer disputes
-    RESPOND = "respond"  # the vendor side: acknowledge or dispute a scorecard, send action plans
+    MOVE_REMEDIATION = "move_remediation"  # move or waive remediation items
     MANAGE = "manage"  # vendors, contracts, SLA terms, aliases, KPIs, members; the admin site
+    # The practice's own view: every vendor side by side (compare), contracts' and remediation
+    # items' internal notes. Vendor users never hold it.
+    SEE_PRACTICE = "see_practice"
+    # A vendor user's answers: acknowledge or dispute a scorecard, submit an action plan.
+    RESPOND = "respond"
+    # The practice's answer to a vendor's dispute (answer, accept, reject).
+    ANSWER_DISPUTES = "answer_disputes"
 
 
 CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.ADMIN.value: frozenset(Capability),
-    Role.FINANCE.value: frozenset({Capability.READ, Capability.SEE_MONEY, Capability.UPLOAD}),
+    Role.ADMIN.value: frozenset(Capability) - {Capability.RESPOND},
+    Role.FINANCE.value: frozenset(
+        {Capability.READ, Capability.SEE_MONEY, Capability.UPLOAD, Capability.SEE_PRACTICE}
+    ),
     Role.COMPLIANCE.value: frozenset(
         {
             Capability.READ,
             Capability.UPLOAD,
             Capability.SEE_COMPLIANCE,
             Capability.MOVE_REMEDIATION,
+            Capability.SEE_PRACTICE,
+            Capability.ANSWER_DISPUTES,
         }
     ),
-    Role.VIEWER.value: frozenset({Capability.READ}),
+    Role.VIEWER.value: frozenset({Capability.READ, Capability.SEE_PRACTICE}),
+    # A vendor user reads and submits for its own vendor only (``vendor_scope``), answers for it,
+    # and sees no money: the what-if, the finance page and the full PDF hold other vendors' prices
+    # and the practice's totals, so its own contract's prices are left out with everyone's.
+    Role.VENDOR.value: frozenset({Capability.READ, Capability.UPLOAD, Capability.RESPOND}),
 }
 
 
@@ -84,6 +99,66 @@ def user_can(user: Any, organization_id: int, capability: Capability) -> bool:
     return can(roles_by_organization(user).get(organization_id), capability)
 
 
+# --- Vendor users: the one scoping rule -------------------------------------------------------
+# For each model a vendor user may see, the path from a row to its vendor. A model not named here
+# (members, the audit trail, holidays, notifications, ...) shows no row at all to a vendor user in
+# the organization where it is one: deny unless named.
+VENDOR_PATHS: dict[str, str] = {
+    "vendors.Vendor": "pk",
+    "vendors.Contract": "vendor",
+    "vendors.SLATerm": "contract__vendor",
+    "vendors.ColumnAlias": "vendor",
+    "vendors.ReportUpload": "vendor",
+    "vendors.Report": "vendor",
+    "vendors.PendingRescore": "vendor",
+    "scorecard.Scorecard": "vendor",
+    "scorecard.RemediationItem": "vendor",
+    "scorecard.TerminationRight": "vendor",
+    "scorecard.Job": "scorecard__vendor",
+    "disputes.Acknowledgement": "scorecard__vendor",
+    "disputes.Dispute": "vendor",
+    "disputes.DisputeAttachment": "dispute__vendor",
+    "disputes.ActionPlan": "item__vendor",
+}
+
+
+def vendor_scope[M: models.Model](
+    who: Any,
+    queryset: QuerySet[M],
+    *,
+    vendor_field: str | None = None,
+    organization_field: str = "organization",
+) -> QuerySet[M]:
+    """The one scoping function: the rows of ``queryset`` the user may see.
+
+    ``who`` is a request, a membership (its user) or a user. A row is seen when the user is a
+    member of its organization and, where the user is a vendor user, the row belongs to that
+    user's vendor (``vendor_field``, else the model's path in ``VENDOR_PATHS``; a model without
+    one shows nothing to vendor users). Everything else simply does not exist: a 404.
+    """
+    user = getattr(who, "user", who)
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    field = vendor_field or VENDOR_PATHS.get(queryset.model._meta.label)
+    fits = Q(vendor__isnull=True)
+    if field is not None:
+        fits |= Q(vendor=OuterRef(field))
+    seat = Membership.objects.filter(fits, user=user, organization=OuterRef(organization_field))
+    return queryset.filter(Exists(seat))
+
+
+def vendor_of(who: Any, organization_id: int) -> int | None:
+    """The vendor (id) a vendor user is bound to in an organization; None for everyone else."""
+    user = getattr(who, "user", who)
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Membership.objects.filter(user=user, organization_id=organization_id)
+        .values_list("vendor_id", flat=True)
+        .first()
+    )
+
+
 # --- Money ------------------------------------------------------------------------------------
 # Fields of the scorecard payload (API, CLI JSON) that are money.
 SCORECARD_MONEY_FIELDS = frozenset(
@@ -113,19 +188,26 @@ def without(payload: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]
 
 def scorecard_for_role(payload: Mapping[str, Any], role: str | None) -> dict[str, Any]:
     """A scorecard payload as a role may see it: money fields and contract prices left out."""
-    if can(role, Capability.SEE_MONEY):
-        return dict(payload)
-    out = without(payload, SCORECARD_MONEY_FIELDS)
+    money = can(role, Capability.SEE_MONEY)
+    out = dict(payload) if money else without(payload, SCORECARD_MONEY_FIELDS)
     if isinstance(out.get("contract"), Mapping):
-        out["contract"] = without(out["contract"], CONTRACT_PRICE_FIELDS)
+        out["contract"] = contract_for_role(out["contract"], role)
     return out
 
 
+# The practice's internal notes on a contract: left out without ``SEE_PRACTICE`` (vendor users).
+CONTRACT_INTERNAL_FIELDS = frozenset({"notes"})
+
+
 def contract_for_role(payload: Mapping[str, Any], role: str | None) -> dict[str, Any]:
-    """A contract payload as a role may see it: prices left out without ``SEE_MONEY``."""
-    if can(role, Capability.SEE_MONEY):
-        return dict(payload)
-    return without(payload, CONTRACT_PRICE_FIELDS)
+    """A contract payload as a role may see it: prices left out without ``SEE_MONEY``, the
+    internal notes without ``SEE_PRACTICE``."""
+    drop: set[str] = set()
+    if not can(role, Capability.SEE_MONEY):
+        drop |= CONTRACT_PRICE_FIELDS
+    if not can(role, Capability.SEE_PRACTICE):
+        drop |= CONTRACT_INTERNAL_FIELDS
+    return without(payload, drop)
 
 
 def audit_changes_for_role(changes: Mapping[str, Any], role: str | None) -> dict[str, Any]:

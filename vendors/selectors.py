@@ -11,7 +11,7 @@ from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from . import periods
+from . import periods, policy
 from .models import (
     AuditEvent,
     AuditRecordType,
@@ -47,13 +47,12 @@ def organizations_for(user: AnyUser) -> QuerySet[Organization]:
 def scope_for_user[M: Model](
     queryset: QuerySet[M], user: AnyUser, *, organization_field: str = "organization"
 ) -> QuerySet[M]:
-    """The one scoping function: restrict any queryset to the user's organizations.
+    """Restrict any queryset to the user's organizations and, for a vendor user, to its vendor
+    (the role policy's ``vendor_scope`` is the rule).
 
-    Records of other organizations simply do not exist for the user, so they answer 404.
+    Records of other organizations and other vendors simply do not exist for the user: 404.
     """
-    if not user.is_authenticated:
-        return queryset.none()
-    return queryset.filter(**{f"{organization_field}__memberships__user": user})
+    return policy.vendor_scope(user, queryset, organization_field=organization_field)
 
 
 def role_in(user: AnyUser, organization: Organization | int) -> str | None:

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('scorecard', '0006_jobs_remediation_actor_name_backfill'),
-        ('vendors', '0015_alter_auditevent_record_type'),
+        ('vendors', '0016_vendor_invitation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -2,6 +2,6 @@
 
 The vendor side (``Capability.RESPOND``) acknowledges or disputes the current revision of a
 scorecard and submits remediation action plans (``acknowledgements``, ``disputes``,
-``action_plans``); the practice side (``Capability.MOVE_REMEDIATION``) answers, accepts or
+``action_plans``); the practice side (``Capability.ANSWER_DISPUTES``) answers, accepts or
 rejects disputes. The steps' rules are the pure ``disputes.rules``.
 """

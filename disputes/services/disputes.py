@@ -220,7 +220,7 @@ def _step(
     who = require_capability(
         actor,
         dispute.organization_id,
-        policy.Capability.MOVE_REMEDIATION,
+        policy.Capability.ANSWER_DISPUTES,
         "answer, accept or reject disputes",
     )
     locked = Dispute.objects.select_for_update().get(pk=dispute.pk)

@@ -6,11 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
+from scorecard.forms import InvitationAcceptForm
 from scorecard.services import previews as preview_services
+from vendors.services import invitations
 
 from .base import ROLE_SETS, seat_for
 from .upload import session_previews
@@ -56,3 +61,40 @@ def locked_out(
         },
         status=429,
     )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """A vendor user's invitation link: choose a login once (an altered, expired or used link is
+    refused with its reason, 400); then sign in."""
+    try:
+        invitation = invitations.invitation_check(token)
+    except ValidationError as exc:
+        refused: dict[str, Any] = {
+            "refusal": " ".join(exc.messages),
+            "seat": None,
+            "roles": ROLE_SETS,
+        }
+        return render(request, "registration/invitation.html", refused, status=400)
+    form = InvitationAcceptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitations.invitation_accept(
+                token=token,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(request, "Your login is ready; sign in.")
+            return redirect("login")
+    context: dict[str, Any] = {
+        "invitation": invitation,
+        "form": form,
+        "seat": None,
+        "roles": ROLE_SETS,
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "registration/invitation.html", context, status=status)

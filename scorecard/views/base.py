@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 
@@ -29,6 +29,7 @@ COMPLIANCE = policy.roles_with(Capability.SEE_COMPLIANCE)
 MOVE_REMEDIATION = policy.roles_with(Capability.MOVE_REMEDIATION)
 UPLOAD = policy.roles_with(Capability.UPLOAD)
 ADMIN = policy.roles_with(Capability.MANAGE)
+PRACTICE = policy.roles_with(Capability.SEE_PRACTICE)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Seat:
     organization: Organization
     role: str
     memberships: list[Membership]
+    vendor_id: int | None = None  # a vendor user's own vendor (the policy scopes every read)
 
     def can(self, roles: frozenset[str]) -> bool:
         """Whether the role in the current organization is one of ``roles``."""
@@ -69,7 +71,12 @@ def seat_for(request: HttpRequest) -> Seat | None:
         return None
     wanted = request.session.get(SESSION_KEY)
     chosen = next((m for m in memberships if m.organization_id == wanted), memberships[0])
-    return Seat(organization=chosen.organization, role=chosen.role, memberships=memberships)
+    return Seat(
+        organization=chosen.organization,
+        role=chosen.role,
+        memberships=memberships,
+        vendor_id=chosen.vendor_id,
+    )
 
 
 def page(
@@ -89,6 +96,9 @@ def page(
             if seat is None:
                 raise PermissionDenied("You are not a member of any organization.")
             if not seat.can(roles):
+                if seat.vendor_id is not None and "pk" in kwargs:
+                    # A vendor user learns nothing of a record it may not use: not found.
+                    raise Http404("No such record.")
                 raise PermissionDenied(
                     f"Your role ({seat.role_label}) in {seat.organization.name} does not allow "
                     "this page."

@@ -17,7 +17,7 @@ from vendors.models import Contract, Vendor
 from vendors.policy import Capability
 
 from . import reads
-from .base import page, render_page, scoped
+from .base import PRACTICE, page, render_page, scoped
 
 VOLUME_FIELDS = ("payments", "claims_submitted")
 
@@ -148,7 +148,7 @@ def compare_vendors(
     return out, kpi_columns, options
 
 
-@page()
+@page(PRACTICE)
 def compare(request: HttpRequest) -> HttpResponse:
     """Side by side; fees, rates and what-ifs only for finance and administrators."""
     org = request.seat.organization  # type: ignore[attr-defined]

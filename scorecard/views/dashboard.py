@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -11,20 +13,23 @@ from django.views.decorators.http import require_POST
 from disputes import selectors as dispute_selectors
 
 from . import reads
-from .base import SESSION_KEY, page, render_page
+from .base import SESSION_KEY, page, render_page, scoped
 
 
 @page()
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Every vendor's standing and score, the vendor x KPI grid, and what needs attention."""
     org = request.seat.organization  # type: ignore[attr-defined]
+    scope = functools.partial(scoped, request)
     return render_page(
         request,
         "scorecard/dashboard.html",
         {
-            "board": reads.dashboard(org, timezone.localdate()),
-            "period": reads.latest_period(org),
-            "unanswered_disputes": dispute_selectors.overdue_disputes(organization_id=org.pk),
+            "board": reads.dashboard(org, timezone.localdate(), scope),
+            "period": reads.latest_period(org, scope),
+            "unanswered_disputes": dispute_selectors.overdue_disputes(
+                user=request.user, organization_id=org.pk
+            ),
         },
     )
 

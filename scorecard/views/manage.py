@@ -10,11 +10,20 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from scorecard.forms import AmendForm, ContractForm, RoleForm, UserForm, VendorForm
+from scorecard.forms import (
+    AmendForm,
+    ContractForm,
+    InvitationForm,
+    RoleForm,
+    UserForm,
+    VendorForm,
+)
 from vendors import services
 from vendors.models import Contract, Membership, Vendor
+from vendors.services import invitations
 
 from .base import ADMIN, get_scoped, page, render_page, scoped
 
@@ -81,7 +90,7 @@ def manage(request: HttpRequest) -> HttpResponse:
             return redirect("manage")
     members = (
         Membership.objects.filter(organization=org)
-        .select_related("user")
+        .select_related("user", "vendor")
         .order_by("user__username")
     )
     return render_page(
@@ -92,9 +101,39 @@ def manage(request: HttpRequest) -> HttpResponse:
             "members": members,
             "vendors": scoped(request, Vendor.objects.all()).order_by("name"),
             "role_form": RoleForm(),
+            "invite_form": InvitationForm(
+                vendors=scoped(request, Vendor.objects.all()).order_by("name")
+            ),
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+@require_POST
+@page(ADMIN)
+def vendor_invite(request: HttpRequest) -> HttpResponse:
+    """Invite a vendor user: the link goes by e-mail and is shown here once."""
+    vendors = scoped(request, Vendor.objects.all()).order_by("name")
+    form = InvitationForm(request.POST, vendors=vendors)
+    if not form.is_valid():
+        for name, errors in form.errors.items():
+            messages.error(
+                request, f"Invitation not sent: {name}: {' '.join(str(e) for e in errors)}"
+            )
+        return redirect("manage")
+    invitation, token = invitations.invitation_create(
+        organization=request.seat.organization,  # type: ignore[attr-defined]
+        vendor=form.cleaned_data["vendor"],
+        email=form.cleaned_data["email"],
+        invited_by=request.user,
+    )
+    link = request.build_absolute_uri(reverse("invitation-accept", args=[token]))
+    invitations.invitation_send(invitation=invitation, link=link)
+    messages.success(
+        request,
+        f"Invitation sent to {invitation.email} for {invitation.vendor.name}; its link: {link}",
+    )
+    return redirect("manage")
 
 
 @require_POST
@@ -104,14 +143,18 @@ def member_role(request: HttpRequest, pk: int) -> HttpResponse:
     membership = get_scoped(request, Membership.objects.select_related("user"), pk=pk)
     form = RoleForm(request.POST)
     if form.is_valid():
-        services.membership_set(
-            user=membership.user,
-            organization=membership.organization,
-            role=form.cleaned_data["role"],
-        )
-        messages.success(
-            request, f"{membership.user.get_username()} is now {form.cleaned_data['role']}."
-        )
+        try:
+            services.membership_set(
+                user=membership.user,
+                organization=membership.organization,
+                role=form.cleaned_data["role"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request, f"{membership.user.get_username()} is now {form.cleaned_data['role']}."
+            )
     else:
         messages.error(request, "Choose a role.")
     return redirect("manage")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import F, Prefetch, QuerySet
 
@@ -22,6 +24,16 @@ from vendors import periods as bd
 from vendors import selectors as vendor_selectors
 from vendors.models import Contract, Organization, Report, Vendor
 
+# The member's view of a queryset (``base.scoped``: the role policy's ``vendor_scope`` within the
+# organization); the identity for internal callers that read a whole organization.
+Scope = Callable[[QuerySet[Any]], QuerySet[Any]]
+
+
+def everything(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """The whole organization (the queryset unchanged)."""
+    return queryset
+
+
 OPEN_REMEDIATION = [
     s for s in RemediationStatus.values if s not in {RemediationStatus.CLOSED, "waived"}
 ]
@@ -36,10 +48,10 @@ def current_scorecards(organization: Organization) -> QuerySet[Scorecard]:
     )
 
 
-def latest_period(organization: Organization) -> str | None:
+def latest_period(organization: Organization, scope: Scope = everything) -> str | None:
     """The newest period with a current scorecard, or None."""
     return (
-        Scorecard.objects.filter(organization=organization, is_current=True)
+        scope(Scorecard.objects.filter(organization=organization, is_current=True))
         .order_by("-period")
         .values_list("period", flat=True)
         .first()
@@ -65,29 +77,29 @@ class MissingReport:
 
 
 def missing_reports(
-    organization: Organization, today: dt.date, *, per_vendor: int = 3
+    organization: Organization, today: dt.date, *, per_vendor: int = 3, scope: Scope = everything
 ) -> list[MissingReport]:
     """Past-due periods of a contract in force with no report, newest first (per vendor, the
     newest ``per_vendor``): those whose newest scorecard revision has no report, and due
     periods the daily evaluation has not measured yet."""
     holidays = vendor_selectors.holidays_of(organization_id=organization.pk)
     contracts: dict[int, list[Contract]] = defaultdict(list)
-    for c in Contract.objects.filter(organization=organization).order_by("start_date"):
+    for c in scope(Contract.objects.filter(organization=organization)).order_by("start_date"):
         contracts[c.vendor_id].append(c)
     reported = set(
-        Report.objects.filter(organization=organization, is_current=True).values_list(
+        scope(Report.objects.filter(organization=organization, is_current=True)).values_list(
             "vendor_id", "period"
         )
     )
     cards = {
         (vendor_id, period): (report_id, due)
-        for vendor_id, period, report_id, due in Scorecard.objects.filter(
-            organization=organization, is_current=True
+        for vendor_id, period, report_id, due in scope(
+            Scorecard.objects.filter(organization=organization, is_current=True)
         ).values_list("vendor_id", "period", "report_id", "report_due_date")
     }
     last_closed = bd.previous_period(bd.period_of(today))
     out: list[MissingReport] = []
-    for vendor in Vendor.objects.filter(organization=organization).order_by("name"):
+    for vendor in scope(Vendor.objects.filter(organization=organization)).order_by("name"):
         versions = contracts.get(vendor.pk)
         if not versions:
             continue
@@ -133,11 +145,12 @@ def open_remediations(organization: Organization) -> QuerySet[RemediationItem]:
     )
 
 
-def dashboard(organization: Organization, today: dt.date) -> Dashboard:
-    """Every vendor's newest standing, the vendor x KPI grid and what needs attention."""
-    vendors = list(Vendor.objects.filter(organization=organization).order_by("name"))
+def dashboard(organization: Organization, today: dt.date, scope: Scope = everything) -> Dashboard:
+    """Every vendor's newest standing, the vendor x KPI grid and what needs attention, of the
+    vendors ``scope`` shows (a vendor user: its own vendor only)."""
+    vendors = list(scope(Vendor.objects.filter(organization=organization)).order_by("name"))
     newest: dict[int, Scorecard] = {}
-    for newest_card in current_scorecards(organization).order_by("vendor_id", "-period"):
+    for newest_card in scope(current_scorecards(organization)).order_by("vendor_id", "-period"):
         newest.setdefault(newest_card.vendor_id, newest_card)
     columns: dict[str, tuple[int, str]] = {}
     standings = []
@@ -155,12 +168,12 @@ def dashboard(organization: Organization, today: dt.date) -> Dashboard:
     # Received late: the newest revision has a report, received after its due day (a month
     # with no report at all is missing, listed apart).
     late = list(
-        current_scorecards(organization)
+        scope(current_scorecards(organization))
         .filter(report_late=True, report__isnull=False)
         .order_by("-period", "vendor")[:12]
     )
     rights = list(
-        selectors.termination_rights_for(organization=organization).filter(
+        scope(selectors.termination_rights_for(organization=organization)).filter(
             acknowledged_at__isnull=True
         )
     )
@@ -168,10 +181,10 @@ def dashboard(organization: Organization, today: dt.date) -> Dashboard:
     return Dashboard(
         standings=standings,
         kpi_columns=kpi_columns,
-        remediations=list(open_remediations(organization)),
+        remediations=list(scope(open_remediations(organization))),
         termination_rights=rights,
         late=late,
-        missing=missing_reports(organization, today),
+        missing=missing_reports(organization, today, scope=scope),
         rescoring=[v for v in vendors if v.pk in pending],
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from decimal import Decimal
 
@@ -18,7 +19,7 @@ from vendors.models import Report, Unit, Vendor
 from vendors.selectors import contract_list
 
 from . import reads
-from .base import get_scoped, page, render_page
+from .base import get_scoped, page, render_page, scoped
 
 UNIT_LABEL: dict[str, str] = {
     Unit.PERCENT.value: "percent",
@@ -32,9 +33,8 @@ UNIT_LABEL: dict[str, str] = {
 def vendor_list(request: HttpRequest) -> HttpResponse:
     """The organization's vendors with their newest standing."""
     org = request.seat.organization  # type: ignore[attr-defined]
-    return render_page(
-        request, "scorecard/vendor_list.html", {"board": reads.dashboard(org, timezone.localdate())}
-    )
+    board = reads.dashboard(org, timezone.localdate(), functools.partial(scoped, request))
+    return render_page(request, "scorecard/vendor_list.html", {"board": board})
 
 
 def _checklist(vendor: Vendor) -> list[tuple[str, bool, str]]:

@@ -11,15 +11,18 @@ import pytest
 
 from scorecard.models import RemediationItem, Scorecard
 from scorecard.services.evaluation import evaluate
-from tests.factories import ContractFactory, member
+from tests.factories import ContractFactory, VendorFactory, member
 from tests.scorecard.helpers import report
 from vendors.models import Contract, Role
 
 
 @dataclass
 class DisputeWorld:
-    """Organization A's admin (the vendor side until the vendor role), compliance, viewer."""
+    """Acme's vendor user (the vendor side), organization A's admin, compliance and viewer, a
+    vendor user of Bolt (same organization) and organization B's admin."""
 
+    vendor: Any
+    bolt_user: Any
     admin: Any
     compliance: Any
     viewer: Any
@@ -41,7 +44,10 @@ def dworld(org: Any, other_org: Any, settings: Any) -> DisputeWorld:
     )
     report(contract.vendor, "2026-01", days_in_ar=D("60"))
     evaluate(vendor_ids=[contract.vendor_id])
+    bolt = VendorFactory(organization=org, slug="bolt", name="Bolt")
     return DisputeWorld(
+        vendor=member(org, Role.VENDOR, vendor=contract.vendor, user__username="val"),
+        bolt_user=member(org, Role.VENDOR, vendor=bolt, user__username="bo"),
         admin=member(org, Role.ADMIN, user__username="ann", user__email="ann@a.test"),
         compliance=member(org, Role.COMPLIANCE, user__username="cora"),
         viewer=member(org, Role.VIEWER, user__username="vic"),

@@ -32,7 +32,7 @@ def _open(client: Any, card: Scorecard, **extra: Any) -> Any:
 
 
 def test_the_whole_life_cycle(dworld: Any, django_capture_on_commit_callbacks: Any) -> None:
-    vendor_side = client_for(dworld.admin)  # the vendor role arrives with p16portal
+    vendor_side = client_for(dworld.vendor)
     practice = client_for(dworld.compliance)
     with django_capture_on_commit_callbacks(execute=True):
         opened = _open(vendor_side, dworld.card)
@@ -122,7 +122,7 @@ def test_the_whole_life_cycle(dworld: Any, django_capture_on_commit_callbacks: A
     assert [
         (e["from_status"], e["to_status"], e["actor_name"], e["reason"]) for e in done["events"]
     ] == [
-        (None, "open", "ann", "Days in A/R counted the December backlog twice."),
+        (None, "open", "val", "Days in A/R counted the December backlog twice."),
         ("open", "answered", "cora", "We will check the aging."),
         ("answered", "accepted", "cora", "The corrected aging is right."),
     ]
@@ -149,7 +149,7 @@ def test_the_whole_life_cycle(dworld: Any, django_capture_on_commit_callbacks: A
 
 
 def test_refused_openings_and_steps(dworld: Any, settings: Any) -> None:
-    vendor_side = client_for(dworld.admin)
+    vendor_side = client_for(dworld.vendor)
     unknown = _open(vendor_side, dworld.card, items=[{"kpi": "nope", "reason": "x"}])
     assert unknown.status_code == 400
     assert unknown.json()["items"][0].startswith("Item 1: KPI 'nope' is not on this scorecard;")
@@ -168,8 +168,9 @@ def test_refused_openings_and_steps(dworld: Any, settings: Any) -> None:
         items=[{"kpi": "days_in_ar", "disputed_value": "3,8", "reason": "a"}],
     )
     assert bad_number.status_code == 400 and "disputed_value" in str(bad_number.json())
-    # viewers and compliance are not the vendor side; another organization's card is unknown
-    assert _open(client_for(dworld.viewer), dworld.card).status_code == 403
+    # the practice's roles are not the vendor side; another organization's card is unknown
+    for practice_user in (dworld.admin, dworld.compliance, dworld.viewer):
+        assert _open(client_for(practice_user), dworld.card).status_code == 403
     assert _open(client_for(dworld.stranger), dworld.card).status_code == 404
     assert Dispute.objects.count() == 0
 
@@ -207,12 +208,12 @@ def test_only_the_current_revision_is_disputed_or_acknowledged(dworld: Any) -> N
     from scorecard.services.evaluation import evaluate
     from tests.scorecard.helpers import report
 
-    vendor_side = client_for(dworld.admin)
+    vendor_side = client_for(dworld.vendor)
     ack = vendor_side.post(
         f"/api/v1/scorecards/{dworld.card.pk}/acknowledge/", {"note": "Seen."}, format="json"
     )
     assert ack.status_code == 201
-    assert (ack.json()["actor_name"], ack.json()["note"]) == ("ann", "Seen.")
+    assert (ack.json()["actor_name"], ack.json()["note"]) == ("val", "Seen.")
     twice = vendor_side.post(f"/api/v1/scorecards/{dworld.card.pk}/acknowledge/", {})
     assert twice.json() == {"scorecard": ["Revision 1 is already acknowledged."]}
     assert (
@@ -234,7 +235,7 @@ def test_only_the_current_revision_is_disputed_or_acknowledged(dworld: Any) -> N
 
 
 def test_action_plan_moves_the_item(dworld: Any) -> None:
-    vendor_side = client_for(dworld.admin)
+    vendor_side = client_for(dworld.vendor)
     url = f"/api/v1/remediations/{dworld.item.pk}/action-plan/"
     sent = vendor_side.post(
         url,
@@ -246,7 +247,7 @@ def test_action_plan_moves_the_item(dworld: Any) -> None:
     item = RemediationItem.objects.get(pk=dworld.item.pk)
     assert item.status == "action_plan_received"
     [event] = item.events.filter(to_status="action_plan_received")
-    assert event.reason == f"Action plan {sent.json()['id']} submitted by ann."
+    assert event.reason == f"Action plan {sent.json()['id']} submitted by val."
     listed = client_for(dworld.viewer).get(url).json()
     assert [p["text"] for p in listed] == ["Work the 90+ bucket weekly."]
     assert vendor_side.post(url, {"text": ""}, format="multipart").status_code == 400
@@ -263,3 +264,59 @@ def test_action_plan_moves_the_item(dworld: Any) -> None:
             "or awaiting its plan."
         ]
     }
+
+
+def test_a_vendor_user_of_another_vendor_gets_404_everywhere(dworld: Any) -> None:
+    """Bolt's vendor user, in the same organization, never sees Acme's dispute, its file, its
+    scorecard or its remediation item: every dispute endpoint and page answers 404."""
+    from django.test import Client
+
+    from disputes.services.disputes import dispute_attach, dispute_open
+
+    dispute = dispute_open(
+        scorecard=dworld.card,
+        actor=dworld.vendor,
+        reason="Backlog counted twice.",
+        items=[{"kpi": "days_in_ar", "reason": "Backlog."}],
+    )
+    att = dispute_attach(
+        dispute=dispute, upload=SimpleUploadedFile("a.txt", b"a"), actor=dworld.vendor
+    )
+    bolt = client_for(dworld.bolt_user)
+    d, card, item = dispute.pk, dworld.card.pk, dworld.item.pk
+    api_calls = [
+        ("get", f"/api/v1/disputes/{d}/", None),
+        ("post", f"/api/v1/disputes/{d}/answer/", {"reason": "x"}),
+        ("post", f"/api/v1/disputes/{d}/accept/", {"reason": "x", "resolution": "both"}),
+        ("post", f"/api/v1/disputes/{d}/reject/", {"reason": "x"}),
+        ("post", f"/api/v1/disputes/{d}/attachments/", {"file": SimpleUploadedFile("b", b"b")}),
+        ("get", f"/api/v1/disputes/{d}/attachments/{att.pk}/", None),
+        ("post", f"/api/v1/scorecards/{card}/acknowledge/", {}),
+        ("get", f"/api/v1/remediations/{item}/action-plan/", None),
+        ("post", f"/api/v1/remediations/{item}/action-plan/", {"text": "x"}),
+    ]
+    got = {
+        url: getattr(bolt, m)(url, body, format="multipart").status_code
+        for m, url, body in api_calls
+    }
+    assert got == {url: 404 for _, url, _ in api_calls}
+    opened = bolt.post(
+        "/api/v1/disputes/",
+        {"scorecard": card, "reason": "x", "items": [{"kpi": "days_in_ar", "reason": "x"}]},
+        format="json",
+    )
+    assert opened.status_code == 404
+    assert bolt.get("/api/v1/disputes/").json()["results"] == []
+    page = Client()
+    page.force_login(dworld.bolt_user)
+    pages = [
+        f"/disputes/{d}/",
+        f"/disputes/{d}/files/{att.pk}/",
+        f"/scorecards/{card}/dispute/",
+        f"/remediation/{item}/action-plan/",
+    ]
+    assert {url: page.get(url).status_code for url in pages} == dict.fromkeys(pages, 404)
+    assert page.post(f"/scorecards/{card}/acknowledge/").status_code == 404
+    assert f"#{d}" not in page.get("/disputes/").content.decode()
+    # Acme's own vendor user sees it
+    assert client_for(dworld.vendor).get(f"/api/v1/disputes/{d}/").status_code == 200

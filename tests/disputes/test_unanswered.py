@@ -50,7 +50,7 @@ def test_answer_due_date_skips_weekends_and_holidays() -> None:
 def _open_on_wednesday(dworld: Any) -> int:
     dispute = services.dispute_open(
         scorecard=dworld.card,
-        actor=dworld.admin,
+        actor=dworld.vendor,
         reason="Backlog counted twice.",
         items=[{"kpi": "days_in_ar", "reason": "Backlog."}],
         at=dt.datetime(2026, 1, 14, 15, 0, tzinfo=dt.UTC),
@@ -79,7 +79,10 @@ def test_flag_on_the_list_and_the_dashboard(dworld: Any, settings: Any, time_mac
         d["id"] for d in api.get("/api/v1/disputes/", {"overdue": "true"}).json()["results"]
     ] == [pk]
     assert [
-        d["id"] for d in selectors.overdue_disputes(organization_id=dworld.card.organization_id)
+        d["id"]
+        for d in selectors.overdue_disputes(
+            user=dworld.compliance, organization_id=dworld.card.organization_id
+        )
     ] == [pk]
     dashboard = page.get(reverse("dashboard")).content.decode()
     assert (

@@ -37,6 +37,7 @@ from vendors.models import (
     Unit,
     Vendor,
     default_standing_bands,
+    membership_vendor_errors,
 )
 from vendors.services.audit import (
     audit_record,
@@ -101,22 +102,36 @@ def organization_create(*, name: str, slug: str | None = None) -> Organization:
 
 
 @transaction.atomic
-def membership_set(*, user: Any, organization: Organization, role: str) -> Membership:
-    """Give a user a role in an organization (creating or changing the membership)."""
+def membership_set(
+    *, user: Any, organization: Organization, role: str, vendor: Vendor | None = None
+) -> Membership:
+    """Give a user a role in an organization (creating or changing the membership).
+
+    A vendor user (role ``vendor``) is bound to ``vendor``, one vendor of the organization; the
+    other roles take no vendor.
+    """
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}; choose one of {Role.values}."})
+    errors = membership_vendor_errors(role=role, vendor=vendor, organization_id=organization.pk)
+    if errors:
+        raise ValidationError(errors)
     before = Membership.objects.filter(user=user, organization=organization).first()
     membership, _ = Membership.objects.update_or_create(
-        user=user, organization=organization, defaults={"role": role}
+        user=user, organization=organization, defaults={"role": role, "vendor": vendor}
     )
-    if before is None or before.role != role:
+    vendor_id = None if vendor is None else vendor.pk
+    if before is None or (before.role, before.vendor_id) != (role, vendor_id):
+        changes: dict[str, Any] = {"role": [None if before is None else before.role, role]}
+        if vendor_id is not None or (before is not None and before.vendor_id is not None):
+            changes["vendor"] = [None if before is None else before.vendor_id, vendor_id]
+        bound = "" if vendor is None else f" for vendor {vendor.slug}"
         audit_record(
             organization_id=organization.pk,
             record=membership,
             record_type="membership",
             action=AuditAction.CREATED if before is None else AuditAction.UPDATED,
-            reason=f"{user.get_username()} given the {role} role.",
-            changes={"role": [None if before is None else before.role, role]},
+            reason=f"{user.get_username()} given the {role} role{bound}.",
+            changes=changes,
         )
     return membership
 
@@ -139,7 +154,13 @@ def membership_remove(*, membership: Membership) -> None:
 
 @transaction.atomic
 def user_create(
-    *, username: str, password: str, email: str = "", organization: Organization, role: str
+    *,
+    username: str,
+    password: str,
+    email: str = "",
+    organization: Organization,
+    role: str,
+    vendor: Vendor | None = None,
 ) -> Any:
     """Create a login and make it a member of an organization.
 
@@ -147,6 +168,9 @@ def user_create(
     refusal, under ``password``.
     """
     User = get_user_model()
+    errors = membership_vendor_errors(role=role, vendor=vendor, organization_id=organization.pk)
+    if errors:
+        raise ValidationError(errors)
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": "This username is taken."})
     try:
@@ -161,7 +185,7 @@ def user_create(
         action=AuditAction.CREATED,
         changes={"username": [None, username], "email": [None, email]},
     )
-    membership_set(user=user, organization=organization, role=role)
+    membership_set(user=user, organization=organization, role=role, vendor=vendor)
     return user
 
 
