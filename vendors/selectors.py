@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import EmptyResultSet, ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from . import periods, policy
@@ -391,11 +391,22 @@ def member_emails(*, organization_id: int, roles: set[str]) -> list[str]:
 def report_list(*, user: AnyUser) -> QuerySet[Report]:
     """Report versions the user may see, with upload, values, findings and denials loaded once."""
     return scope_for_user(
-        Report.objects.select_related("vendor", "organization", "upload").prefetch_related(
-            "values__kpi", "findings", "denials"
+        with_submitter(
+            Report.objects.select_related("vendor", "organization", "upload").prefetch_related(
+                "values__kpi", "findings", "denials"
+            )
         ),
         user,
     )
+
+
+def with_submitter(reports: QuerySet[Report]) -> QuerySet[Report]:
+    """Reports with who submitted them (``upload.uploaded_by``) and that person's role in the
+    report's organization (``submitted_role``; None once no longer a member), in one query."""
+    role = Membership.objects.filter(
+        user=OuterRef("upload__uploaded_by"), organization=OuterRef("organization")
+    ).values("role")[:1]
+    return reports.select_related("upload__uploaded_by").annotate(submitted_role=Subquery(role))
 
 
 def current_reports(*, vendor: Vendor, periods: list[str] | None = None) -> QuerySet[Report]:

@@ -90,6 +90,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 period=period,
                 decimal_mark=decimal_mark,
                 multi_vendor=multi_vendor,
+                submitter=request.user,
             )
         except FileRefused as exc:
             refused = exc

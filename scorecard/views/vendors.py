@@ -122,8 +122,7 @@ def vendor_detail(request: HttpRequest, pk: int) -> HttpResponse:
             }
         )
     reports = list(
-        Report.objects.filter(vendor=vendor)
-        .select_related("upload")
+        vendor_selectors.with_submitter(Report.objects.filter(vendor=vendor))
         .prefetch_related("values", "findings")
         .order_by("-period", "-version")[:60]
     )

@@ -8,7 +8,7 @@ import django_filters
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -60,6 +60,14 @@ class DenialSerializer(serializers.Serializer):
     amount_denied = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
 
 
+class SubmitterSerializer(serializers.Serializer):
+    """Who submitted a report: the login and its role in the report's organization (None once
+    no longer a member)."""
+
+    username = serializers.CharField(read_only=True)
+    role = serializers.ChoiceField(choices=Role.choices, read_only=True, allow_null=True)
+
+
 class ReportSerializer(serializers.ModelSerializer):
     """A report version with its file's SHA-256, values, findings and denial breakdown."""
 
@@ -73,6 +81,15 @@ class ReportSerializer(serializers.ModelSerializer):
     values = ReportValueSerializer(many=True, read_only=True)
     findings = ReportFindingSerializer(many=True, read_only=True)
     denials = DenialSerializer(many=True, read_only=True)
+    submitted_by = serializers.SerializerMethodField()
+
+    @extend_schema_field(SubmitterSerializer(allow_null=True))
+    def get_submitted_by(self, report: Report) -> dict[str, Any] | None:
+        user = report.upload.uploaded_by
+        if user is None:  # received by the command line or the nightly import
+            return None
+        role = getattr(report, "submitted_role", None)
+        return {"username": user.get_username(), "role": role}
 
     class Meta:
         model = Report
@@ -89,6 +106,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "file_name",
             "sha256",
             "source",
+            "submitted_by",
             "values",
             "findings",
             "denials",

@@ -31,7 +31,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
 
-from vendors import bulk, periods, selectors
+from vendors import bulk, periods, policy, selectors
 from vendors.ingest import scope
 from vendors.ingest.checks import (
     Evaluation,
@@ -461,12 +461,16 @@ def report_preview(
     period: str | None,
     multi_vendor: bool = False,
     decimal_mark: str | None = None,
+    submitter: Any = None,
 ) -> Preview:
     """Parse and check a file exactly as ``report_ingest`` would, without storing anything.
 
     Raises ``FileRefused`` with the errors by row and column (the first
-    ``REPORT_MAX_ERRORS_SHOWN``, and a count of the rest).
+    ``REPORT_MAX_ERRORS_SHOWN``, and a count of the rest). ``submitter``: as ``uploaded_by``.
     """
+    submitter_check(
+        organization=organization, vendor=vendor, multi_vendor=multi_vendor, submitter=submitter
+    )
     kpis = _ingest_specs(organization)
     try:
         parsed, vendors = _read(  # the same parse as report_ingest
@@ -542,6 +546,9 @@ def report_ingest(
     received for the same vendor, period and sheet change nothing. Raises ``FileRefused`` with the
     errors by row and column (the first ``REPORT_MAX_ERRORS_SHOWN``, and a count of the rest).
     """
+    submitter_check(
+        organization=organization, vendor=vendor, multi_vendor=multi_vendor, submitter=uploaded_by
+    )
     try:
         return _ingest(
             organization=organization,
@@ -558,6 +565,40 @@ def report_ingest(
         )
     except FileRefused as exc:
         raise _capped(exc) from None
+
+
+def submitter_check(
+    *, organization: Organization, vendor: Vendor | None, multi_vendor: bool, submitter: Any
+) -> None:
+    """A vendor user submits for its own vendor only: a multi-vendor file, or a file for another
+    vendor, is refused (``FileRefused``) before it is read. Others are not restricted here."""
+    if submitter is None:
+        return
+    own = policy.vendor_of(submitter, organization.pk)
+    if own is None:
+        return
+    if multi_vendor or vendor is None:
+        raise FileRefused(
+            [
+                FileError(
+                    None,
+                    "multi_vendor",
+                    "A vendor user submits reports for its own vendor only: a file covering "
+                    "several vendors is refused; upload it for your vendor.",
+                )
+            ]
+        )
+    if vendor.pk != own:
+        raise FileRefused(
+            [
+                FileError(
+                    None,
+                    "vendor",
+                    f"A vendor user submits reports for its own vendor only, not for "
+                    f"{vendor.slug!r}.",
+                )
+            ]
+        )
 
 
 @dataclass(frozen=True)
