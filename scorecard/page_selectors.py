@@ -493,11 +493,14 @@ def vendor_history(vendor: Vendor, pdf_variant: str) -> VendorHistory:
         reports_total=reports.count(),
         scorecards=list(
             cards.defer("snapshot")
+            .select_related("acknowledgement")  # the vendor's answer (disputes app)
             .prefetch_related(
+                "disputes__resolved_by",
+                "resolved_disputes",
                 Prefetch(
                     "jobs",
                     queryset=Job.objects.filter(variant=pdf_variant).order_by("-created_at"),
-                )
+                ),
             )
             .order_by("-period", "-revision")[:VENDOR_PAGE_SCORECARDS]
         ),

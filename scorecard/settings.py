@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "vendors",
     "scorecard",
     "remittances",
+    "disputes",
 ]
 
 MIDDLEWARE = [
@@ -316,6 +317,7 @@ SPECTACULAR_SETTINGS = {
         "KpiStatusEnum": "scorecard.models.Status",
         "RemediationStatusEnum": "scorecard.models.RemediationStatus",
         "JobStatusEnum": "scorecard.models.JobStatus",
+        "DisputeStatusEnum": "disputes.models.DisputeStatus",
     },
 }
 
@@ -436,6 +438,11 @@ UPLOAD_PREVIEW_MAX_AGE_HOURS = env.int("UPLOAD_PREVIEW_MAX_AGE_HOURS", default=2
 # An invitation link of a vendor user works once, for this many hours.
 VENDOR_INVITATION_MAX_AGE_HOURS = env.int("VENDOR_INVITATION_MAX_AGE_HOURS", default=72)
 CHROMIUM_PATH = env.str("CHROMIUM_PATH", default="/usr/bin/chromium")
+# A dispute nobody answered within this many business days (organization's holidays skipped)
+# is flagged on the dashboard and the dispute list; attachments and action plan files past the
+# byte limit are refused before they are stored.
+DISPUTE_ANSWER_BUSINESS_DAYS = env.int("DISPUTE_ANSWER_BUSINESS_DAYS", default=5)
+DISPUTE_ATTACHMENT_MAX_BYTES = env.int("DISPUTE_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/v1/", include("scorecard.api.urls")),
     path("api/v1/", include("remittances.api.urls")),
     path("api/v1/", include("remittances.api.carcs")),
+    path("api/v1/", include("disputes.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",
@@ -34,4 +35,5 @@ urlpatterns = [
     ),
     path("", include("remittances.page_urls")),
     path("", include("scorecard.page_urls")),
+    path("", include("disputes.urls")),
 ]

@@ -114,7 +114,7 @@ def form_data(response: Any) -> dict[str, Any]:
 # --- Who enters and what they see ---------------------------------------------------------------
 def test_every_registered_model_is_scoped_or_refused(people: Any, records: Any) -> None:
     """Every changelist, as each kind of user (walks the admin registry: none is forgotten)."""
-    ours = {"vendors", "scorecard", "remittances"}
+    ours = {"vendors", "scorecard", "remittances", "disputes"}
     for model in admin.site._registry:
         url = _url(model, "changelist")
         own = model._meta.app_label in ours

@@ -489,6 +489,58 @@ API: dict[tuple[str, str], Call] = {
         _all(403, admin=200, compliance=200, stranger=404),
         body=_move,
     ),
+    # Disputes: the vendor side (RESPOND) opens and adds files, the practice side
+    # (ANSWER_DISPUTES) decides; compliance steps before admin, who then finds it decided.
+    ("dispute-list", "get"): Call(lambda w: "/api/v1/disputes/", READ_LIST),
+    ("dispute-list", "post"): Call(
+        lambda w: "/api/v1/disputes/",
+        _all(403, vendor=201, stranger=404),  # stranger: A's scorecard does not exist for them
+        body=lambda w, role: {
+            "scorecard": w.card.pk,
+            "reason": f"by {role}",
+            "items": [{"kpi": "days_in_ar", "reason": "counted twice"}],
+        },
+    ),
+    ("dispute-detail", "get"): Call(lambda w: f"/api/v1/disputes/{_dispute(w).pk}/", READ_ONE),
+    ("dispute-answer", "post"): Call(
+        lambda w: f"/api/v1/disputes/{_dispute(w).pk}/answer/",
+        _all(403, compliance=200, admin=400, stranger=404),
+        body=lambda w, role: {"reason": f"answered by {role}"},
+    ),
+    ("dispute-accept", "post"): Call(
+        # no corrected report nor amendment: no newer revision, so accepting is refused
+        lambda w: f"/api/v1/disputes/{_dispute(w).pk}/accept/",
+        _all(403, compliance=400, admin=400, stranger=404),
+        body=lambda w, role: {"reason": "agreed", "resolution": "corrected_report"},
+    ),
+    ("dispute-reject", "post"): Call(
+        lambda w: f"/api/v1/disputes/{_dispute(w).pk}/reject/",
+        _all(403, compliance=200, admin=400, stranger=404),
+        body=lambda w, role: {"reason": f"rejected by {role}"},
+    ),
+    ("dispute-attachments", "post"): Call(
+        lambda w: f"/api/v1/disputes/{_dispute(w).pk}/attachments/",
+        _all(403, vendor=201, stranger=404),
+        body=lambda w, role: {"file": SimpleUploadedFile(f"{role}.txt", b"evidence")},
+        multipart=True,
+    ),
+    ("api-dispute-attachment", "get"): Call(
+        lambda w: reverse("api-dispute-attachment", args=[*_attachment(w)]), READ_ONE
+    ),
+    ("api-scorecard-acknowledge", "post"): Call(
+        lambda w: reverse("api-scorecard-acknowledge", args=[w.card.pk]),
+        _all(403, vendor=201, stranger=404),
+        body=lambda w, role: {"note": role},
+    ),
+    ("api-remediation-action-plan", "get"): Call(
+        lambda w: reverse("api-remediation-action-plan", args=[w.item.pk]), READ_ONE
+    ),
+    ("api-remediation-action-plan", "post"): Call(
+        lambda w: reverse("api-remediation-action-plan", args=[w.item.pk]),
+        _all(403, vendor=201, stranger=404),
+        body=lambda w, role: {"text": f"plan of {role}"},
+        multipart=True,
+    ),
     ("api-schema", "get"): Call(lambda w: reverse("api-schema"), READ_LIST),
     ("api-docs", "get"): Call(lambda w: reverse("api-docs"), READ_LIST),
 }
@@ -501,6 +553,27 @@ def _job(w: World) -> Job:
     from scorecard.services.jobs import pdf_job_request
 
     return pdf_job_request(scorecard=w.card, variant=PdfVariant.NO_MONEY)
+
+
+def _dispute(w: World) -> Any:
+    from disputes.services.disputes import dispute_open
+
+    return dispute_open(
+        scorecard=w.card,
+        actor=w.users["vendor"],
+        reason="Days in A/R counted twice.",
+        items=[{"kpi": "days_in_ar", "reason": "counted twice"}],
+    )
+
+
+def _attachment(w: World) -> tuple[int, int]:
+    from disputes.services.disputes import dispute_attach
+
+    dispute = _dispute(w)
+    row = dispute_attach(
+        dispute=dispute, upload=SimpleUploadedFile("aging.txt", b"aging"), actor=w.users["vendor"]
+    )
+    return dispute.pk, row.pk
 
 
 def test_every_api_endpoint_is_in_the_table() -> None:
@@ -764,6 +837,23 @@ PAGE_STATUS: dict[str, Callable[[World], tuple[str, dict[str, int]]]] = {
     "job-status": lambda w: (reverse("job-status", args=[_job(w).pk]), READ_ONE),
     "job-download": lambda w: (reverse("job-download", args=[_job(w).pk]), READ_ONE),
     "manage": lambda w: (reverse("manage"), _all(403, admin=200, stranger=200)),
+    "dispute-list": lambda w: (reverse("dispute-list"), READ_LIST),
+    "dispute-detail": lambda w: (reverse("dispute-detail", args=[_dispute(w).pk]), READ_ONE),
+    "dispute-step": lambda w: (reverse("dispute-step", args=[_dispute(w).pk, "answer"]), _all(405)),
+    "dispute-attachment": lambda w: (
+        reverse("dispute-attachment", args=[*_attachment(w)]),
+        READ_ONE,
+    ),
+    "scorecard-acknowledge": lambda w: (
+        reverse("scorecard-acknowledge", args=[w.card.pk]),
+        _all(405),
+    ),
+    # the vendor side only: every practice role, the stranger too, is refused by role
+    "scorecard-dispute": lambda w: (
+        reverse("scorecard-dispute", args=[w.card.pk]),
+        _all(403, vendor=200),
+    ),
+    "action-plan": lambda w: (reverse("action-plan", args=[w.item.pk]), _all(403, vendor=200)),
     "vendor-invite": lambda w: (reverse("vendor-invite"), _all(405)),
     # an altered link is refused for everyone (signed in or not); its own tests accept one
     "invitation-accept": lambda w: (reverse("invitation-accept", args=["x:y:z"]), _all(400)),

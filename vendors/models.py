@@ -647,6 +647,9 @@ class AuditRecordType(models.TextChoices):
     REMITTANCE_FILE = "remittance_file", "remittance file"
     PAYEE_MAPPING = "payee_mapping", "payee mapping"
     CARC_RULE = "carc_rule", "CARC rule"
+    ACKNOWLEDGEMENT = "acknowledgement", "acknowledgement"
+    DISPUTE = "dispute", "dispute"
+    ACTION_PLAN = "action_plan", "action plan"
     VENDOR_INVITATION = "vendor_invitation", "vendor invitation"
 
 

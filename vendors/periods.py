@@ -116,6 +116,20 @@ def nth_business_day(
     return day
 
 
+def business_days_after(
+    day: dt.date, n: int, holidays: frozenset[dt.date] = frozenset()
+) -> dt.date:
+    """The ``n``-th business day after ``day`` (``day`` itself not counted; ``n`` >= 0)."""
+    if n < 0:
+        raise ValueError("n counts from 0.")
+    count = 0
+    while count < n:
+        day += dt.timedelta(days=1)
+        if is_business_day(day, holidays):
+            count += 1
+    return day
+
+
 def report_due_date(
     period: str, due_business_day: int, holidays: frozenset[dt.date] = frozenset()
 ) -> dt.date:

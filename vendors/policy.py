@@ -121,6 +121,10 @@ VENDOR_PATHS: dict[str, str] = {
     "remittances.ServiceLine": "claim__vendor",
     "remittances.ClaimAdjustment": "claim__vendor",
     "remittances.PayeeMapping": "vendor",
+    "disputes.Acknowledgement": "scorecard__vendor",
+    "disputes.Dispute": "vendor",
+    "disputes.DisputeAttachment": "dispute__vendor",
+    "disputes.ActionPlan": "item__vendor",
 }
 
 

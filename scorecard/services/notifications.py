@@ -217,3 +217,42 @@ def cure_reminders_send(*, today: dt.date) -> int:
             )
         )
     return messages_send(messages)
+
+
+# --- Disputes (the disputes app; routed to in-app notifications at merge) ---------------------
+def dispute_opened_notify(*, dispute_id: int) -> bool:
+    """Tell the organization's administrators and compliance members a vendor opened a dispute."""
+    from disputes.models import Dispute
+
+    dispute = Dispute.objects.select_related("vendor").prefetch_related("items").get(pk=dispute_id)
+    kpis = ", ".join(item.kpi_name for item in dispute.items.all())
+    return notification_send_once(
+        Message(
+            organization_id=dispute.organization_id,
+            key=f"dispute:{dispute.pk}:open",
+            kind="dispute_opened",
+            subject=f"Dispute: {dispute.vendor.name} {dispute.period} ({kpis})",
+            body=f"{dispute.opened_by_name} disputed {kpis} of {dispute.vendor.name}'s "
+            f"{dispute.period} scorecard.\n\nReason: {dispute.reason}\n",
+        )
+    )
+
+
+def dispute_step_notify(*, dispute_id: int, status: str) -> bool:
+    """Tell the person who opened a dispute that it was answered, accepted or rejected."""
+    from disputes.models import Dispute
+
+    dispute = Dispute.objects.select_related("vendor", "opened_by").get(pk=dispute_id)
+    email = getattr(dispute.opened_by, "email", "") or ""
+    event = dispute.events.filter(to_status=status).last()
+    return notification_send_once(
+        Message(
+            organization_id=dispute.organization_id,
+            key=f"dispute:{dispute.pk}:{status}",
+            kind=f"dispute_{status}",
+            subject=f"Dispute {status}: {dispute.vendor.name} {dispute.period}",
+            body=f"Your dispute of the {dispute.period} scorecard was {status}.\n\n"
+            f"Reason: {event.reason if event else ''}\n",
+        ),
+        recipients=[email] if email else [],
+    )

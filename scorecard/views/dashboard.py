@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from disputes import selectors as dispute_selectors
 from scorecard import page_selectors as reads
 
 from .base import SESSION_KEY, page, render_page, scoped
@@ -26,6 +27,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "board": reads.dashboard(org, timezone.localdate(), scope),
             "period": reads.latest_period(org, scope),
+            "unanswered_disputes": dispute_selectors.overdue_disputes(
+                user=request.user, organization_id=org.pk
+            ),
         },
     )
 
