@@ -116,6 +116,12 @@ class ScorecardKPI(models.Model):
         max_digits=24, decimal_places=6, null=True, blank=True
     )
     display_order = models.PositiveIntegerField(default=100)
+    # Early warning (domain.md section 11, scorecard/early_warning.py): a flag beside the status.
+    at_risk = models.BooleanField(default=False, db_default=False)
+    projected_breach_period = models.CharField(max_length=7, blank=True, default="", db_default="")
+    projection = models.JSONField(
+        null=True, blank=True, help_text="The next three months' projected values, or null."
+    )
 
     class Meta:
         ordering = ["display_order", "kpi_code"]

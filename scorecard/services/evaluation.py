@@ -42,7 +42,7 @@ from vendors import selectors as vendor_selectors
 from vendors.models import AuditAction, AuditEvent, AuditRecordType, Contract, Report
 from vendors.services import rescore as rescore_service
 
-from . import jobs, notifications
+from . import early_warning, jobs, notifications
 
 FOUR = Decimal("0.0001")
 SIX = Decimal("0.000001")
@@ -268,6 +268,7 @@ def evaluate(
         vendor_ids=vendor_ids, period=period, today=today, summary=summary, catalog=catalog
     )
     if pending is not None:
+        early_warning.scorecards_warn(scorecard_ids=summary.scorecard_ids, notify=notify)
         summary.pdfs_queued = _rerender_pdfs(pending)
     if notify and pending is not None:
         _notify(pending, summary=summary, today=today, catalog=catalog)

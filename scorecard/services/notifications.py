@@ -35,6 +35,7 @@ class Message:
     kind: str
     subject: str
     body: str
+    link: str = ""  # where the in-app notification leads (a page path)
 
 
 def notification_send_once(message: Message, *, recipients: list[str] | None = None) -> bool:
