@@ -22,6 +22,16 @@ class Status(models.TextChoices):
     NOT_REPORTED = "not_reported", "not reported"
 
 
+# The early warning (domain.md section 11) is a flag beside a meets or watch status, never a status
+# of its own: its word, as pages and PDFs show it with the first projected breach month.
+AT_RISK_LABEL = "at risk"
+
+
+def at_risk_text(breach_period: str) -> str:
+    """The flag as shown: ``at risk: breach projected 2026-09``."""
+    return f"{AT_RISK_LABEL}: breach projected {breach_period}"
+
+
 REPORT_ON_TIME = "on_time"
 REPORT_LATE = "late"
 REPORT_MISSING = "missing"

@@ -108,6 +108,9 @@ def kpi_payload(row: ScorecardKPI) -> dict[str, Any]:
         "previous_value": number(row.previous_value),
         "change": number(row.change),
         "trailing_3m_average": number(row.trailing_3m_average),
+        "at_risk": row.at_risk,
+        "projected_breach_period": row.projected_breach_period or None,
+        "projected_values": row.projection,
     }
 
 

@@ -84,6 +84,9 @@ def test_scorecard_fields_with_exact_values(api, acme):
         "previous_value": None,
         "change": None,
         "trailing_3m_average": "60",
+        "at_risk": False,  # one month: no projection
+        "projected_breach_period": None,
+        "projected_values": None,
     }
     assert [
         (x["kpi"], x["kind"], x["status"], x["cure_deadline"]) for x in card["remediations"]
