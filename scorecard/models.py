@@ -288,6 +288,57 @@ class Notification(models.Model):
         return self.key
 
 
+class InAppNotification(models.Model):
+    """A notification shown in the application to one person (the bell and the notifications
+    page), written by ``scorecard.services.notifications.notify`` beside the e-mail: one per
+    recipient of each sent ``Notification``."""
+
+    organization = models.ForeignKey(
+        "vendors.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    event = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="in_app")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="in_app_notifications"
+    )
+    kind = models.CharField(max_length=40)
+    text = models.CharField(max_length=300)
+    link = models.CharField(max_length=300, blank=True, help_text="A page path, or blank.")
+    created = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = "in-app notification"
+        constraints = [
+            models.UniqueConstraint(fields=["event", "recipient"], name="in_app_once_per_person")
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "organization", "read_at"], name="in_app_unread")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.text[:60]}"
+
+
+class NotificationPreference(models.Model):
+    """Whether one person receives one kind of notification by e-mail too (no row: yes)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=40)
+    by_email = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["user_id", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {'e-mail' if self.by_email else 'in-app only'}"
+
+
 class JobStatus(models.TextChoices):
     """Where a background job stands; the words are part of the API."""
 

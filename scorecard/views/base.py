@@ -9,11 +9,13 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 
+from scorecard.models import InAppNotification
 from vendors import policy
 from vendors.models import Membership, Organization, Role
 from vendors.policy import Capability
@@ -38,6 +40,7 @@ class Seat:
     organization: Organization
     role: str
     memberships: list[Membership]
+    unread: int = 0  # the person's unread notifications in this organization (the bell)
 
     def can(self, roles: frozenset[str]) -> bool:
         """Whether the role in the current organization is one of ``roles``."""
@@ -60,16 +63,33 @@ class Seat:
 
 def seat_for(request: HttpRequest) -> Seat | None:
     """The member's current organization (kept in the session) and role; None for no membership."""
-    memberships = list(
+    unread = (  # the bell's count, read in the same query as the memberships
+        InAppNotification.objects.filter(
+            recipient_id=OuterRef("user_id"),
+            organization_id=OuterRef("organization_id"),
+            read_at__isnull=True,
+        )
+        .order_by()
+        .values("recipient_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    memberships: list[Membership] = list(
         Membership.objects.filter(user_id=request.user.pk or 0)
         .select_related("organization")
+        .annotate(unread=Coalesce(Subquery(unread), 0))
         .order_by("organization__name", "organization_id")
     )
     if not memberships:
         return None
     wanted = request.session.get(SESSION_KEY)
     chosen = next((m for m in memberships if m.organization_id == wanted), memberships[0])
-    return Seat(organization=chosen.organization, role=chosen.role, memberships=memberships)
+    return Seat(
+        organization=chosen.organization,
+        role=chosen.role,
+        memberships=memberships,
+        unread=getattr(chosen, "unread", 0),
+    )
 
 
 def page(
