@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from scorecard.models import (
@@ -283,6 +284,7 @@ def breach_message(item: RemediationItem | ItemFacts) -> Message:
         subject=f"SLA breach: {facts.vendor_name} {facts.kpi_name} ({facts.opened_period})",
         body="A KPI breached its warning threshold; a remediation item is open.\n\n"
         + _item_line(facts),
+        link=reverse("remediation-board"),
     )
 
 
@@ -295,6 +297,7 @@ def escalation_message(item: RemediationItem | ItemFacts, *, event_id: int, reas
         kind="escalation",
         subject=f"Remediation escalated: {facts.vendor_name} {facts.kpi_name}",
         body=f"{reason}\n\n" + _item_line(facts),
+        link=reverse("remediation-board"),
     )
 
 
@@ -312,6 +315,7 @@ def termination_right_message(
             f"({', '.join(periods)}). The contract's termination right is raised; this is an "
             "alert for a person to act on, nothing has been terminated."
         ),
+        link=reverse("dashboard"),
     )
 
 
@@ -347,6 +351,7 @@ def cure_reminders_send(*, today: dt.date) -> int:
                 ),
                 body="A remediation item's cure deadline is near.\n\n"
                 + _item_line(ItemFacts.of(item)),
+                link=reverse("remediation-board"),
             )
         )
     return messages_send(messages)

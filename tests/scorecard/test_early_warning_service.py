@@ -8,7 +8,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from scorecard.models import Notification, ScorecardKPI
+from scorecard.models import InAppNotification, Notification, ScorecardKPI
 from scorecard.services.evaluation import evaluate
 from tests.factories import ContractFactory, member
 from tests.scorecard.helpers import after_due, report
@@ -82,6 +82,10 @@ def test_rows_carry_projection_and_flag_and_one_notification(org, contract, mail
         "At risk: Acme First-pass claim acceptance rate projected to breach in 2026-07"
     ]
     assert "Projected: 2026-07: 88.0000, 2026-08: 86.0000, 2026-09: 84.0000" in mailoutbox[0].body
+    # The bell's row leads to the vendor's page.
+    assert list(InAppNotification.objects.values_list("kind", "link")) == [
+        ("at_risk", f"/vendors/{contract.vendor_id}/")
+    ]
     report(contract.vendor, "2026-06", **{FPAR: D("90.5")})  # a new revision, same episode
     evaluate(today=after_due("2026-06"))
     assert _row("2026-06").at_risk is True
