@@ -17,7 +17,6 @@ one of the next three months is at risk, with the first such month.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -41,28 +40,20 @@ class Projection:
     breach_period: str | None  # the first projected month strictly worse than the warning
 
 
+def _rounded_ratio(numerator: int, denominator: int, places: int = SHOWN_PLACES) -> Decimal:
+    """``numerator / denominator`` (denominator > 0) rounded half up, away from zero."""
+    units = (2 * abs(numerator) * 10**places + denominator) // (2 * denominator)
+    return Decimal(units if numerator >= 0 else -units).scaleb(-places)
+
+
 def rounded(value: Fraction, places: int = SHOWN_PLACES) -> Decimal:
     """An exact rational rounded half up (away from zero) to ``places`` decimals."""
-    scaled = abs(value) * 10**places
-    units = math.floor(scaled + Fraction(1, 2))
-    return Decimal(units if value >= 0 else -units).scaleb(-places)
+    return _rounded_ratio(value.numerator, value.denominator, places)
 
 
-def fit(points: Sequence[tuple[int, Fraction]]) -> tuple[Fraction, Fraction]:
-    """Least-squares intercept and slope of ``(x, y)`` points (at least two distinct x)."""
-    n = len(points)
-    mean_x = Fraction(sum(x for x, _ in points), n)
-    mean_y = sum((y for _, y in points), Fraction(0)) / n
-    sxx = sum(((x - mean_x) ** 2 for x, _ in points), Fraction(0))
-    sxy = sum(((x - mean_x) * (y - mean_y) for x, y in points), Fraction(0))
-    slope = sxy / sxx
-    return mean_y - slope * mean_x, slope
-
-
-def worse_than(value: Fraction, warning: Decimal, direction: str) -> bool:
-    """True when ``value`` is strictly worse than the warning threshold (a breach)."""
-    limit = Fraction(warning)
-    return value > limit if direction == LOWER else value < limit
+def _decimals(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def project(
@@ -75,24 +66,40 @@ def project(
     """The projection of one KPI from its ``(period, value)`` history, oldest first, whose last
     entry is the month judged (with its ``status``); None without a projection.
 
-    Only the last ``WINDOW`` entries count; entries without a value are left out.
+    Only the last ``WINDOW`` entries count; entries without a value are left out. Exact integer
+    arithmetic: every value is scaled by the same power of ten to a whole number, and each
+    projected value is the ratio ``(Sy*D - B*Sx + n*B*x) / (n*D)`` with ``D = n*Sxx - Sx^2``
+    and ``B = n*Sxy - Sx*Sy`` (the least-squares line, unrounded).
     """
     if not history or history[-1][1] is None:
         return None
     window = history[-WINDOW:]
     first = window[0][0]
-    points = [(months_apart(first, p), Fraction(v)) for p, v in window if v is not None]
-    if len(points) < MIN_POINTS:
+    known = [(months_apart(first, p), v) for p, v in window if v is not None]
+    if len(known) < MIN_POINTS:
         return None
-    intercept, slope = fit(points)
+    places = max(_decimals(warning), *(_decimals(v) for _, v in known))
+    scale = 10**places
+    xs = [x for x, _ in known]
+    ys = [int(v.scaleb(places)) for _, v in known]
+    limit = int(warning.scaleb(places))
+    n, sx, sy = len(xs), sum(xs), sum(ys)
+    det = n * sum(x * x for x in xs) - sx * sx  # > 0: the months are distinct
+    slope = n * sum(x * y for x, y in zip(xs, ys, strict=True)) - sx * sy  # over det
+    denominator = n * det
     judged = window[-1][0]
     values: list[tuple[str, Decimal]] = []
     breach_period = None
     for ahead in range(1, HORIZON + 1):
         period = shift_period(judged, ahead)
-        value = intercept + slope * months_apart(first, period)
-        values.append((period, rounded(value)))
-        if breach_period is None and worse_than(value, warning, direction):
+        numerator = sy * det - slope * sx + n * slope * months_apart(first, period)
+        values.append((period, _rounded_ratio(numerator, denominator * scale)))
+        worse = (
+            numerator > limit * denominator
+            if direction == LOWER
+            else numerator < limit * denominator
+        )
+        if breach_period is None and worse:
             breach_period = period
     at_risk = status in (MEETS, WATCH) and breach_period is not None
     return Projection(

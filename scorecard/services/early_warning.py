@@ -19,6 +19,7 @@ from django.urls import reverse
 from scorecard import early_warning as ew
 from scorecard.models import Scorecard, ScorecardKPI
 from scorecard.services import notifications
+from vendors import bulk as db
 
 AT_RISK_KIND = "at_risk"
 CHUNK = 2000
@@ -127,10 +128,14 @@ def scorecards_warn(*, scorecard_ids: list[int], notify: bool = True) -> int:
         row.at_risk = bool(got and got.at_risk)
         row.projected_breach_period = (got and got.breach_period) or ""
     with transaction.atomic():
-        ScorecardKPI.objects.bulk_update(
-            [row for row in rows if row.projection is not None],
+        db.update_rows(
+            ScorecardKPI,
             ["at_risk", "projected_breach_period", "projection"],
-            batch_size=500,
+            [
+                (row.at_risk, row.projected_breach_period, row.projection, row.pk)
+                for row in rows
+                if row.projection is not None
+            ],
         )
     if notify:
         _notify(rows, cards=cards, periods=periods, vendor_ids=vendor_ids)
