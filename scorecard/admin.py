@@ -1,8 +1,9 @@
 """Django admin for every judgement-side model: frozen records, read-only and scoped.
 
 Issued scorecards and their KPI rows, remediation items and their history, termination rights,
-notifications and jobs are written by evaluation, the remediation service and the job machinery
-only, so the admin shows them and changes nothing. Scoping is the role policy's, as on the
+notifications (e-mails and in-app), e-mail preferences and jobs are written by evaluation, the
+remediation and notification services and the job machinery only, so the admin shows them and
+changes nothing. Scoping is the role policy's, as on the
 vendor side (``vendors.admin.PolicyAdmin``).
 """
 
@@ -57,6 +58,22 @@ class NotificationAdmin(FrozenAdmin):
     """Emails sent."""
 
     list_display = ("key", "kind", "subject", "sent_at")
+
+
+@admin.register(models.InAppNotification)
+class InAppNotificationAdmin(FrozenAdmin):
+    """In-app notifications (written by ``notify``; read or not by their recipient only)."""
+
+    list_display = ("recipient", "kind", "text", "created", "read_at")
+    list_filter = ("kind", BY_ORGANIZATION)
+
+
+@admin.register(models.NotificationPreference)
+class NotificationPreferenceAdmin(FrozenAdmin):
+    """Who receives which kind by e-mail (each person sets theirs at /account/notifications/)."""
+
+    organization_path = "user__memberships__organization"
+    list_display = ("user", "kind", "by_email")
 
 
 @admin.register(models.Job)

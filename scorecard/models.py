@@ -22,6 +22,16 @@ class Status(models.TextChoices):
     NOT_REPORTED = "not_reported", "not reported"
 
 
+# The early warning (domain.md section 11) is a flag beside a meets or watch status, never a status
+# of its own: its word, as pages and PDFs show it with the first projected breach month.
+AT_RISK_LABEL = "at risk"
+
+
+def at_risk_text(breach_period: str) -> str:
+    """The flag as shown: ``at risk: breach projected 2026-09``."""
+    return f"{AT_RISK_LABEL}: breach projected {breach_period}"
+
+
 REPORT_ON_TIME = "on_time"
 REPORT_LATE = "late"
 REPORT_MISSING = "missing"
@@ -130,6 +140,12 @@ class ScorecardKPI(models.Model):
         max_digits=24, decimal_places=6, null=True, blank=True
     )
     display_order = models.PositiveIntegerField(default=100)
+    # Early warning (domain.md section 11, scorecard/early_warning.py): a flag beside the status.
+    at_risk = models.BooleanField(default=False, db_default=False)
+    projected_breach_period = models.CharField(max_length=7, blank=True, default="", db_default="")
+    projection = models.JSONField(
+        null=True, blank=True, help_text="The next three months' projected values, or null."
+    )
 
     class Meta:
         ordering = ["display_order", "kpi_code"]
@@ -296,6 +312,57 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class InAppNotification(models.Model):
+    """A notification shown in the application to one person (the bell and the notifications
+    page), written by ``scorecard.services.notifications.notify`` beside the e-mail: one per
+    recipient of each sent ``Notification``."""
+
+    organization = models.ForeignKey(
+        "vendors.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    event = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="in_app")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="in_app_notifications"
+    )
+    kind = models.CharField(max_length=40)
+    text = models.CharField(max_length=300)
+    link = models.CharField(max_length=300, blank=True, help_text="A page path, or blank.")
+    created = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = "in-app notification"
+        constraints = [
+            models.UniqueConstraint(fields=["event", "recipient"], name="in_app_once_per_person")
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "organization", "read_at"], name="in_app_unread")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.text[:60]}"
+
+
+class NotificationPreference(models.Model):
+    """Whether one person receives one kind of notification by e-mail too (no row: yes)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=40)
+    by_email = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["user_id", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {'e-mail' if self.by_email else 'in-app only'}"
 
 
 class JobStatus(models.TextChoices):

@@ -9,6 +9,7 @@ from .views import (
     dashboard,
     jobs,
     manage,
+    notifications,
     remediation,
     reports_pages,
     upload,
@@ -45,6 +46,22 @@ urlpatterns = [
     path("manage/", manage.manage, name="manage"),
     path("audit/", audit.audit, name="audit"),
     path("audit/export.csv", audit.audit_export, name="audit-export"),
+    path("notifications/", notifications.notification_list, name="notifications-page"),
+    path(
+        "notifications/read-all/",
+        notifications.notifications_read_all,
+        name="notifications-page-read-all",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        notifications.notification_read,
+        name="notification-page-read",
+    ),
+    path(
+        "account/notifications/",
+        notifications.notification_preferences,
+        name="notification-preferences",
+    ),
     path("account/password/", account.PasswordChangeView.as_view(), name="password_change"),
     path(
         "account/password/done/",

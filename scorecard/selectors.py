@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Model, Prefetch, QuerySet
 
 from scorecard.models import (
+    InAppNotification,
     RemediationEvent,
     RemediationItem,
     Scorecard,
@@ -94,6 +95,9 @@ def kpi_payload(row: ScorecardKPI) -> dict[str, Any]:
         "previous_value": number(row.previous_value),
         "change": number(row.change),
         "trailing_3m_average": number(row.trailing_3m_average),
+        "at_risk": row.at_risk,
+        "projected_breach_period": row.projected_breach_period or None,
+        "projected_values": row.projection,
     }
 
 
@@ -283,3 +287,13 @@ def kpi_history(*, scorecard: Scorecard, months: int = 12) -> dict[str, list[Any
             points.append(point)
         out[code] = points
     return out
+
+
+def notifications_for(
+    *, user: AnyUser, organization_id: int | None = None
+) -> QuerySet[InAppNotification]:
+    """The person's own in-app notifications, newest first (of one organization when given)."""
+    qs = InAppNotification.objects.filter(recipient_id=getattr(user, "pk", None) or 0)
+    if organization_id is not None:
+        qs = qs.filter(organization_id=organization_id)
+    return qs.select_related("organization").order_by("-created", "-pk")

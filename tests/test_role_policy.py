@@ -541,12 +541,26 @@ API: dict[tuple[str, str], Call] = {
         body=lambda w, role: {"text": f"plan of {role}"},
         multipart=True,
     ),
+    # Notifications: each person's own; the admin's (of the breach evaluated) is nobody else's.
+    ("notification-list", "get"): Call(lambda w: "/api/v1/notifications/", READ_LIST),
+    ("notification-read", "post"): Call(
+        lambda w: f"/api/v1/notifications/{_admin_note(w)}/read/", _all(404, admin=200)
+    ),
+    ("notification-read-all", "post"): Call(lambda w: "/api/v1/notifications/read-all/", READ_LIST),
     ("api-schema", "get"): Call(lambda w: reverse("api-schema"), READ_LIST),
     ("api-docs", "get"): Call(lambda w: reverse("api-docs"), READ_LIST),
 }
 API.update(REMITTANCE_API)
 # Compliance moves before admin so that each finds the item where its transition starts.
 ORDER = ["vendor", "stranger", "viewer", "finance", "compliance", "admin"]
+
+
+def _admin_note(w: World) -> int:
+    from scorecard.models import InAppNotification
+
+    return InAppNotification.objects.filter(recipient=w.users["admin"]).values_list(
+        "pk", flat=True
+    )[0]
 
 
 def _job(w: World) -> Job:
@@ -813,6 +827,13 @@ PAGE_STATUS: dict[str, Callable[[World], tuple[str, dict[str, int]]]] = {
         reverse("remediation-transition", args=[w.item.pk]),
         _all(405),
     ),
+    "notifications-page": lambda w: (reverse("notifications-page"), READ_LIST),
+    "notifications-page-read-all": lambda w: (reverse("notifications-page-read-all"), _all(405)),
+    "notification-page-read": lambda w: (
+        reverse("notification-page-read", args=[_admin_note(w)]),
+        _all(405),
+    ),
+    "notification-preferences": lambda w: (reverse("notification-preferences"), READ_LIST),
     "password_change": lambda w: (reverse("password_change"), _all(200)),
     "password_change_done": lambda w: (reverse("password_change_done"), _all(200)),
     "audit": lambda w: (reverse("audit"), _all(403, admin=200, compliance=200, stranger=200)),

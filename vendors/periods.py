@@ -75,6 +75,13 @@ def shift_period(period: str, months: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
+def months_apart(first: str, last: str) -> int:
+    """How many months ``last`` lies after ``first`` (negative when before)."""
+    y1, m1 = (int(p) for p in first.split("-"))
+    y2, m2 = (int(p) for p in last.split("-"))
+    return (y2 - y1) * 12 + (m2 - m1)
+
+
 def periods_ending(last: str, count: int = 12) -> list[str]:
     """``count`` consecutive periods ending with ``last``, oldest first."""
     return [shift_period(last, -i) for i in range(count - 1, -1, -1)]

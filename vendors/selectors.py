@@ -441,6 +441,30 @@ def member_emails_by_organization(
     return {org_id: sorted(emails) for org_id, emails in found.items()}
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """A member to notify: the user, and the e-mail address ("" without one)."""
+
+    user_id: int
+    email: str
+
+
+def members_to_notify(
+    *, organization_ids: list[int], roles: set[str]
+) -> dict[int, list[Recipient]]:
+    """Active members holding one of the roles, by organization id, in one query."""
+    found: dict[int, list[Recipient]] = {org_id: [] for org_id in organization_ids}
+    for org_id, user_id, email in (
+        Membership.objects.filter(
+            organization_id__in=organization_ids, role__in=roles, user__is_active=True
+        )
+        .order_by("user_id")
+        .values_list("organization_id", "user_id", "user__email")
+    ):
+        found[org_id].append(Recipient(user_id=user_id, email=email or ""))
+    return found
+
+
 def vendors_lock(*, vendor_ids: list[int] | None = None) -> None:
     """Hold the vendors' rows (all vendors when None) until the transaction ends, so that two
     evaluations of the same vendor run one after the other (no-op lock on SQLite, whose writers

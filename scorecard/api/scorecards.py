@@ -27,6 +27,13 @@ from vendors.models import PricingModel
 MONEY_NOTE = "Money: present only for roles that may see money (administrators and finance)."
 
 
+class ProjectedValueSerializer(serializers.Serializer):
+    """One projected month of a KPI (the value rounded half up to four decimals)."""
+
+    period = serializers.CharField(help_text="YYYY-MM.")
+    value = serializers.CharField()
+
+
 class ScorecardKPISerializer(serializers.Serializer):
     """One KPI row of a scorecard (numbers as decimal strings; points with two decimals)."""
 
@@ -54,6 +61,19 @@ class ScorecardKPISerializer(serializers.Serializer):
     change = serializers.CharField(allow_null=True, help_text="Against the previous period.")
     trailing_3m_average = serializers.CharField(
         allow_null=True, help_text="Average of this and the two previous periods with a value."
+    )
+    at_risk = serializers.BooleanField(
+        help_text="Early warning: meets or watches now, but projected strictly worse than the "
+        "warning within three months (a flag beside the status)."
+    )
+    projected_breach_period = serializers.CharField(
+        allow_null=True, help_text="YYYY-MM: the first projected month in breach, when at risk."
+    )
+    projected_values = ProjectedValueSerializer(
+        many=True,
+        allow_null=True,
+        help_text="The next three months' projected values (least squares over the last six "
+        "evaluated months); null with fewer than four values.",
     )
 
 

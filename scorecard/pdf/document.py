@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from scorecard.models import REPORT_MISSING
+from scorecard.models import REPORT_MISSING, at_risk_text
 from vendors.periods import period_bounds
 
 UNIT_SUFFIX = {
@@ -136,6 +136,8 @@ def kpi_row(kpi: Any) -> dict[str, Any]:
         "points": number(kpi.points, TENTH),
         "status": status_look(kpi.status),
         "change": _change(kpi),
+        # The early warning beside the status (its text, or "" when not at risk).
+        "at_risk": at_risk_text(kpi.projected_breach_period) if kpi.at_risk else "",
     }
 
 

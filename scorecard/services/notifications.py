@@ -1,6 +1,9 @@
-"""E-mail notifications, each sent once: the unique ``Notification.key`` is the guarantee.
+"""Notifications, each sent once (the unique ``Notification.key`` is the guarantee): every kind
+goes through ``notify``, which writes an in-app notification for each recipient (the bell and the
+notifications page) and e-mails those whose preference keeps that kind by e-mail (no preference
+stored: yes).
 
-Recipients are the organization's administrators and compliance members with an e-mail address.
+Recipients are the organization's administrators and compliance members.
 """
 
 from __future__ import annotations
@@ -8,22 +11,40 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from scorecard.models import Notification, RemediationItem, RemediationStatus
+from scorecard.models import (
+    InAppNotification,
+    Notification,
+    NotificationPreference,
+    RemediationItem,
+    RemediationStatus,
+)
 from vendors import bulk as db
 from vendors import selectors as vendor_selectors
-from vendors.models import Role
+from vendors.models import AuditAction, AuditRecordType, Role
+from vendors.selectors import Recipient
+from vendors.services.audit import audit_record
 
 logger = logging.getLogger(__name__)
 RECIPIENT_ROLES = {Role.ADMIN.value, Role.COMPLIANCE.value}
 REMINDER_DAYS = 7
+# Every kind of notification, as the preferences page names it (a new kind: a new row here).
+KIND_LABELS = {
+    "breach": "SLA breach (a remediation item opened)",
+    "escalation": "Remediation item escalated",
+    "termination_right": "Termination right raised",
+    "cure_reminder": "Cure deadline within seven days",
+    "at_risk": "KPI at risk of breaching (early warning)",
+}
 
 
 @dataclass(frozen=True)
@@ -35,42 +56,81 @@ class Message:
     kind: str
     subject: str
     body: str
+    link: str = ""  # where the in-app notification leads (a page path)
 
 
-def notification_send_once(message: Message, *, recipients: list[str] | None = None) -> bool:
-    """Send one e-mail to the organization's admin and compliance members unless its key was
-    sent before; True when it was sent now.
+def email_declined(*, user_ids: Iterable[int]) -> set[tuple[int, str]]:
+    """(user id, kind) pairs the people chose to receive in the application only, one query."""
+    return set(
+        NotificationPreference.objects.filter(
+            user_id__in=sorted(set(user_ids)), by_email=False
+        ).values_list("user_id", "kind")
+    )
 
-    The row and the mail go together: if sending fails, the row is rolled back so a later run
-    tries again; if the row exists, nothing is sent.
+
+def notify(
+    message: Message,
+    *,
+    recipients: Sequence[Recipient] | None = None,
+    declined: set[tuple[int, str]] | None = None,
+) -> bool:
+    """Notify the organization's admin and compliance members once per ``message.key``: an in-app
+    notification for each, and one e-mail to those with an address whose preference keeps the
+    kind by e-mail. True when notified now.
+
+    The rows and the mail go together: if sending fails, the rows are rolled back so a later run
+    tries again; if the key was notified before, nothing happens.
     """
     if recipients is None:
-        recipients = vendor_selectors.member_emails(
-            organization_id=message.organization_id, roles=RECIPIENT_ROLES
-        )
+        recipients = vendor_selectors.members_to_notify(
+            organization_ids=[message.organization_id], roles=RECIPIENT_ROLES
+        )[message.organization_id]
+    if declined is None:
+        declined = email_declined(user_ids=[r.user_id for r in recipients])
+    emails = sorted(
+        {r.email for r in recipients if r.email and (r.user_id, message.kind) not in declined}
+    )
+    now = timezone.now()
     try:
         with transaction.atomic():
-            Notification.objects.create(
+            event = Notification.objects.create(
                 organization_id=message.organization_id,
                 key=message.key,
                 kind=message.kind,
                 subject=message.subject[:300],
-                recipients=recipients,
-                sent_at=timezone.now(),
+                recipients=emails,
+                sent_at=now,
             )
-            if recipients:
-                send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, recipients)
+            InAppNotification.objects.bulk_create(
+                InAppNotification(
+                    organization_id=message.organization_id,
+                    event=event,
+                    recipient_id=user_id,
+                    kind=message.kind,
+                    text=message.subject[:300],
+                    link=message.link,
+                    created=now,
+                )
+                for user_id in sorted({r.user_id for r in recipients})
+            )
+            if emails:
+                send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, emails)
     except IntegrityError:
-        return False  # sent before
+        return False  # notified before
     except (OSError, smtplib.SMTPException) as exc:
-        # The mail server refused or is away: the row was rolled back, a later run retries.
+        # The mail server refused or is away: the rows were rolled back, a later run retries.
         logger.warning("Notification %s not sent: %s", message.key, exc)
         return False
     return True
 
 
+def notification_send_once(message: Message) -> bool:
+    """``notify`` under its former name (the e-mail and, now, the in-app notifications)."""
+    return notify(message)
+
+
 def messages_send(messages: Iterable[Message]) -> int:
-    """Send many notifications once each; the number of e-mails sent now.
+    """Notify many messages once each; the number notified now.
 
     Organizations with nobody to tell get their rows recorded in one insert (so a member added
     later is not flooded with old events).
@@ -78,9 +138,10 @@ def messages_send(messages: Iterable[Message]) -> int:
     messages = list(messages)
     if not messages:
         return 0
-    recipients = vendor_selectors.member_emails_by_organization(
+    members = vendor_selectors.members_to_notify(
         organization_ids=sorted({m.organization_id for m in messages}), roles=RECIPIENT_ROLES
     )
+    declined = email_declined(user_ids=[r.user_id for rs in members.values() for r in rs])
     now = timezone.now()
     db.insert_rows(
         Notification,
@@ -88,15 +149,88 @@ def messages_send(messages: Iterable[Message]) -> int:
         [
             (m.organization_id, m.key, m.kind, m.subject[:300], [], now)
             for m in messages
-            if not recipients[m.organization_id]
+            if not members[m.organization_id]
         ],
         ignore_conflicts=True,
     )
     return sum(
-        notification_send_once(m, recipients=recipients[m.organization_id])
+        notify(m, recipients=members[m.organization_id], declined=declined)
         for m in messages
-        if recipients[m.organization_id]
+        if members[m.organization_id]
     )
+
+
+# --- The person's own notifications ----------------------------------------------------------
+def _own(user: object, organization_id: int | None) -> Any:
+    """The person's notifications (of one organization, or of all theirs when None)."""
+    qs = InAppNotification.objects.filter(recipient_id=getattr(user, "pk", None) or 0)
+    return qs if organization_id is None else qs.filter(organization_id=organization_id)
+
+
+def notification_mark_read(
+    *, user: object, pk: int, organization_id: int | None = None
+) -> InAppNotification:
+    """Mark one of the person's notifications read; DoesNotExist for anyone else's (or another
+    organization's, when one is given). Reading again keeps the first time."""
+    note: InAppNotification = _own(user, organization_id).get(pk=pk)
+    if note.read_at is None:
+        note.read_at = timezone.now()
+        InAppNotification.objects.filter(pk=note.pk, read_at__isnull=True).update(
+            read_at=note.read_at
+        )
+    return note
+
+
+def notifications_mark_all_read(*, user: object, organization_id: int | None = None) -> int:
+    """Mark every unread notification of the person (in one organization, when given) read;
+    how many."""
+    return int(
+        _own(user, organization_id).filter(read_at__isnull=True).update(read_at=timezone.now())
+    )
+
+
+def notification_preferences(*, user: object) -> dict[str, bool]:
+    """Whether each kind goes to the person by e-mail too (every kind, no row: yes)."""
+    stored = dict(
+        NotificationPreference.objects.filter(user_id=getattr(user, "pk", None) or 0).values_list(
+            "kind", "by_email"
+        )
+    )
+    return {kind: stored.get(kind, True) for kind in KIND_LABELS}
+
+
+def notification_preferences_set(
+    *, user: object, by_email: Mapping[str, bool], organization_id: int | None = None
+) -> dict[str, bool]:
+    """Store which kinds the person receives by e-mail (kinds not named keep theirs); audited
+    as a change of the user. ValueError for an unknown kind."""
+    unknown = sorted(set(by_email) - set(KIND_LABELS))
+    if unknown:
+        raise ValueError(f"Unknown notification kind: {', '.join(unknown)}.")
+    with transaction.atomic():
+        before = notification_preferences(user=user)
+        changes = {
+            f"email:{kind}": [before[kind], bool(wanted)]
+            for kind, wanted in by_email.items()
+            if before[kind] != bool(wanted)
+        }
+        for kind, wanted in by_email.items():
+            NotificationPreference.objects.update_or_create(
+                user_id=getattr(user, "pk", None) or 0,
+                kind=kind,
+                defaults={"by_email": bool(wanted)},
+            )
+        if changes:
+            audit_record(
+                organization_id=organization_id,
+                record=user,  # type: ignore[arg-type]
+                record_type=AuditRecordType.USER.value,
+                action=AuditAction.UPDATED.value,
+                reason="Notification preferences",
+                changes=changes,
+                actor=user,
+            )
+    return notification_preferences(user=user)
 
 
 @dataclass(frozen=True)
@@ -150,6 +284,7 @@ def breach_message(item: RemediationItem | ItemFacts) -> Message:
         subject=f"SLA breach: {facts.vendor_name} {facts.kpi_name} ({facts.opened_period})",
         body="A KPI breached its warning threshold; a remediation item is open.\n\n"
         + _item_line(facts),
+        link=reverse("remediation-board"),
     )
 
 
@@ -162,6 +297,7 @@ def escalation_message(item: RemediationItem | ItemFacts, *, event_id: int, reas
         kind="escalation",
         subject=f"Remediation escalated: {facts.vendor_name} {facts.kpi_name}",
         body=f"{reason}\n\n" + _item_line(facts),
+        link=reverse("remediation-board"),
     )
 
 
@@ -179,6 +315,7 @@ def termination_right_message(
             f"({', '.join(periods)}). The contract's termination right is raised; this is an "
             "alert for a person to act on, nothing has been terminated."
         ),
+        link=reverse("dashboard"),
     )
 
 
@@ -214,6 +351,7 @@ def cure_reminders_send(*, today: dt.date) -> int:
                 ),
                 body="A remediation item's cure deadline is near.\n\n"
                 + _item_line(ItemFacts.of(item)),
+                link=reverse("remediation-board"),
             )
         )
     return messages_send(messages)

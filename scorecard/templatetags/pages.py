@@ -8,7 +8,7 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 
-from scorecard.models import Status
+from scorecard.models import Status, at_risk_text
 from scorecard.pdf.document import UNIT_SUFFIX  # one spelling of units for pages and PDFs
 
 register = template.Library()
@@ -22,6 +22,17 @@ def status_pill(status: str | None) -> str:
         return format_html('<span class="status status-none">no scorecard</span>')
     word = Status(status).label if status in Status.values else status.replace("_", " ")
     return format_html('<span class="status status-{}">{}</span>', status, word)
+
+
+@register.simple_tag
+def at_risk_flag(row: Any) -> str:
+    """The early-warning flag beside a KPI row's status (nothing unless the row is at risk)."""
+    if not getattr(row, "at_risk", False):
+        return ""
+    return format_html(
+        '<span class="flag flag-at-risk">\u26a0 {}</span>',
+        at_risk_text(row.projected_breach_period),
+    )
 
 
 def _quantize(value: Decimal, places: int) -> Decimal:

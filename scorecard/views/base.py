@@ -9,11 +9,13 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 
+from scorecard.models import InAppNotification
 from vendors import policy
 from vendors.models import PERIOD_VALIDATOR, Membership, Organization, Role
 from vendors.policy import Capability
@@ -40,6 +42,7 @@ class Seat:
     role: str
     memberships: list[Membership]
     vendor_id: int | None = None  # a vendor user's own vendor (the policy scopes every read)
+    unread: int = 0  # the person's unread notifications in this organization (the bell)
 
     def can(self, roles: frozenset[str]) -> bool:
         """Whether the role in the current organization is one of ``roles``."""
@@ -62,9 +65,21 @@ class Seat:
 
 def seat_for(request: HttpRequest) -> Seat | None:
     """The member's current organization (kept in the session) and role; None for no membership."""
-    memberships = list(
+    unread = (  # the bell's count, read in the same query as the memberships
+        InAppNotification.objects.filter(
+            recipient_id=OuterRef("user_id"),
+            organization_id=OuterRef("organization_id"),
+            read_at__isnull=True,
+        )
+        .order_by()
+        .values("recipient_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    memberships: list[Membership] = list(
         Membership.objects.filter(user_id=request.user.pk or 0)
         .select_related("organization")
+        .annotate(unread=Coalesce(Subquery(unread), 0))
         .order_by("organization__name", "organization_id")
     )
     if not memberships:
@@ -76,6 +91,7 @@ def seat_for(request: HttpRequest) -> Seat | None:
         role=chosen.role,
         memberships=memberships,
         vendor_id=chosen.vendor_id,
+        unread=getattr(chosen, "unread", 0),
     )
 
 

@@ -86,6 +86,9 @@ def test_scorecard_fields_with_exact_values(api, acme):
         "trailing_3m_average": "60",
         "evidence_value": None,  # no remittance covers the month
         "evaluated_from": "report",
+        "at_risk": False,  # one month: no projection
+        "projected_breach_period": None,
+        "projected_values": None,
     }
     assert card["evidence"] is None
     assert [

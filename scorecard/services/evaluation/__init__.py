@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from django.db import transaction
 from django.utils import timezone
 
+from scorecard.services import early_warning
 from vendors import selectors as vendor_selectors
 from vendors.models import Report
 from vendors.services import rescore as rescore_service
@@ -91,6 +92,7 @@ def evaluate(
     catalog = vendor_selectors.kpi_catalogs()  # each organization's shipped and own KPIs
     pending = _evaluate_and_write(scope, today=today, summary=summary, catalog=catalog)
     if pending is not None:
+        early_warning.scorecards_warn(scorecard_ids=summary.scorecard_ids, notify=notify)
         summary.pdfs_queued = write.rerender_pdfs(pending)
         if notify:
             write.notify(pending, summary=summary, today=today, catalog=catalog)
