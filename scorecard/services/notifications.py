@@ -44,6 +44,10 @@ KIND_LABELS = {
     "termination_right": "Termination right raised",
     "cure_reminder": "Cure deadline within seven days",
     "at_risk": "KPI at risk of breaching (early warning)",
+    "dispute_opened": "A vendor disputed a scorecard",
+    "dispute_answered": "Your dispute was answered",
+    "dispute_accepted": "Your dispute was accepted",
+    "dispute_rejected": "Your dispute was rejected",
 }
 
 
@@ -357,14 +361,14 @@ def cure_reminders_send(*, today: dt.date) -> int:
     return messages_send(messages)
 
 
-# --- Disputes (the disputes app; routed to in-app notifications at merge) ---------------------
+# --- Disputes (the disputes app): in-app and by e-mail, as every kind ----------------------------
 def dispute_opened_notify(*, dispute_id: int) -> bool:
     """Tell the organization's administrators and compliance members a vendor opened a dispute."""
     from disputes.models import Dispute
 
     dispute = Dispute.objects.select_related("vendor").prefetch_related("items").get(pk=dispute_id)
     kpis = ", ".join(item.kpi_name for item in dispute.items.all())
-    return notification_send_once(
+    return notify(
         Message(
             organization_id=dispute.organization_id,
             key=f"dispute:{dispute.pk}:open",
@@ -372,6 +376,7 @@ def dispute_opened_notify(*, dispute_id: int) -> bool:
             subject=f"Dispute: {dispute.vendor.name} {dispute.period} ({kpis})",
             body=f"{dispute.opened_by_name} disputed {kpis} of {dispute.vendor.name}'s "
             f"{dispute.period} scorecard.\n\nReason: {dispute.reason}\n",
+            link=reverse("dispute-detail", args=[dispute.pk]),
         )
     )
 
@@ -381,9 +386,10 @@ def dispute_step_notify(*, dispute_id: int, status: str) -> bool:
     from disputes.models import Dispute
 
     dispute = Dispute.objects.select_related("vendor", "opened_by").get(pk=dispute_id)
-    email = getattr(dispute.opened_by, "email", "") or ""
+    opener = dispute.opened_by
+    recipients = [] if opener is None else [Recipient(user_id=opener.pk, email=opener.email or "")]
     event = dispute.events.filter(to_status=status).last()
-    return notification_send_once(
+    return notify(
         Message(
             organization_id=dispute.organization_id,
             key=f"dispute:{dispute.pk}:{status}",
@@ -391,6 +397,7 @@ def dispute_step_notify(*, dispute_id: int, status: str) -> bool:
             subject=f"Dispute {status}: {dispute.vendor.name} {dispute.period}",
             body=f"Your dispute of the {dispute.period} scorecard was {status}.\n\n"
             f"Reason: {event.reason if event else ''}\n",
+            link=reverse("dispute-detail", args=[dispute.pk]),
         ),
-        recipients=[email] if email else [],
+        recipients=recipients,
     )
