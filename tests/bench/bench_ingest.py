@@ -256,11 +256,18 @@ BARE = {"postgresql": "COPY (psycopg)", "sqlite": "executemany INSERT (sqlite3)"
 
 def _stored_rows() -> dict[type[Model], tuple[list[str], list[tuple[object, ...]]]]:
     """Every row the ingestion stored, column by column, as the driver gets them back."""
-    out = {}
-    for model in (ReportUpload, Report, ReportValue, ReportFinding, DenialBreakdown):
+    out: dict[type[Model], tuple[list[str], list[tuple[object, ...]]]] = {}
+    models: tuple[type[Model], ...] = (
+        ReportUpload,
+        Report,
+        ReportValue,
+        ReportFinding,
+        DenialBreakdown,
+    )
+    for model in models:
         fields = model._meta.concrete_fields
         rows = list(model.objects.order_by("pk").values_list(*[f.attname for f in fields]))
-        out[model] = ([f.column for f in fields], rows)
+        out[model] = ([str(f.column) for f in fields], rows)
     return out
 
 

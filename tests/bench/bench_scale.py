@@ -283,8 +283,8 @@ def _page_urls(org: Any) -> list[str]:
     from scorecard import page_urls
     from vendors.models import Contract, Vendor
 
-    vendor = Vendor.objects.filter(organization=org).order_by("slug").first()
-    contract = Contract.objects.filter(vendor=vendor).first()
+    vendor = Vendor.objects.filter(organization=org).order_by("slug")[0]
+    contract = Contract.objects.filter(vendor=vendor).order_by("pk")[0]
     samples = {"pk": vendor.pk, "code": "first_pass_acceptance_rate", "fmt": "csv"}
     urls = []
     for pattern in page_urls.urlpatterns:
@@ -357,6 +357,14 @@ def _requests(org: Any, target_ms: int, out: list[str]) -> list[str]:
     return failures
 
 
+class _Figures(list[str]):
+    """The figures, each printed as it comes (a long run shows how far it got)."""
+
+    def append(self, line: str) -> None:
+        super().append(line)
+        print(line, flush=True)
+
+
 def main(size: str) -> int:
     vendors, months = SIZES.get(size) or tuple(int(n) for n in size.split("x"))  # e.g. 10x14
     os.environ["DATABASE_URL"] = _database_url(size)
@@ -377,10 +385,11 @@ def main(size: str) -> int:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    out = [
+    out = _Figures()
+    out.append(
         f"Scale {vendors:,} vendors x {months} months on {connection.vendor} "
         f"({connection.settings_dict['NAME']})"
-    ]
+    )
     if os.environ.get("BENCH_LOAD"):
         out.append(f"  load before: {os.environ['BENCH_LOAD']}")
     org = _build(f"scale-{size}", vendors, months, out)
@@ -390,7 +399,6 @@ def main(size: str) -> int:
     _new_month(org, f"{months} months", out)
     failures = _requests(org, 150 if vendors <= 100 else 500, out)
     out.append(f"  load after: {os.getloadavg()}")
-    print("\n".join(out), flush=True)
     for failure in failures:
         print("FAILED:", failure, file=sys.stderr)
     return 1 if failures else 0
