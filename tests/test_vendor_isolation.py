@@ -113,6 +113,32 @@ def world(org: Any, other_org: Any, settings: Any) -> World:
     return World(me=x.membership.user, x=x, y=y, z=z)
 
 
+def _dispute(s: Side) -> Any:
+    """The side's dispute of its card, opened by its vendor user (once)."""
+    from disputes.models import Dispute
+    from disputes.services.disputes import dispute_open
+
+    return Dispute.objects.filter(scorecard=s.card).first() or dispute_open(
+        scorecard=s.card,
+        actor=s.membership.user,
+        reason="counted twice",
+        items=[{"kpi": "days_in_ar", "reason": "counted twice"}],
+    )
+
+
+def _file(s: Side) -> Any:
+    """The side's dispute's file (once)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from disputes.models import DisputeAttachment
+    from disputes.services.disputes import dispute_attach
+
+    dispute = _dispute(s)
+    return DisputeAttachment.objects.filter(dispute=dispute).first() or dispute_attach(
+        dispute=dispute, upload=SimpleUploadedFile("a.txt", b"a"), actor=s.membership.user
+    )
+
+
 # URL name -> the route's arguments for a side's record (None: that side has no such record).
 RECORD: dict[str, Callable[[Side], dict[str, Any] | None]] = {
     # API
@@ -137,6 +163,20 @@ RECORD: dict[str, Callable[[Side], dict[str, Any] | None]] = {
     "job-status": lambda s: {"pk": s.job.pk},
     "job-download": lambda s: {"pk": s.job.pk},
     "member-role": lambda s: {"pk": s.membership.pk},
+    # disputes (the disputes app): each side's own dispute of its card, and its file
+    "dispute-detail": lambda s: {"pk": _dispute(s).pk},
+    "dispute-answer": lambda s: {"pk": _dispute(s).pk},
+    "dispute-accept": lambda s: {"pk": _dispute(s).pk},
+    "dispute-reject": lambda s: {"pk": _dispute(s).pk},
+    "dispute-attachments": lambda s: {"pk": _dispute(s).pk},
+    "api-dispute-attachment": lambda s: {"pk": _dispute(s).pk, "attachment": _file(s).pk},
+    "api-scorecard-acknowledge": lambda s: {"pk": s.card.pk},
+    "api-remediation-action-plan": lambda s: {"pk": s.item.pk},
+    "dispute-step": lambda s: {"pk": _dispute(s).pk, "step": "answer"},
+    "dispute-attachment": lambda s: {"pk": _dispute(s).pk, "attachment": _file(s).pk},
+    "scorecard-acknowledge": lambda s: {"pk": s.card.pk},
+    "scorecard-dispute": lambda s: {"pk": s.card.pk},
+    "action-plan": lambda s: {"pk": s.item.pk},
 }
 # Routes whose URL carries an argument that names no record of an organization.
 NOT_RECORDS = {
