@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 
 
 def _disputes() -> QuerySet[Dispute]:
-    return Dispute.objects.select_related("vendor", "scorecard", "resolved_by").prefetch_related(
-        "items", "events", "attachments"
+    return (
+        Dispute.objects.select_related("vendor", "scorecard", "resolved_by")
+        .defer("scorecard__snapshot", "resolved_by__snapshot")  # never shown with a dispute
+        .prefetch_related("items", "events", "attachments")
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import RowNumber
 
 from scorecard import pricing, selectors
@@ -493,6 +494,8 @@ def vendor_history(vendor: Vendor, pdf_variant: str) -> VendorHistory:
         reports_total=reports.count(),
         scorecards=list(
             cards.defer("snapshot")
+            # the payers' evidence beside the statement, the one part of the snapshot shown
+            .annotate(evidence=KeyTransform("evidence", "snapshot"))
             .select_related("acknowledgement")  # the vendor's answer (disputes app)
             .prefetch_related(
                 "disputes__resolved_by",

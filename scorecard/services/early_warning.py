@@ -9,6 +9,7 @@ Only a vendor's newest scorecard notifies (a back-filled history does not).
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -31,30 +32,50 @@ def _chunks(ids: list[int]) -> list[list[int]]:
     return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
 
 
-def _history(vendor_ids: list[int]) -> tuple[dict[int, list[str]], dict[Key, Decimal | None]]:
-    """Each vendor's evaluated periods (current scorecards, oldest first) and KPI values."""
-    periods: dict[int, set[str]] = defaultdict(set)
-    values: dict[Key, Decimal | None] = {}
+def _history(
+    cards: dict[int, dict[str, Any]],
+) -> tuple[dict[int, list[str]], dict[Key, Decimal | None]]:
+    """Each vendor's evaluated periods (current scorecards, oldest first) and the KPI values of
+    the months the cards' windows need (the last ``ew.WINDOW`` evaluated months up to each card's
+    period): what a new month reads does not grow with the history behind it."""
+    vendor_ids = sorted({c["vendor_id"] for c in cards.values()})
+    ids_of: dict[tuple[int, str], int] = {}
     for chunk in _chunks(vendor_ids):
-        for vendor_id, period in Scorecard.objects.filter(
+        for card_id, vendor_id, period in Scorecard.objects.filter(
             vendor_id__in=chunk, is_current=True
-        ).values_list("vendor_id", "period"):
-            periods[vendor_id].add(period)
+        ).values_list("id", "vendor_id", "period"):
+            ids_of[(vendor_id, period)] = card_id
+    periods: dict[int, list[str]] = defaultdict(list)
+    for vendor_id, period in sorted(ids_of):
+        periods[vendor_id].append(period)
+    needed: set[int] = set()
+    for card in cards.values():
+        own = periods[card["vendor_id"]]
+        upto = bisect.bisect_right(own, card["period"])
+        needed.update(ids_of[(card["vendor_id"], p)] for p in own[max(0, upto - ew.WINDOW) : upto])
+    values: dict[Key, Decimal | None] = {}
+    for chunk in _chunks(sorted(needed)):
         for vendor_id, period, code, value in ScorecardKPI.objects.filter(
-            scorecard__vendor_id__in=chunk, scorecard__is_current=True
+            scorecard_id__in=chunk
         ).values_list("scorecard__vendor_id", "scorecard__period", "kpi_code", "value"):
             values[(vendor_id, period, code)] = value
-    return {v: sorted(p) for v, p in periods.items()}, values
+    return dict(periods), values
 
 
-def _flags(vendor_ids: list[int]) -> dict[Key, bool]:
-    """Whether each KPI of the vendors' current scorecards was at risk, as stored."""
+def _flags(rows: list[ScorecardKPI], cards: dict[int, dict[str, Any]]) -> dict[Key, bool]:
+    """The stored at-risk flags of these rows' vendors and KPIs (only the rows at risk: a
+    missing key is a month not at risk)."""
+    vendor_ids = sorted({cards[r.scorecard_id]["vendor_id"] for r in rows})
+    codes = sorted({r.kpi_code for r in rows})
     flags: dict[Key, bool] = {}
     for chunk in _chunks(vendor_ids):
-        for vendor_id, period, code, at_risk in ScorecardKPI.objects.filter(
-            scorecard__vendor_id__in=chunk, scorecard__is_current=True
-        ).values_list("scorecard__vendor_id", "scorecard__period", "kpi_code", "at_risk"):
-            flags[(vendor_id, period, code)] = at_risk
+        for vendor_id, period, code in ScorecardKPI.objects.filter(
+            scorecard__vendor_id__in=chunk,
+            scorecard__is_current=True,
+            kpi_code__in=codes,
+            at_risk=True,
+        ).values_list("scorecard__vendor_id", "scorecard__period", "kpi_code"):
+            flags[(vendor_id, period, code)] = True
     return flags
 
 
@@ -110,8 +131,7 @@ def scorecards_warn(*, scorecard_ids: list[int], notify: bool = True) -> int:
     }
     if not cards:
         return 0
-    vendor_ids = sorted({c["vendor_id"] for c in cards.values()})
-    periods, values = _history(vendor_ids)
+    periods, values = _history(cards)
     rows = [
         row
         for chunk in _chunks(sorted(cards))
@@ -119,11 +139,11 @@ def scorecards_warn(*, scorecard_ids: list[int], notify: bool = True) -> int:
     ]
     for row in rows:
         card = cards[row.scorecard_id]
-        vendor_periods = [p for p in periods[card["vendor_id"]] if p <= card["period"]]
-        history = [(p, values.get((card["vendor_id"], p, row.kpi_code))) for p in vendor_periods]
-        got = ew.project(
-            history[-ew.WINDOW :], status=row.status, direction=row.direction, warning=row.warning
-        )
+        own = periods[card["vendor_id"]]
+        window = own[max(0, bisect.bisect_right(own, card["period"]) - ew.WINDOW) :]
+        window = [p for p in window if p <= card["period"]]
+        history = [(p, values.get((card["vendor_id"], p, row.kpi_code))) for p in window]
+        got = ew.project(history, status=row.status, direction=row.direction, warning=row.warning)
         row.projection = None if got is None else projection_json(got)
         row.at_risk = bool(got and got.at_risk)
         row.projected_breach_period = (got and got.breach_period) or ""
@@ -138,7 +158,7 @@ def scorecards_warn(*, scorecard_ids: list[int], notify: bool = True) -> int:
             ],
         )
     if notify:
-        _notify(rows, cards=cards, periods=periods, vendor_ids=vendor_ids)
+        _notify(rows, cards=cards, periods=periods)
     return sum(1 for row in rows if row.at_risk)
 
 
@@ -147,7 +167,6 @@ def _notify(
     *,
     cards: dict[int, dict[str, Any]],
     periods: dict[int, list[str]],
-    vendor_ids: list[int],
 ) -> int:
     """Tell of each at-risk KPI of a vendor's newest scorecard, once per episode."""
     newest = [
@@ -158,7 +177,7 @@ def _notify(
     ]
     if not newest:
         return 0
-    flags = _flags(vendor_ids)
+    flags = _flags(newest, cards)
     messages = []
     for row in newest:
         card = cards[row.scorecard_id]

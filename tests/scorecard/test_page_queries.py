@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal as D
@@ -23,9 +24,25 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
+from disputes.models import (
+    ActionPlan,
+    Dispute,
+    DisputeAttachment,
+    DisputeEvent,
+    DisputeItem,
+)
+from remittances.models import (
+    ClaimAdjustment,
+    ClaimPayment,
+    PayeeMapping,
+    RemittanceFile,
+    ServiceLine,
+)
 from scorecard.models import (
+    InAppNotification,
     Job,
     JobStatus,
+    Notification,
     RemediationEvent,
     RemediationItem,
     Scorecard,
@@ -58,6 +75,9 @@ class Org:
     item: RemediationItem
     job: Job
     card: Scorecard
+    dispute: Dispute | None = None
+    attachment: DisputeAttachment | None = None
+    notification: InAppNotification | None = None
 
 
 def _month_number(period: str) -> int:
@@ -212,6 +232,135 @@ def _attention(contract: Contract, cards: list[Scorecard], now: dt.datetime) -> 
     return items[0], job
 
 
+def _evidence(contract: Contract, cards: list[Scorecard], now: dt.datetime) -> None:
+    """A remittance file of the newest month with two claims (one denied), lines and
+    adjustments, and the vendor's payee mapping."""
+    vendor, period = contract.vendor, cards[-1].period
+    pay_day = bd.period_bounds(period)[0] + dt.timedelta(days=9)
+    rf = RemittanceFile.objects.create(
+        organization=vendor.organization,
+        file=f"remittances/{vendor.slug}.835",
+        file_name=f"{vendor.slug}.835",
+        sha256=hashlib.sha256(vendor.slug.encode()).hexdigest(),
+        size_bytes=100,
+        received_at=now,
+        interchange_control_number="000000001",
+        transaction_count=1,
+        claim_count=2,
+        payer_name="Acme Health",
+        payment_date_min=pay_day,
+        payment_date_max=pay_day,
+    )
+    PayeeMapping.objects.create(
+        organization=vendor.organization,
+        id_qualifier="XX",
+        payee_id=f"{vendor.pk:010d}",
+        payee_name=vendor.name,
+        vendor=vendor,
+    )
+    for n, (status, paid) in enumerate([("1", 8000), ("4", 0)]):
+        claim = ClaimPayment.objects.create(
+            organization=vendor.organization,
+            remittance_file=rf,
+            vendor=vendor,
+            period=period,
+            transaction_set_control_number="0001",
+            payer_name="Acme Health",
+            payee_id_qualifier="XX",
+            payee_id=f"{vendor.pk:010d}",
+            patient_control_number=f"PCN{n}",
+            status_code=status,
+            charge_cents=10000,
+            payment_cents=paid,
+            payment_date=pay_day,
+            sequence=n,
+        )
+        line = ServiceLine.objects.create(
+            claim=claim,
+            line_number=1,
+            procedure_code="HC:99213",
+            charge_cents=10000,
+            payment_cents=paid,
+        )
+        ClaimAdjustment.objects.create(
+            claim=claim,
+            line=line,
+            group_code="CO",
+            carc="45" if paid else "16",
+            amount_cents=10000 - paid,
+        )
+
+
+def _dispute(
+    contract: Contract, card: Scorecard, item: RemediationItem, admin: Any, now: dt.datetime
+) -> tuple[Dispute, DisputeAttachment, InAppNotification]:
+    """An open dispute of the newest scorecard with its item, event and attachment; an action
+    plan on the remediation item; an in-app notification for the administrator."""
+    dispute = Dispute.objects.create(
+        organization=contract.organization,
+        vendor=contract.vendor,
+        scorecard=card,
+        period=card.period,
+        reason="counted twice",
+        status="open",
+        opened_by=admin,
+        opened_by_name="admin",
+        opened_at=now,
+    )
+    DisputeItem.objects.create(
+        dispute=dispute,
+        kpi_code="days_in_ar",
+        kpi_name="Days in A/R",
+        unit="days",
+        scorecard_value=D("40"),
+        disputed_value=D("38"),
+        reason="counted twice",
+    )
+    DisputeEvent.objects.create(
+        dispute=dispute,
+        to_status="open",
+        actor=admin,
+        actor_name="admin",
+        at=now,
+        reason="counted twice",
+    )
+    attachment = DisputeAttachment.objects.create(
+        dispute=dispute,
+        file=f"disputes/{dispute.pk}.txt",
+        name="proof.txt",
+        size_bytes=5,
+        sha256="0" * 64,
+        uploaded_by=admin,
+        uploaded_at=now,
+    )
+    ActionPlan.objects.create(
+        organization=contract.organization,
+        item=item,
+        text="more staff",
+        submitted_by=admin,
+        submitted_by_name="admin",
+        submitted_at=now,
+    )
+    event = Notification.objects.create(
+        organization=contract.organization,
+        key=f"test:{dispute.pk}",
+        kind="dispute_opened",
+        subject="Dispute",
+        recipients=[],
+        sent_at=now,
+    )
+    note = InAppNotification.objects.create(
+        organization=contract.organization,
+        event=event,
+        recipient=admin,
+        kind="dispute_opened",
+        text="Dispute",
+        link="/",
+        created=now,
+    )
+    return dispute, attachment, note
+
+
 def build(settings: Any, vendors: int, months: int) -> Org:
     """An organization of ``vendors`` vendors, each measured for the ``months`` closed months."""
     settings.RESCORE_TASK = ""
@@ -232,11 +381,25 @@ def build(settings: Any, vendors: int, months: int) -> Org:
         cards = _cards(contract, periods, now)
         _kpi_rows(contract, cards)
         item, job = _attention(contract, cards, now)
+        _evidence(contract, cards, now)
+        dispute, attachment, note = _dispute(contract, cards[-1], item, admin, now)
         if first is None:
-            first = Org(admin=admin, contract=contract, item=item, job=job, card=cards[-1])
+            first = Org(
+                admin=admin,
+                contract=contract,
+                item=item,
+                job=job,
+                card=cards[-1],
+                dispute=dispute,
+                attachment=attachment,
+                notification=note,
+            )
     assert first is not None
     (settings.MEDIA_ROOT / "pdf").mkdir(parents=True, exist_ok=True)
     (settings.MEDIA_ROOT / first.job.file).write_bytes(b"%PDF-1.4 test")
+    (settings.MEDIA_ROOT / "disputes").mkdir(parents=True, exist_ok=True)
+    assert first.attachment is not None
+    (settings.MEDIA_ROOT / first.attachment.file.name).write_bytes(b"proof")
     return first
 
 
@@ -272,7 +435,36 @@ PAGE_URLS: dict[str, PageURL] = {
     "password_change": lambda o: reverse("password_change"),
     "password_change_done": lambda o: reverse("password_change_done"),
     "member-role": lambda o: reverse("member-role", args=[o.admin.memberships.get().pk]),
+    "vendor-denials": lambda o: reverse(
+        "vendor-denials", args=[o.contract.vendor_id, o.card.period]
+    ),
+    "vendor-denials-png": lambda o: reverse(
+        "vendor-denials-png", args=[o.contract.vendor_id, o.card.period]
+    ),
+    "vendor-invite": lambda o: reverse("vendor-invite"),
+    "invitation-accept": lambda o: reverse("invitation-accept", args=["not-a-token"]),
+    "dispute-list": lambda o: reverse("dispute-list"),
+    "dispute-detail": lambda o: reverse("dispute-detail", args=[_pk(o.dispute)]),
+    "dispute-step": lambda o: reverse("dispute-step", args=[_pk(o.dispute), "answer"]),
+    "dispute-attachment": lambda o: reverse(
+        "dispute-attachment", args=[_pk(o.dispute), _pk(o.attachment)]
+    ),
+    "scorecard-acknowledge": lambda o: reverse("scorecard-acknowledge", args=[o.card.pk]),
+    "scorecard-dispute": lambda o: reverse("scorecard-dispute", args=[o.card.pk]),
+    "action-plan": lambda o: reverse("action-plan", args=[o.item.pk]),
+    "notifications-page": lambda o: reverse("notifications-page"),
+    "notifications-page-read-all": lambda o: reverse("notifications-page-read-all"),
+    "notification-page-read": lambda o: reverse(
+        "notification-page-read", args=[_pk(o.notification)]
+    ),
+    "notification-preferences": lambda o: reverse("notification-preferences"),
 }
+
+
+def _pk(record: Any) -> int:
+    assert record is not None
+    return int(record.pk)
+
 
 # Every API list (a GET without a record id).
 API_LISTS = [
@@ -284,6 +476,12 @@ API_LISTS = [
     "audit-list",
     "scorecard-list",
     "remediation-list",
+    "remittance-list",
+    "claim-payment-list",
+    "payee-mapping-list",
+    "carc-category-list",
+    "dispute-list",
+    "notification-list",
 ]
 
 
@@ -360,6 +558,16 @@ def _rows(o: Org) -> dict[str, tuple[int, list[str]]]:
     return out
 
 
+# A key read: the column as a JSON function's argument (SQLite's JSON_TYPE/JSON_EXTRACT(col, path))
+# or PostgreSQL's ``col -> key``; a whole-column read is the column in the select list.
+KEY_READS = re.compile(r""""scorecard_scorecard"\."snapshot"(, (%s|'[^']*')| -> )""")
+
+
+def _no_key_reads(sql: str) -> str:
+    """The SQL without its reads of one key of a scorecard's snapshot."""
+    return KEY_READS.sub("", sql)
+
+
 def test_pages_read_the_same_rows_whatever_the_history(settings: Any) -> None:
     """Five or eight years of history: every page reads the same number of rows (the newest
     scorecard per vendor, the bounded lists, twelve months of finance and compliance), and no
@@ -367,5 +575,7 @@ def test_pages_read_the_same_rows_whatever_the_history(settings: Any) -> None:
     short = _rows(build(settings, vendors=3, months=64))
     long = _rows(build(settings, vendors=3, months=96))
     assert {k: v[0] for k, v in short.items()} == {k: v[0] for k, v in long.items()}
-    snapshots = {k: [q for q in v[1] if '"snapshot"' in q] for k, v in long.items()}
+    # One key of the snapshot (the vendor page's evidence) is read in the database, never the
+    # whole document.
+    snapshots = {k: [q for q in v[1] if '"snapshot"' in _no_key_reads(q)] for k, v in long.items()}
     assert {k: v for k, v in snapshots.items() if v} == {}
