@@ -288,7 +288,9 @@ REMITTANCE_API: dict[tuple[str, str], Call] = {
         multipart=True,
     ),
     ("remittance-detail", "get"): Call(
-        lambda w: f"/api/v1/remittances/{_remittance(w).pk}/", READ_ONE
+        # a file may hold other vendors' claims: the files are the practice's alone
+        lambda w: f"/api/v1/remittances/{_remittance(w).pk}/",
+        _all(200, stranger=404, vendor=404),
     ),
     ("claim-payment-list", "get"): Call(lambda w: "/api/v1/claim-payments/", READ_LIST),
     ("claim-payment-detail", "get"): Call(

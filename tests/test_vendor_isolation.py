@@ -139,6 +139,90 @@ def _file(s: Side) -> Any:
     )
 
 
+def _mapping(s: Side) -> Any:
+    """The side's vendor's payee mapping (once)."""
+    from remittances.models import PayeeMapping
+
+    return PayeeMapping.objects.get_or_create(
+        organization=s.vendor.organization,
+        id_qualifier="XX",
+        payee_id=f"{s.vendor.pk:010d}",
+        defaults={"payee_name": s.vendor.name, "vendor": s.vendor},
+    )[0]
+
+
+def _claim(s: Side) -> Any:
+    """A claim payment of the side's vendor in a remittance file of its organization (once)."""
+    import datetime as dt
+    import hashlib
+
+    from django.utils import timezone
+
+    from remittances.models import ClaimPayment, RemittanceFile
+
+    found = ClaimPayment.objects.filter(vendor=s.vendor).first()
+    if found is not None:
+        return found
+    mapping = _mapping(s)
+    rf = RemittanceFile.objects.create(
+        organization=s.vendor.organization,
+        file=f"remittances/{s.vendor.slug}.835",
+        file_name=f"{s.vendor.slug}.835",
+        sha256=hashlib.sha256(s.vendor.slug.encode()).hexdigest(),
+        size_bytes=100,
+        received_at=timezone.now(),
+        interchange_control_number="000000001",
+        transaction_count=1,
+        claim_count=1,
+    )
+    return ClaimPayment.objects.create(
+        organization=s.vendor.organization,
+        remittance_file=rf,
+        vendor=s.vendor,
+        period="2026-01",
+        transaction_set_control_number="0001",
+        payee_id_qualifier=mapping.id_qualifier,
+        payee_id=mapping.payee_id,
+        patient_control_number="PCN1",
+        status_code="4",
+        charge_cents=10000,
+        payment_cents=0,
+        payment_date=dt.date(2026, 1, 10),
+        sequence=0,
+    )
+
+
+def _carc(s: Side) -> Any:
+    """The side's organization's own CARC row (once)."""
+    from remittances.models import CarcRule
+
+    return CarcRule.objects.get_or_create(
+        organization=s.vendor.organization,
+        carc="16",
+        group_code="CO",
+        defaults={"category": "billing_submission", "responsible_party": "vendor"},
+    )[0]
+
+
+def _note(s: Side) -> Any:
+    """An in-app notification of the side's administrator (once)."""
+    from django.utils import timezone
+
+    from scorecard.models import InAppNotification, Notification
+
+    event = Notification.objects.get_or_create(
+        organization=s.vendor.organization,
+        key=f"isolation:{s.vendor.pk}",
+        defaults={"kind": "breach", "subject": "x", "recipients": [], "sent_at": timezone.now()},
+    )[0]
+    return InAppNotification.objects.get_or_create(
+        organization=s.vendor.organization,
+        event=event,
+        recipient=s.admin,
+        defaults={"kind": "breach", "text": "x", "link": "/", "created": timezone.now()},
+    )[0]
+
+
 # URL name -> the route's arguments for a side's record (None: that side has no such record).
 RECORD: dict[str, Callable[[Side], dict[str, Any] | None]] = {
     # API
@@ -177,6 +261,18 @@ RECORD: dict[str, Callable[[Side], dict[str, Any] | None]] = {
     "scorecard-acknowledge": lambda s: {"pk": s.card.pk},
     "scorecard-dispute": lambda s: {"pk": s.card.pk},
     "action-plan": lambda s: {"pk": s.item.pk},
+    # the payers' evidence (remittances app) and the organization's CARC table
+    "remittance-detail": lambda s: {"pk": _claim(s).remittance_file_id},
+    "claim-payment-detail": lambda s: {"pk": _claim(s).pk},
+    "payee-mapping-detail": lambda s: {"pk": _mapping(s).pk},
+    # organization data, not a vendor's: only the other organization's row is another's record
+    # (the side with its own KPI, as for kpi-detail)
+    "carc-category-detail": lambda s: None if s.kpi is None else {"pk": _carc(s).pk},
+    "vendor-denials": lambda s: {"pk": s.vendor.pk, "period": "2026-01"},
+    "vendor-denials-png": lambda s: {"pk": s.vendor.pk, "period": "2026-01"},
+    # in-app notifications: the side's administrator's own
+    "notification-read": lambda s: {"pk": _note(s).pk},
+    "notification-page-read": lambda s: {"pk": _note(s).pk},
 }
 # Routes whose URL carries an argument that names no record of an organization.
 NOT_RECORDS = {

@@ -433,6 +433,9 @@ def test_the_compiler_accepts_or_names_the_problem_never_anything_else(tokens):
 def test_an_accepted_formula_never_raises_on_zero_or_missing_inputs(text, values):
     formula = compile_formula(text, allowed=set(NAMES))  # well-formed: always accepted
     env = dict(zip(NAMES, values, strict=True))
+    # period_days is never missing nor zero: the upload gives every formula the period's days
+    # (31 in 2026-10); only the raw fields may be zero or missing.
+    env["period_days"] = D(31)
     got = formula.evaluate(env)
     assert got is None or got is ZERO_DENOMINATOR or isinstance(got, D)
     # Through the upload's own evaluation: a value, insufficient data or nothing.
