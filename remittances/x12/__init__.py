@@ -12,6 +12,7 @@ from .validate import (
     pyx12_errors,
     segments,
     separators,
+    without_st03,
 )
 
 __all__ = [
@@ -39,7 +40,7 @@ def read_835(data: bytes) -> Remittance:
     check_text(text, seps)
     segs = segments(text, seps)
     check_envelope(segs)
-    errors = pyx12_errors(text)
+    errors = pyx12_errors(without_st03(text, seps))
     if errors:
         raise RemittanceRefused(errors)
     return extract(segs, seps)

@@ -174,6 +174,12 @@ def check_envelope(segs: list[list[str]]) -> None:
                 number,
                 "ST",
             )
+        elif name == "ST" and (seg[3:4] or [VERSION])[0] not in ("", VERSION):
+            raise _refuse(
+                f"Unknown 835 version: ST03 is {seg[3]!r}; only {VERSION} (HIPAA 5010) is read.",
+                number,
+                "ST",
+            )
     if segs[-1][0].strip() != "IEA":
         raise _refuse(
             f"The file is truncated: it ends with segment {len(segs)} "
@@ -263,6 +269,15 @@ def _control_segment(errh: _Recorder, seg: Any, src: Any, node: Any) -> Any:
         errh.close_st_loop(node, seg, src)
     if seg_id in ("ISA", "GS", "ST"):
         errh.handle_errors(src.pop_errors())
+
+
+def without_st03(text: str, seps: Separators) -> str:
+    """The file as pyx12 4.0.0 validates it: its 005010X221A1 map marks ST03 "not used", while
+    the 5010 guide requires ST03 = ``005010X221A1`` and payers send it. ``check_envelope`` has
+    checked its value; it is dropped here (only for validation, the segment count is unchanged)."""
+    el, end = re.escape(seps.element), re.escape(seps.segment)
+    pattern = rf"((?:^|{end})\s*ST{el}835{el}[^{el}{end}]*){el}{re.escape(VERSION)}(?={end})"
+    return re.sub(pattern, r"\1", text)
 
 
 def pyx12_errors(text: str) -> list[X12Error]:

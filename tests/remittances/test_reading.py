@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from remittances.x12 import RemittanceRefused, read_835
+from remittances.x12.validate import pyx12_errors
 from tests.remittances.helpers import data
 
 
@@ -144,6 +145,21 @@ def test_separators_are_the_isa_s() -> None:
     [claim] = tr.claims
     assert (claim.patient_control_number, claim.payment_cents) == ("PCN-SEP", 7500)
     assert claim.lines[0].procedure_code == "HC:99211:GT"
+
+
+def test_st03_as_payers_send_it_is_read_and_another_version_refused() -> None:
+    # The 5010 guide requires ST03 = 005010X221A1 (pyx12 4.0.0's map calls it "not used").
+    with_st03 = data("paid.835").replace(b"ST*835*0001~", b"ST*835*0001*005010X221A1~")
+    assert with_st03 != data("paid.835")
+    assert pyx12_errors(with_st03.decode()) != []  # pyx12 alone refuses what payers send
+    assert read_835(with_st03) == read_835(data("paid.835"))
+    seps = data("separators.835").replace(b"ST|835|0001'", b"ST|835|0001|005010X221A1'")
+    assert read_835(seps) == read_835(data("separators.835"))
+    wrong = data("paid.835").replace(b"ST*835*0001~", b"ST*835*0001*004010X091A1~")
+    assert _refusal(wrong) == [
+        "Segment 3 (ST): Unknown 835 version: ST03 is '004010X091A1'; only 005010X221A1 "
+        "(HIPAA 5010) is read."
+    ]
 
 
 # --- Refusals ------------------------------------------------------------------------------------
