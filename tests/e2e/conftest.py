@@ -124,6 +124,39 @@ def shot(page: Any, name: str) -> Path:
     return path
 
 
+AXE = Path(settings.BASE_DIR) / "var" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = ("critical", "serious")
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's critical and serious violations on the page as shown (WCAG 2.x A and AA).
+
+    axe-core comes from the npm registry (bin/setup --test installs it into var/axe); it is
+    evaluated through the DevTools protocol, which the pages' Content-Security-Policy allows.
+    """
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing at {AXE}: run bash bin/setup --test (needs npm).")
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {runOnly: {type: 'tag',
+                values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}));
+        }"""
+    )
+    return [v for v in result if v["impact"] in SERIOUS]
+
+
+def axe_check(page: Any) -> None:
+    """Fail the test when axe-core finds a critical or serious violation on the page."""
+    found = axe_violations(page)
+    assert found == [], f"axe-core on {page.url}: " + "; ".join(
+        f"{v['impact']} {v['id']} ({v['help']}) at {', '.join(v['nodes'])}" for v in found
+    )
+
+
 # --- Demo history: ten months of reports, one vendor deteriorating --------------------------
 HISTORY = [f"2025-{m:02d}" for m in (11, 12)] + [f"2026-{m:02d}" for m in range(1, 10)]
 # Every month of a contract is measured once due, reported or not: the demo contracts end with

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import LAPTOP, TABLET, shot
+from tests.e2e.conftest import LAPTOP, TABLET, axe_check, shot
 
 # The live server reads committed data: these tests commit (and the database is flushed after).
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -49,6 +49,7 @@ def test_sign_in_page_looks_right(browser: Any, live_server: Any, demo_world: An
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Sign in"
     shot(page, "login")
+    axe_check(page)
     page.get_by_label("Username").fill("admin")
     page.get_by_label("Password").fill("wrong")
     page.get_by_role("button", name="Sign in").click()
