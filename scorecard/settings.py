@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "scorecard",
     "remittances",
     "disputes",
+    "worklogs",
 ]
 
 MIDDLEWARE = [

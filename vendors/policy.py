@@ -125,6 +125,9 @@ VENDOR_PATHS: dict[str, str] = {
     "disputes.Dispute": "vendor",
     "disputes.DisputeAttachment": "dispute__vendor",
     "disputes.ActionPlan": "item__vendor",
+    # The vendor's own denial work logs and what they measure.
+    "worklogs.DenialLog": "vendor",
+    "worklogs.DenialWorkMeasures": "vendor",
 }
 
 
