@@ -113,6 +113,141 @@ def parse_raw_fields(value: object) -> tuple[tuple[tuple[str, str], ...], str | 
     return tuple(pairs), None
 
 
+@dataclass(frozen=True)
+class _Clashes:
+    """Whether a spelling a custom KPI introduces already means something in its organization."""
+
+    code: str
+    taken: Mapping[str, Meaning]
+    vendor_aliases: Mapping[str, Sequence[tuple[str, str]]]
+
+    def __call__(self, text: str, field: str) -> str | None:
+        key = normalize(text)
+        if not key:
+            return f"The {field} needs at least one letter or digit."
+        meaning = self.taken.get(key)
+        if meaning is not None:
+            return f"'{text}' already means {meaning.described}; choose another {field}."
+        for header, target in self.vendor_aliases.get(key, ()):
+            if target != self.code:
+                return (
+                    f"'{text}' is the column alias '{header}' of a vendor (for {target}); "
+                    f"choose another {field}."
+                )
+        return None
+
+
+def _code_error(kpi: KPISpec, others: Sequence[KPISpec], clash: _Clashes) -> str | None:
+    if not IDENTIFIER.fullmatch(kpi.code):
+        return (
+            f"{kpi.code!r} is not a KPI code: lowercase letters, digits and underscores, "
+            "starting with a letter (e.g. charge_lag_days)."
+        )
+    if kpi.code in {k.code for k in others}:
+        return f"A KPI with code {kpi.code!r} already exists."
+    return clash(kpi.code, "code")
+
+
+def _name_error(kpi: KPISpec, clash: _Clashes) -> str | None:
+    if not kpi.name.strip():
+        return "The name is required."
+    return clash(kpi.name, "name")
+
+
+def _own_spellings(kpi: KPISpec) -> set[str]:
+    """The KPI's own code and name, normalised: spelling them again gives no new meaning."""
+    return {normalize(kpi.code), normalize(kpi.name)}
+
+
+def _alias_error(kpi: KPISpec, clash: _Clashes) -> str | None:
+    own = _own_spellings(kpi)
+    for alias in kpi.aliases:
+        if normalize(alias) not in own and (message := clash(alias, "alias")):
+            return message
+    return None
+
+
+def _raw_field_form_problem(raw: str, unit: str) -> str | None:
+    """Why a raw field's name or unit is not one a KPI may declare, whatever the catalog holds."""
+    if not IDENTIFIER.fullmatch(raw):
+        return (
+            f"{raw!r} is not a raw field name: lowercase letters, digits and underscores, "
+            "starting with a letter."
+        )
+    if raw in RAW_FIELDS or raw == PERIOD_DAYS:
+        return f"{raw!r} is a shipped raw field; a formula may use it without declaring."
+    if unit not in RAW_FIELD_UNITS:
+        return f"Raw field {raw}: the unit must be one of {list(RAW_FIELD_UNITS)}."
+    return None
+
+
+def _raw_field_problem(
+    raw: str,
+    unit: str,
+    *,
+    kpi: KPISpec,
+    accepted: Mapping[str, str],
+    declared_elsewhere: Mapping[str, tuple[str, str]],
+    clash: _Clashes,
+) -> str | None:
+    """Why one declared raw field (after the ``accepted`` ones before it) cannot be saved."""
+    if problem := _raw_field_form_problem(raw, unit):
+        return problem
+    if raw in accepted:
+        return f"Raw field {raw} is declared twice."
+    if raw in declared_elsewhere:
+        other_unit, code = declared_elsewhere[raw]
+        if other_unit == unit:
+            return None
+        return (
+            f"Raw field {raw} is declared by KPI {code} in {other_unit}; declare it in "
+            "the same unit."
+        )
+    if normalize(raw) in _own_spellings(kpi) | {normalize(a) for a in kpi.aliases}:
+        return f"Raw field {raw} would read as this KPI's own column."
+    return clash(raw, "raw field name")
+
+
+def _declared_raw_fields(
+    kpi: KPISpec, others: Sequence[KPISpec], clash: _Clashes
+) -> tuple[dict[str, str], str | None]:
+    """The KPI's raw fields accepted (name -> unit) up to the first problem, and that problem."""
+    declared_elsewhere: dict[str, tuple[str, str]] = {}  # raw field -> (unit, first KPI)
+    for other in others:
+        for raw, unit in other.raw_fields:
+            declared_elsewhere.setdefault(raw, (unit, other.code))
+    accepted: dict[str, str] = {}
+    for raw, unit in kpi.raw_fields:
+        problem = _raw_field_problem(
+            raw,
+            unit,
+            kpi=kpi,
+            accepted=accepted,
+            declared_elsewhere=declared_elsewhere,
+            clash=clash,
+        )
+        if problem:
+            return accepted, problem
+        accepted[raw] = unit
+    return accepted, None
+
+
+def _formula_errors(kpi: KPISpec, raw_units: Mapping[str, str]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    allowed = {*RAW_FIELDS, PERIOD_DAYS, *raw_units}
+    if kpi.formula.strip():
+        try:
+            compile_formula(kpi.formula, allowed=allowed)
+        except FormulaError as exc:
+            errors["formula"] = str(exc)
+    if kpi.volume_field and kpi.volume_field not in allowed - {PERIOD_DAYS}:
+        errors["volume_field"] = (
+            f"{kpi.volume_field!r} is not a raw field; the volume field is one of "
+            f"{', '.join(sorted(allowed - {PERIOD_DAYS}))}."
+        )
+    return errors
+
+
 def kpi_errors(
     kpi: KPISpec,
     *,
@@ -125,89 +260,14 @@ def kpi_errors(
     ``vendor_aliases`` maps the normalised headers of its vendors' column aliases to their
     (header as written, target) pairs.
     """
-    errors: dict[str, str] = {}
-    taken = meanings(others)
-
-    def clash(text: str, field: str) -> str | None:
-        key = normalize(text)
-        if not key:
-            return f"The {field} needs at least one letter or digit."
-        meaning = taken.get(key)
-        if meaning is not None:
-            return f"'{text}' already means {meaning.described}; choose another {field}."
-        for header, target in vendor_aliases.get(key, ()):
-            if target != kpi.code:
-                return (
-                    f"'{text}' is the column alias '{header}' of a vendor (for {target}); "
-                    f"choose another {field}."
-                )
-        return None
-
-    shipped = {k.code for k in others}
-    if not IDENTIFIER.fullmatch(kpi.code):
-        errors["code"] = (
-            f"{kpi.code!r} is not a KPI code: lowercase letters, digits and underscores, "
-            "starting with a letter (e.g. charge_lag_days)."
-        )
-    elif kpi.code in shipped:
-        errors["code"] = f"A KPI with code {kpi.code!r} already exists."
-    elif message := clash(kpi.code, "code"):
-        errors["code"] = message
-    if not kpi.name.strip():
-        errors["name"] = "The name is required."
-    elif message := clash(kpi.name, "name"):
-        errors["name"] = message
-    own = {normalize(kpi.code), normalize(kpi.name)}
-    for alias in kpi.aliases:
-        if normalize(alias) in own:
-            continue  # the KPI's own code or name, spelled another way: no new meaning
-        if message := clash(alias, "alias"):
-            errors["aliases"] = message
-            break
-
-    raw_units: dict[str, str] = {}
-    declared_elsewhere: dict[str, tuple[str, str]] = {}  # raw field -> (unit, first KPI)
-    for other in others:
-        for raw, unit in other.raw_fields:
-            declared_elsewhere.setdefault(raw, (unit, other.code))
-    for raw, unit in kpi.raw_fields:
-        problem = None
-        if not IDENTIFIER.fullmatch(raw):
-            problem = (
-                f"{raw!r} is not a raw field name: lowercase letters, digits and underscores, "
-                "starting with a letter."
-            )
-        elif raw in RAW_FIELDS or raw == PERIOD_DAYS:
-            problem = f"{raw!r} is a shipped raw field; a formula may use it without declaring."
-        elif unit not in RAW_FIELD_UNITS:
-            problem = f"Raw field {raw}: the unit must be one of {list(RAW_FIELD_UNITS)}."
-        elif raw in raw_units:
-            problem = f"Raw field {raw} is declared twice."
-        elif raw in declared_elsewhere:
-            if declared_elsewhere[raw][0] != unit:
-                other_unit, code = declared_elsewhere[raw]
-                problem = (
-                    f"Raw field {raw} is declared by KPI {code} in {other_unit}; declare it in "
-                    "the same unit."
-                )
-        elif normalize(raw) in own | {normalize(a) for a in kpi.aliases}:
-            problem = f"Raw field {raw} would read as this KPI's own column."
-        else:
-            problem = clash(raw, "raw field name")
-        if problem:
-            errors["raw_fields"] = problem
-            break
-        raw_units[raw] = unit
-
-    allowed = {*RAW_FIELDS, PERIOD_DAYS, *raw_units}
-    if kpi.formula.strip():
-        try:
-            compile_formula(kpi.formula, allowed=allowed)
-        except FormulaError as exc:
-            errors["formula"] = str(exc)
-    if kpi.volume_field and kpi.volume_field not in allowed - {PERIOD_DAYS}:
-        errors["volume_field"] = (
-            f"{kpi.volume_field!r} is not a raw field; the volume field is one of "
-            f"{', '.join(sorted(allowed - {PERIOD_DAYS}))}."
-        )
+    clash = _Clashes(code=kpi.code, taken=meanings(others), vendor_aliases=vendor_aliases)
+    raw_units, raw_problem = _declared_raw_fields(kpi, others, clash)
+    found = {
+        "code": _code_error(kpi, others, clash),
+        "name": _name_error(kpi, clash),
+        "aliases": _alias_error(kpi, clash),
+        "raw_fields": raw_problem,
+    }
+    errors = {field: message for field, message in found.items() if message}
+    errors.update(_formula_errors(kpi, raw_units))
     return errors

@@ -150,17 +150,20 @@ def _looks_binary(content: bytes) -> bool:
     return control > len(head) // 20
 
 
-def read_csv(content: bytes, *, limits: Limits) -> Sheet:
-    """Read CSV text: UTF-8 with or without BOM, comma or semicolon, any line ending."""
+def _refuse_unreadable_csv(content: bytes, limits: Limits) -> None:
+    """Refuse UTF-16, binary data and too many lines on the bytes, before decoding anything."""
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise refuse("The file is UTF-16 text; save it as 'CSV UTF-8' and send again.")
     if _looks_binary(content):
         raise refuse("This is not a CSV or XLSX file: it holds binary data.")
-    # Count lines on the bytes before decoding or parsing anything.
     if content.count(b"\n") > limits.max_rows + 100:
         raise refuse(f"The file has more than {limits.max_rows:,} rows, the limit.")
+
+
+def _decode_utf8(content: bytes) -> str:
+    """The CSV's text (UTF-8, BOM or not); a byte that is not UTF-8 is refused by its line."""
     try:
-        text = content.decode("utf-8-sig")
+        return content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = content[: exc.start].count(b"\n") + 1
         raise FileRefused(
@@ -173,9 +176,10 @@ def read_csv(content: bytes, *, limits: Limits) -> Sheet:
                 )
             ]
         ) from None
-    first = next((ln for ln in text.splitlines() if ln.strip()), "")
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    _check_width(text, delimiter, limits)
+
+
+def _csv_rows(text: str, delimiter: str, limits: Limits) -> tuple[list[list[object]], list[int]]:
+    """The CSV's non-blank rows and the line number each starts on."""
     rows: list[list[object]] = []
     numbers: list[int] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -190,6 +194,17 @@ def read_csv(content: bytes, *, limits: Limits) -> Sheet:
         raise FileRefused(
             [FileError(reader.line_num, None, f"the CSV is malformed: {exc}")]
         ) from None
+    return rows, numbers
+
+
+def read_csv(content: bytes, *, limits: Limits) -> Sheet:
+    """Read CSV text: UTF-8 with or without BOM, comma or semicolon, any line ending."""
+    _refuse_unreadable_csv(content, limits)
+    text = _decode_utf8(content)
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    _check_width(text, delimiter, limits)
+    rows, numbers = _csv_rows(text, delimiter, limits)
     if not rows:
         raise refuse("The file is empty.")
     if len(rows) > limits.max_rows + 1:
@@ -443,8 +458,80 @@ def _part_name(target: str) -> str:
     return posixpath.normpath(posixpath.join("xl", target))
 
 
-def read_xlsx(content: bytes, *, limits: Limits, sheet: str | None) -> Sheet:
-    """Read the first (or the named) sheet of a workbook with calamine, after the safety checks."""
+class _WorkbookParts:
+    """What the workbook, its relationships and its styles say, gathered as expat streams them:
+    the sheets in workbook order, the relationship targets and the cell styles' number formats."""
+
+    def __init__(self) -> None:
+        self.sheets: list[tuple[str, str]] = []  # (sheet name, relationship id) in workbook order
+        self.targets: dict[str, str] = {}
+        self.formats: dict[int, str] = {}
+        self.xf_formats: list[int] = []
+        self._in_cell_xfs = False
+
+    def handlers(self) -> dict[str, Callable[[str, dict[str, str]], None]]:
+        """Expat start-element handlers by zip entry."""
+        return {
+            "xl/workbook.xml": self._workbook_start,
+            "xl/_rels/workbook.xml.rels": self._rels_start,
+            "xl/styles.xml": self._styles_start,
+        }
+
+    def _workbook_start(self, tag: str, attrs: dict[str, str]) -> None:
+        if _local(tag) == "sheet":
+            rid = next((v for k, v in attrs.items() if _local(k) == "id"), "")
+            self.sheets.append((attrs.get("name", ""), rid))
+
+    def _rels_start(self, tag: str, attrs: dict[str, str]) -> None:
+        if _local(tag) == "Relationship":
+            self.targets[attrs.get("Id", "")] = attrs.get("Target", "")
+
+    def _styles_start(self, tag: str, attrs: dict[str, str]) -> None:
+        local = _local(tag)
+        if local == "numFmt":
+            self.formats[int(attrs.get("numFmtId", "0"))] = attrs.get("formatCode", "")
+        elif local == "cellXfs":
+            self._in_cell_xfs = True
+        elif local == "cellStyleXfs":
+            self._in_cell_xfs = False
+        elif local == "xf" and self._in_cell_xfs:
+            self.xf_formats.append(int(attrs.get("numFmtId", "0")))
+
+    def percent_styles(self) -> set[int]:
+        """The cell styles (indexes into cellXfs) whose number format shows a percent."""
+        return {
+            i
+            for i, fmt in enumerate(self.xf_formats)
+            if fmt in _PERCENT_BUILTIN
+            or (fmt in self.formats and _is_percent_format(self.formats[fmt]))
+        }
+
+    def chosen_sheet(self, sheet: str | None, worksheet_parts: list[str]) -> tuple[str, str]:
+        """The sheet to read (the named one, else the first) and its worksheet part."""
+        wanted = sheet if sheet else (self.sheets[0][0] if self.sheets else None)
+        if wanted is None or wanted not in {name for name, _ in self.sheets}:
+            raise refuse(
+                f"The workbook has no sheet named {wanted!r}; it has "
+                f"{', '.join(repr(name) for name, _ in self.sheets)}."
+                if wanted
+                else "The workbook has no sheet."
+            )
+        chosen_part = next(
+            (
+                _part_name(self.targets[rid])
+                for name, rid in self.sheets
+                if name == wanted and rid in self.targets
+            ),
+            None,
+        )
+        if chosen_part is None or chosen_part not in worksheet_parts:
+            raise refuse(f"The workbook is damaged: the sheet {wanted!r} has no worksheet part.")
+        return wanted, chosen_part
+
+
+def _scan_workbook(content: bytes, *, limits: Limits, sheet: str | None) -> set[tuple[int, int]]:
+    """Check every part of the workbook safely before calamine opens it (zip directory, XML
+    without entities, the chosen sheet's extent); return the cells with a percent format."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except (zipfile.BadZipFile, ValueError) as exc:
@@ -453,98 +540,56 @@ def read_xlsx(content: bytes, *, limits: Limits, sheet: str | None) -> Sheet:
         _check_zip_directory(archive, limits)
         names = [e.filename for e in archive.infolist()]
         xml_parts = [n for n in names if n.lower().endswith((".xml", ".rels", ".vml"))]
-
-        sheets: list[tuple[str, str]] = []  # (sheet name, relationship id) in workbook order
-        targets: dict[str, str] = {}
-        formats: dict[int, str] = {}
-        xf_formats: list[int] = []
-        in_cell_xfs = [False]
-
-        def workbook_start(tag: str, attrs: dict[str, str]) -> None:
-            if _local(tag) == "sheet":
-                rid = next((v for k, v in attrs.items() if _local(k) == "id"), "")
-                sheets.append((attrs.get("name", ""), rid))
-
-        def rels_start(tag: str, attrs: dict[str, str]) -> None:
-            if _local(tag) == "Relationship":
-                targets[attrs.get("Id", "")] = attrs.get("Target", "")
-
-        def styles_start(tag: str, attrs: dict[str, str]) -> None:
-            local = _local(tag)
-            if local == "numFmt":
-                formats[int(attrs.get("numFmtId", "0"))] = attrs.get("formatCode", "")
-            elif local == "cellXfs":
-                in_cell_xfs[0] = True
-            elif local == "cellStyleXfs":
-                in_cell_xfs[0] = False
-            elif local == "xf" and in_cell_xfs[0]:
-                xf_formats.append(int(attrs.get("numFmtId", "0")))
-
-        handlers = {
-            "xl/workbook.xml": workbook_start,
-            "xl/_rels/workbook.xml.rels": rels_start,
-            "xl/styles.xml": styles_start,
-        }
         worksheet_parts = [n for n in xml_parts if n.startswith("xl/worksheets/")]
+        parts = _WorkbookParts()
+        handlers = parts.handlers()
         for name in xml_parts:
             if name not in worksheet_parts:
                 _parse_xml(archive, name, handlers.get(name))
         # Calamine reads the parts the workbook's relationships name (shared strings, styles...)
         # whatever their extension: each is checked as XML too, so no part it reads goes unseen
         # (a part whose zip entry lies about its size fails here, before calamine inflates it).
-        for target in targets.values():
+        for target in parts.targets.values():
             name = _part_name(target)
             if name in names and name not in xml_parts:
                 _parse_xml(archive, name)
-
-        wanted = sheet if sheet else (sheets[0][0] if sheets else None)
-        chosen_part = None
-        for sheet_name, rid in sheets:
-            if sheet_name == wanted and rid in targets:
-                chosen_part = _part_name(targets[rid])
-                break
-        percent_styles = {
-            i
-            for i, fmt in enumerate(xf_formats)
-            if fmt in _PERCENT_BUILTIN or (fmt in formats and _is_percent_format(formats[fmt]))
-        }
-        if wanted is None or wanted not in {name for name, _ in sheets}:
-            raise refuse(
-                f"The workbook has no sheet named {wanted!r}; it has "
-                f"{', '.join(repr(name) for name, _ in sheets)}."
-                if wanted
-                else "The workbook has no sheet."
-            )
-        if chosen_part not in worksheet_parts:
-            raise refuse(f"The workbook is damaged: the sheet {wanted!r} has no worksheet part.")
-        scan = _SheetScan(wanted, limits, percent_styles)
+        wanted, chosen_part = parts.chosen_sheet(sheet, worksheet_parts)
+        scan = _SheetScan(wanted, limits, parts.percent_styles())
         for name in worksheet_parts:
             if name == chosen_part:
                 _parse_xml(archive, name, scan.start, scan.end)
             else:
                 _parse_xml(archive, name)
-        percent_cells = scan.percent_cells
+        return scan.percent_cells
 
+
+def _calamine_rows(
+    content: bytes, *, limits: Limits, sheet: str | None
+) -> tuple[list[list[object]], int, int]:
+    """The used range of the sheet as calamine reads it, with its top row and left column."""
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        if sheet:
-            if sheet not in workbook.sheet_names:
-                raise refuse(
-                    f"The workbook has no sheet named {sheet!r}; it has "
-                    f"{', '.join(repr(s) for s in workbook.sheet_names)}."
-                )
-            data = workbook.get_sheet_by_name(sheet)
-        else:
-            data = workbook.get_sheet_by_index(0)
+        if sheet and sheet not in workbook.sheet_names:
+            raise refuse(
+                f"The workbook has no sheet named {sheet!r}; it has "
+                f"{', '.join(repr(s) for s in workbook.sheet_names)}."
+            )
+        data = workbook.get_sheet_by_name(sheet) if sheet else workbook.get_sheet_by_index(0)
         if data.height > limits.max_rows + 100:
             raise refuse(f"The sheet has more than {limits.max_rows:,} rows, the limit.")
         # Only the used range: empty rows above and columns left of the data cost nothing.
         top, left = (data.start or (0, 0)) if data.height else (0, 0)
-        raw_rows = data.to_python(skip_empty_area=True)
+        return data.to_python(skip_empty_area=True), top, left
     except FileRefused:
         raise
     except Exception as exc:  # calamine raises its own error types for damaged workbooks
         raise refuse(f"The workbook cannot be read ({exc}).") from None
+
+
+def read_xlsx(content: bytes, *, limits: Limits, sheet: str | None) -> Sheet:
+    """Read the first (or the named) sheet of a workbook with calamine, after the safety checks."""
+    percent_cells = _scan_workbook(content, limits=limits, sheet=sheet)
+    raw_rows, top, left = _calamine_rows(content, limits=limits, sheet=sheet)
     rows: list[list[object]] = []
     numbers: list[int] = []
     pad: list[object] = [""] * left  # column index 0 stays column A for the readers below

@@ -16,7 +16,7 @@ Every unreadable cell becomes an error naming its row and column; nothing is gue
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -151,34 +151,12 @@ class _Reader:
         """Read one value for a field, applying the column's declared scale; ``label`` names
         the column in a refusal of fraction-looking values (a long file's metric)."""
         unit = self.matcher.units.get(target.target, "")
-        # The common case, kept fast (a decimal comma declared: "94.6" is no plain number).
-        if type(raw) is str and self.decimal_mark != COMMA and _SIMPLE.fullmatch(raw):
-            value, percent_sign = Decimal(raw), False
-        else:
-            try:
-                number = parse_number(
-                    raw, decimal_mark=self.decimal_mark, whole=unit in WHOLE_UNITS
-                )
-            except CellError as exc:
-                self.error(row, column, str(exc))
-                return None
-            if number is None:
-                return None
-            value, percent_sign = number.value, number.percent_sign
+        number = self._number(raw, unit, row, column)
+        if number is None:
+            return None
+        value, percent_sign = number
         if unit == "percent":
-            formatted = (row, col_index) in self.sheet.percent_cells
-            fraction = target.scale == FRACTION or formatted
-            key = (label or column, target.target)
-            seen = self.percents.get(key)
-            if seen is None:
-                seen = self.percents[key] = _PercentColumn(row, raw)
-            seen.unit_interval = seen.unit_interval and 0 <= value <= 1
-            seen.above_zero = seen.above_zero or value > 0
-            seen.declared = (
-                seen.declared or percent_sign or formatted or target.scale in (PERCENT, FRACTION)
-            )
-            if fraction and not percent_sign:
-                value = value * HUNDRED
+            value = self._percent(raw, value, percent_sign, target, row, col_index, label or column)
         elif percent_sign:
             self.error(
                 row,
@@ -186,19 +164,48 @@ class _Reader:
                 f"'{raw}' carries a % sign but the column holds {UNIT_WORDS.get(unit, 'a number')}",
             )
             return None
-        if abs(value) >= MAXIMUM:
-            self.error(row, column, f"{raw} is too large to be {UNIT_WORDS.get(unit, 'a value')}")
+        if problem := _value_problem(raw, value, unit):
+            self.error(row, column, problem)
             return None
-        if unit in NON_NEGATIVE_UNITS and value < 0:
-            self.error(row, column, f"{raw} is negative; {UNIT_WORDS[unit]} cannot be negative")
+        return value
+
+    def _number(self, raw: object, unit: str, row: int, column: str) -> tuple[Decimal, bool] | None:
+        """The cell's number and whether it carried a % sign; None for an empty or bad cell."""
+        # The common case, kept fast (a decimal comma declared: "94.6" is no plain number).
+        if type(raw) is str and self.decimal_mark != COMMA and _SIMPLE.fullmatch(raw):
+            return Decimal(raw), False
+        try:
+            number = parse_number(raw, decimal_mark=self.decimal_mark, whole=unit in WHOLE_UNITS)
+        except CellError as exc:
+            self.error(row, column, str(exc))
             return None
-        if unit == "percent" and value > HUNDRED:
-            shown = f"{value.normalize():f}"
-            self.error(row, column, f"{shown} % is not a percentage between 0 and 100")
+        if number is None:
             return None
-        if unit in WHOLE_UNITS and value != value.to_integral_value():
-            self.error(row, column, f"{raw} is not a whole number of claims")
-            return None
+        return number.value, number.percent_sign
+
+    def _percent(
+        self,
+        raw: object,
+        value: Decimal,
+        percent_sign: bool,
+        target: Column,
+        row: int,
+        col_index: int,
+        label: str,
+    ) -> Decimal:
+        """A percent value on the 0-100 scale; notes what the column shows of its scale."""
+        formatted = (row, col_index) in self.sheet.percent_cells
+        key = (label, target.target)
+        seen = self.percents.get(key)
+        if seen is None:
+            seen = self.percents[key] = _PercentColumn(row, raw)
+        seen.unit_interval = seen.unit_interval and 0 <= value <= 1
+        seen.above_zero = seen.above_zero or value > 0
+        seen.declared = (
+            seen.declared or percent_sign or formatted or target.scale in (PERCENT, FRACTION)
+        )
+        if (target.scale == FRACTION or formatted) and not percent_sign:
+            return value * HUNDRED
         return value
 
     def check_fractions(self) -> None:
@@ -206,6 +213,19 @@ class _Reader:
         for (label, _), seen in self.percents.items():
             if seen.unit_interval and seen.above_zero and not seen.declared:
                 self.error(None, label, fraction_message(label, seen.first_raw, seen.first_row))
+
+
+def _value_problem(raw: object, value: Decimal, unit: str) -> str | None:
+    """Why a number read is no value of its unit (too large, negative, over 100 %, fractional)."""
+    if abs(value) >= MAXIMUM:
+        return f"{raw} is too large to be {UNIT_WORDS.get(unit, 'a value')}"
+    if unit in NON_NEGATIVE_UNITS and value < 0:
+        return f"{raw} is negative; {UNIT_WORDS[unit]} cannot be negative"
+    if unit == "percent" and value > HUNDRED:
+        return f"{value.normalize():f} % is not a percentage between 0 and 100"
+    if unit in WHOLE_UNITS and value != value.to_integral_value():
+        return f"{raw} is not a whole number of claims"
+    return None
 
 
 def fraction_message(label: str, raw: object, row: int) -> str:
@@ -246,39 +266,9 @@ def parse_sheet(
     header_row = sheet.row_numbers[header_at]
     body = list(zip(sheet.row_numbers[header_at + 1 :], sheet.rows[header_at + 1 :], strict=True))
     body, out.notes = split_trailers(body)
-    columns: list[tuple[int, str, Column]] = []
-    seen: dict[str, str] = {}
-    for j, cell in enumerate(header):
-        name = "" if cell is None else str(cell).strip()
-        has_data = any(j < len(r) and r[j] not in (None, "") for _, r in body)
-        if not name:
-            if has_data:
-                reader.error(header_row, f"#{j + 1}", "this column has values but no header")
-            continue
-        target = matcher.match(name)
-        if target is None:
-            reader.error(
-                header_row,
-                name,
-                f"'{name}' is not a KPI code, KPI name, raw count or alias of this vendor; "
-                "rename the column or add an alias for it",
-            )
-            continue
-        if target.target in seen:
-            reader.error(
-                header_row, name, f"'{name}' and '{seen[target.target]}' both give {target.target}"
-            )
-            continue
-        seen[target.target] = name
-        columns.append((j, name, target))
-    by_target = {t.target: (j, name, t) for j, name, t in columns}
+    by_target = _header_columns(reader, header, header_row, body)
     out.headers = {target: name for target, (_, name, _) in by_target.items()}
-    if "metric" in by_target and "value" in by_target:
-        out.layout = "long"
-    elif "payer" in by_target or "denial_reason" in by_target:
-        out.layout = "breakdown"
-    else:
-        out.layout = "wide"
+    out.layout = _layout(by_target)
     if "period" not in by_target and not period:
         reader.error(header_row, None, "there is no period column; add one or give the period")
     if out.errors:
@@ -286,6 +276,43 @@ def parse_sheet(
     {"wide": _wide, "long": _long, "breakdown": _breakdown}[out.layout](reader, body, by_target)
     reader.check_fractions()
     return out
+
+
+def _header_columns(
+    reader: _Reader, header: list[object], header_row: int, body: list
+) -> dict[str, tuple[int, str, Column]]:
+    """The header's columns by the field each gives, as (index, header, column); a blank header
+    over values, an unknown header or a second header for one field is an error."""
+    by_target: dict[str, tuple[int, str, Column]] = {}
+    for j, cell in enumerate(header):
+        name = "" if cell is None else str(cell).strip()
+        if not name:
+            if any(j < len(r) and r[j] not in (None, "") for _, r in body):
+                reader.error(header_row, f"#{j + 1}", "this column has values but no header")
+            continue
+        target = reader.matcher.match(name)
+        if target is None:
+            reader.error(
+                header_row,
+                name,
+                f"'{name}' is not a KPI code, KPI name, raw count or alias of this vendor; "
+                "rename the column or add an alias for it",
+            )
+        elif target.target in by_target:
+            first = by_target[target.target][1]
+            reader.error(header_row, name, f"'{name}' and '{first}' both give {target.target}")
+        else:
+            by_target[target.target] = (j, name, target)
+    return by_target
+
+
+def _layout(by_target: Mapping[str, object]) -> str:
+    """long (metric and value columns), breakdown (payer or denial reason) or wide."""
+    if "metric" in by_target and "value" in by_target:
+        return "long"
+    if "payer" in by_target or "denial_reason" in by_target:
+        return "breakdown"
+    return "wide"
 
 
 def _cell(row: list[object], j: int) -> object:
@@ -392,7 +419,8 @@ def _long(reader: _Reader, body: list, by_target: dict) -> None:
         record.values[target.target] = value
 
 
-def _breakdown(reader: _Reader, body: list, by_target: dict) -> None:
+def _breakdown_columns_errors(reader: _Reader, by_target: dict) -> None:
+    """A breakdown's columns: only its own, and payer, denial_reason and claims_denied given."""
     allowed = {"period", "vendor", "payer", "denial_reason", "claims_denied", "amount_denied"}
     for t, (_, name, _) in by_target.items():
         if t not in allowed:
@@ -405,49 +433,64 @@ def _breakdown(reader: _Reader, body: list, by_target: dict) -> None:
     for needed in ("payer", "denial_reason", "claims_denied"):
         if needed not in by_target:
             reader.error(None, needed, f"a denial breakdown needs a {needed} column")
+
+
+def _denied_amount(
+    reader: _Reader, row: list[object], n: int, amount: tuple[int, str, Column] | None
+) -> tuple[Decimal | None, bool]:
+    """A breakdown row's amount denied (None when no column or blank), and whether readable."""
+    if amount is None:
+        return None, True
+    aj, aname, _ = amount
+    raw_amount = _cell(row, aj)
+    if raw_amount in (None, ""):
+        return None, True
+    try:
+        number = parse_number(raw_amount, decimal_mark=reader.decimal_mark)
+    except CellError as exc:
+        reader.error(n, aname, str(exc))
+        return None, False
+    if number is None:
+        return None, True
+    if number.value < 0:
+        reader.error(n, aname, f"{raw_amount} is negative; an amount cannot be negative")
+        return number.value, False
+    return number.value, True
+
+
+def _required_text(reader: _Reader, row: list[object], n: int, column: tuple, what: str) -> bool:
+    """Whether the row has a value in ``column``; an error naming ``what`` when it has none."""
+    j, name, _ = column
+    if _cell(row, j) in (None, ""):
+        reader.error(n, name, f"the {what} is missing")
+        return False
+    return True
+
+
+def _breakdown(reader: _Reader, body: list, by_target: dict) -> None:
+    _breakdown_columns_errors(reader, by_target)
     if reader.out.errors:
         return
-    pj, pname, _ = by_target["payer"]
-    rj, rname, _ = by_target["denial_reason"]
+    pj = by_target["payer"][0]
+    rj = by_target["denial_reason"][0]
     cj, cname, ctarget = by_target["claims_denied"]
-    amount = by_target.get("amount_denied")
     for n, row in body:
         vendor_key, period, ok = _key(reader, row, n, by_target)
-        payer, reason = _cell(row, pj), _cell(row, rj)
-        if payer in (None, ""):
-            reader.error(n, pname, "the payer is missing")
-            ok = False
-        if reason in (None, ""):
-            reader.error(n, rname, "the denial reason is missing")
-            ok = False
+        has_payer = _required_text(reader, row, n, by_target["payer"], "payer")
+        has_reason = _required_text(reader, row, n, by_target["denial_reason"], "denial reason")
         raw = _cell(row, cj)
         count = reader.read_value(raw, ctarget, n, cname, cj) if raw not in (None, "") else None
         if raw in (None, ""):
             reader.error(n, cname, "the number of denied claims is missing")
-        denied_amount = None
-        if amount is not None:
-            aj, aname, _ = amount
-            raw_amount = _cell(row, aj)
-            if raw_amount not in (None, ""):
-                try:
-                    number = parse_number(raw_amount, decimal_mark=reader.decimal_mark)
-                except CellError as exc:
-                    reader.error(n, aname, str(exc))
-                    ok = False
-                else:
-                    if number is not None and number.value < 0:
-                        reader.error(
-                            n, aname, f"{raw_amount} is negative; an amount cannot be negative"
-                        )
-                        ok = False
-                    denied_amount = number.value if number else None
+        denied_amount, amount_ok = _denied_amount(reader, row, n, by_target.get("amount_denied"))
+        ok = ok and has_payer and has_reason and amount_ok
         if ok and period is not None and count is not None:
             reader.out.denials.append(
                 Denial(
                     vendor_key,
                     period,
-                    str(payer).strip(),
-                    str(reason).strip(),
+                    str(_cell(row, pj)).strip(),
+                    str(_cell(row, rj)).strip(),
                     int(count),
                     denied_amount,
                     n,
@@ -466,19 +509,10 @@ def _clean_column(
     given = cells if complete else [c for c in cells if c is not None and c != ""]
     if not given:
         return [None] * len(cells), False
-    try:
-        text = "\n".join(given) + "\n"  # type: ignore[arg-type]  # TypeError: not text
-    except TypeError:  # a cell that is not text (an XLSX number)
+    lines = _column_lines(reader, given)
+    if lines is None:
         return None
-    if text.count("\n") != len(given):  # a cell holding a newline
-        return None
-    if reader.decimal_mark == COMMA:
-        # Declared decimal comma: plain numbers are "94,6"; a point (thousands) needs the
-        # cell-by-cell reading.
-        if "." in text:
-            return None
-        text = text.replace(",", ".")
-        given = text.split("\n")[:-1]
+    text, given = lines
     # One match over the column's text. The pattern itself keeps values below MAXIMUM (16
     # digits before the point), never negative, and, for counts, whole.
     pattern = _WHOLE_LINES if unit in WHOLE_UNITS else _PLAIN_LINES
@@ -489,20 +523,51 @@ def _clean_column(
         numbers = iter(out)
         out = [None if c is None or c == "" else next(numbers) for c in cells]
     if unit == "percent":
-        percent_cells = reader.sheet.percent_cells
-        if target.scale == FRACTION:
-            out = [None if v is None else v * HUNDRED for v in out]
-        elif percent_cells:
-            out = [
-                v if v is None or (n, j) not in percent_cells else v * HUNDRED
-                for (n, _), v in zip(body, out, strict=True)
-            ]
-        highest = max(v for v in out if v is not None)
-        if highest > HUNDRED:
+        percents = _percent_column(reader, body, out, j, target)
+        if percents is None:
             return None
-        if 0 < highest <= 1 and target.scale not in (PERCENT, FRACTION):
-            return None  # fraction-looking, scale undeclared: the cell-by-cell reading refuses
+        out = percents
     return out, complete
+
+
+def _column_lines(reader: _Reader, given: Sequence[object]) -> tuple[str, list[str]] | None:
+    """The column's non-blank cells as one text of lines with a point for decimal mark, and the
+    lines; None when a cell is no text, holds a line break, or (decimal comma) a point."""
+    try:
+        text = "\n".join(given) + "\n"  # type: ignore[arg-type]  # TypeError: not text
+    except TypeError:  # a cell that is not text (an XLSX number)
+        return None
+    if text.count("\n") != len(given):  # a cell holding a newline
+        return None
+    if reader.decimal_mark != COMMA:
+        return text, given  # type: ignore[return-value]  # all text: the join succeeded
+    # Declared decimal comma: plain numbers are "94,6"; a point (thousands) needs the
+    # cell-by-cell reading.
+    if "." in text:
+        return None
+    text = text.replace(",", ".")
+    return text, text.split("\n")[:-1]
+
+
+def _percent_column(
+    reader: _Reader, body: list, out: list[Decimal | None], j: int, target: Column
+) -> list[Decimal | None] | None:
+    """A percent column's values on the 0-100 scale; None when one needs the cell-by-cell
+    reading (above 100, or all fraction-looking with the scale undeclared)."""
+    percent_cells = reader.sheet.percent_cells
+    if target.scale == FRACTION:
+        out = [None if v is None else v * HUNDRED for v in out]
+    elif percent_cells:
+        out = [
+            v if v is None or (n, j) not in percent_cells else v * HUNDRED
+            for (n, _), v in zip(body, out, strict=True)
+        ]
+    highest = max(v for v in out if v is not None)
+    if highest > HUNDRED:
+        return None
+    if 0 < highest <= 1 and target.scale not in (PERCENT, FRACTION):
+        return None  # fraction-looking, scale undeclared: the cell-by-cell reading refuses
+    return out
 
 
 def _wide_clean(reader: _Reader, body: list, by_target: dict, value_columns: list) -> bool:
