@@ -234,7 +234,6 @@ def document_context(
     scorecard: Any,
     kpis: Sequence[Any],
     contract: Mapping[str, Any],
-    findings: Iterable[Any],
     remediations: Iterable[Mapping[str, Any]],
     charts: Mapping[str, str],
     generated_at: dt.datetime,
@@ -243,8 +242,9 @@ def document_context(
 ) -> dict[str, Any]:
     """Everything the template shows, as strings (charts are data URIs keyed by KPI code).
 
-    Without ``with_money`` the fee, credit, net, amount at risk, rates and prices are not in the
-    context at all (the role policy's PDF without money), so no template can show them.
+    The findings and the evidence come from the scorecard's snapshot. Without ``with_money``
+    the fee, credit, net, amount at risk, rates and prices are not in the context at all (the
+    role policy's PDF without money), so no template can show them.
     """
     currency = scorecard.currency
     rows = [kpi_row(k) for k in kpis]
@@ -288,7 +288,9 @@ def document_context(
         "kpis": rows,
         "contract_lines": _contract_lines(contract),
         "pricing_lines": pricing_lines(contract, currency),
-        "findings": finding_lines(findings),
+        "findings": finding_lines(
+            (getattr(scorecard, "snapshot", None) or {}).get("findings") or []
+        ),
         "evidence": evidence_lines(getattr(scorecard, "snapshot", None)),
         "remediations": remediation_lines(remediations),
         "fee": money(fee, currency),

@@ -110,7 +110,6 @@ def scorecard_html(
         scorecard=scorecard,
         kpis=kpis,
         contract=_contract_terms(scorecard),
-        findings=scorecard.snapshot.get("findings") or [],
         remediations=_remediations(scorecard, kpis),
         charts=_charts(scorecard, kpis),
         generated_at=generated_at or timezone.now(),

@@ -58,13 +58,11 @@ def acme(fast_passwords: None) -> Any:
     return contract.vendor
 
 
-def test_dispute_answer_correct_accept_in_chromium(
-    browser: Any, live_server: Any, acme: Any, tmp_path: Path
-) -> None:
-    from disputes.models import Dispute
+def _vendor_opens_the_dispute(vendor: Any, live_server: Any, acme: Any, tmp_path: Path) -> int:
+    """Acme's vendor user disputes days in A/R on January's scorecard, with a file; the
+    revision disputed."""
     from scorecard.models import Scorecard
 
-    vendor = _sign_in(browser, live_server, "val")
     vendor.goto(f"{live_server.url}/vendors/{acme.pk}/")
     # (the contract's creation measured January before its report came: r1 "missing")
     rev = Scorecard.objects.get(vendor=acme, period="2026-01", is_current=True).revision
@@ -79,14 +77,16 @@ def test_dispute_answer_correct_accept_in_chromium(
     shot(vendor, "dispute-form")
     vendor.get_by_role("button", name="Open the dispute").click()
     vendor.wait_for_url(re.compile(r"/disputes/\d+/$"))
-    dispute = Dispute.objects.get()
     assert vendor.inner_text("#dispute-status") == "open"
     assert "aging-2026-01.csv" in vendor.inner_text("main")
     assert "December backlog counted twice" in vendor.inner_text("main")
     assert vendor.locator("#answer-form").count() == 0  # the vendor does not decide
     shot(vendor, "dispute-opened")
+    return rev
 
-    practice = _sign_in(browser, live_server, "cora")
+
+def _compliance_answers(practice: Any, dispute: Any) -> None:
+    """Compliance finds the dispute in the list and answers it."""
     practice.get_by_role("link", name="Disputes").click()
     assert "Acme" in practice.inner_text(f"#dispute-{dispute.pk}")
     practice.get_by_role("link", name=f"#{dispute.pk}").click()
@@ -94,7 +94,9 @@ def test_dispute_answer_correct_accept_in_chromium(
     practice.get_by_role("button", name="Answer").click()
     assert practice.inner_text("#dispute-status") == "answered"
 
-    # the corrected report goes through the upload page, as any report does
+
+def _vendor_uploads_the_correction(vendor: Any, tmp_path: Path) -> None:
+    """The corrected report goes through the upload page, as any report does."""
     corrected = tmp_path / "acme-2026-01-corrected.csv"
     corrected.write_text(CORRECTED)
     vendor.get_by_role("link", name="Upload").click()
@@ -103,6 +105,12 @@ def test_dispute_answer_correct_accept_in_chromium(
     vendor.get_by_role("button", name="Preview").click()
     vendor.get_by_role("button", name="Store this report").click()
     vendor.wait_for_url(re.compile(r"/vendors/\d+/$"))
+
+
+def _compliance_accepts(practice: Any, acme: Any, rev: int) -> Any:
+    """Compliance accepts the dispute, resolved by the corrected report's new revision."""
+    from disputes.models import Dispute
+    from scorecard.models import Scorecard
 
     practice.reload()
     practice.get_by_label("Resolved by").select_option("corrected_report")
@@ -119,6 +127,22 @@ def test_dispute_answer_correct_accept_in_chromium(
     steps = practice.inner_text("#dispute-steps")
     assert "open → answered · cora" in steps and "answered → accepted · cora" in steps
     shot(practice, "dispute-accepted")
+    return new
+
+
+def test_dispute_answer_correct_accept_in_chromium(
+    browser: Any, live_server: Any, acme: Any, tmp_path: Path
+) -> None:
+    from disputes.models import Dispute
+
+    vendor = _sign_in(browser, live_server, "val")
+    rev = _vendor_opens_the_dispute(vendor, live_server, acme, tmp_path)
+    dispute = Dispute.objects.get()
+
+    practice = _sign_in(browser, live_server, "cora")
+    _compliance_answers(practice, dispute)
+    _vendor_uploads_the_correction(vendor, tmp_path)
+    new = _compliance_accepts(practice, acme, rev)
 
     vendor.goto(f"{live_server.url}/vendors/{acme.pk}/")
     cards = vendor.inner_text("#scorecards")

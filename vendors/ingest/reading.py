@@ -21,6 +21,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 from xml.parsers import expat
 
 from python_calamine import CalamineWorkbook
@@ -579,7 +580,7 @@ def _calamine_rows(
             raise refuse(f"The sheet has more than {limits.max_rows:,} rows, the limit.")
         # Only the used range: empty rows above and columns left of the data cost nothing.
         top, left = (data.start or (0, 0)) if data.height else (0, 0)
-        return data.to_python(skip_empty_area=True), top, left
+        return cast(list[list[object]], data.to_python(skip_empty_area=True)), top, left
     except FileRefused:
         raise
     except Exception as exc:  # calamine raises its own error types for damaged workbooks
