@@ -431,6 +431,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # files per upload; errors listed of a refused file (the first N and a count).
 REMITTANCE_MAX_BYTES = env.int("REMITTANCE_MAX_BYTES", default=64 * 1024 * 1024)
 REMITTANCE_MAX_FILES = env.int("REMITTANCE_MAX_FILES", default=50)
+# Denial work logs (CSV/XLSX): a file past this size is refused before it is read, one with more
+# data rows after reading the CSV; XLSX logs keep the reports' cell and row limits as well.
+DENIAL_LOG_MAX_BYTES = env.int("DENIAL_LOG_MAX_BYTES", default=256 * 1024 * 1024)
+DENIAL_LOG_MAX_ROWS = env.int("DENIAL_LOG_MAX_ROWS", default=2_000_000)
 # ISO dates skipped as business days: the holiday list a new organization starts with (each
 # organization then keeps its own, vendors.models.Holiday).
 SCORECARD_HOLIDAYS = env("SCORECARD_HOLIDAYS")
