@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -320,6 +320,28 @@ class Contract(models.Model):
         default=False,
         help_text="When the payers' remittances (835) cover the month, their value of a KPI "
         "(e.g. denial rate) is the one evaluated.",
+    )
+    # Denial-work milestones (domain.md section 7), in business days of the organization's
+    # calendar; the resolution milestone is ours (section 7 gives none).
+    denial_first_touch_business_days = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MaxValueValidator(260)],
+        help_text="Business days from a denial's receipt to its first touch.",
+    )
+    denial_follow_up_business_days = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(260)],
+        help_text="Most business days between touches of an open denial.",
+    )
+    denial_appeal_business_days = models.PositiveSmallIntegerField(
+        default=20,
+        validators=[MaxValueValidator(260)],
+        help_text="Business days from a denial's receipt by which an appeal is submitted.",
+    )
+    denial_resolution_business_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MaxValueValidator(520)],
+        help_text="Business days from a denial's receipt to its resolution.",
     )
     at_risk_percent = models.DecimalField(
         max_digits=5, decimal_places=2, default=Decimal("10"), help_text="Percent of fee at risk."
@@ -651,6 +673,7 @@ class AuditRecordType(models.TextChoices):
     DISPUTE = "dispute", "dispute"
     ACTION_PLAN = "action_plan", "action plan"
     VENDOR_INVITATION = "vendor_invitation", "vendor invitation"
+    DENIAL_LOG = "denial_log", "denial work log"
 
 
 class AuditEvent(models.Model):

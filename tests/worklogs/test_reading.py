@@ -173,3 +173,33 @@ def test_the_order_of_rows_never_changes_the_frames(order: list[str]) -> None:
         _sorted(base.touches, ["denial_id", "touched_on"]),
         _sorted(shuffled.touches, ["denial_id", "touched_on"]),
     )
+
+
+def test_an_xlsx_log_with_date_cells_reads_as_the_csv_does() -> None:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for line in PER_DENIAL.decode().splitlines():
+        cells: list[object] = []
+        for cell in line.split(","):
+            if len(cell) == 10 and cell[4] == "-":
+                cells.append(dt.date.fromisoformat(cell))  # a real date cell
+            elif cell.replace(".", "", 1).isdigit() and "." in cell:
+                cells.append(float(cell))  # 500.00 as Excel keeps it: 500.0
+            else:
+                cells.append(cell or None)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    xlsx = read_log(buffer.getvalue(), file_name="log.xlsx", period="2026-05")
+    csv = read(PER_DENIAL)
+    pd.testing.assert_frame_equal(
+        _sorted(xlsx.frames.denials, ["denial_id"]), _sorted(csv.frames.denials, ["denial_id"])
+    )
+    pd.testing.assert_frame_equal(
+        _sorted(xlsx.frames.touches, ["denial_id", "touched_on"]),
+        _sorted(csv.frames.touches, ["denial_id", "touched_on"]),
+    )

@@ -68,6 +68,10 @@ CONTRACT_FIELDS = (
     "report_due_business_day",
     "late_report_counts_as_breach",
     "evaluate_with_evidence",
+    "denial_first_touch_business_days",
+    "denial_follow_up_business_days",
+    "denial_appeal_business_days",
+    "denial_resolution_business_days",
     "at_risk_percent",
     "cure_period_days",
     "verification_periods",
@@ -537,8 +541,27 @@ def _validate_contract(data: Mapping[str, Any]) -> None:
             "Standing bands are the lower edges, in points from 0 to 100, of "
             f"{sorted(default_standing_bands())}, e.g. {default_standing_bands()}."
         )
+    errors.update(_milestone_errors(data))
     if errors:
         raise ValidationError(errors)
+
+
+# Denial-work milestones (business days): the lowest and highest a contract may set.
+DENIAL_MILESTONES = {
+    "denial_first_touch_business_days": ("first touch", 0, 260),
+    "denial_follow_up_business_days": ("follow-up", 1, 260),
+    "denial_appeal_business_days": ("appeal", 0, 260),
+    "denial_resolution_business_days": ("resolution", 0, 520),
+}
+
+
+def _milestone_errors(data: Mapping[str, Any]) -> dict[str, str]:
+    errors = {}
+    for field, (name, low, high) in DENIAL_MILESTONES.items():
+        value = data.get(field)
+        if value is not None and not (low <= int(value) <= high):
+            errors[field] = f"The denial {name} milestone must be {low} to {high} business days."
+    return errors
 
 
 def _standing_bands_ok(bands: Any) -> bool:
