@@ -236,9 +236,21 @@ def _layout(found: Mapping[str, str]) -> str:
     return LogLayout.PER_DENIAL if numbered else LogLayout.PER_TOUCH
 
 
+def _unique(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """The codes of each cell and the distinct cells, stripped: a column of a million dates
+    holds a few hundred distinct values, parsed once each."""
+    codes, uniques = pd.factorize(values)
+    return codes, pd.Series(uniques, dtype="string").str.strip()
+
+
 def _slash_order(frame: pd.DataFrame, headers: list[str]) -> str | None:
     """ "mdy" or "dmy" as the file's slash dates settle it; None when it has none."""
-    parts = [frame[h].str.extract(SLASH).dropna() for h in headers if h in frame.columns]
+    parts = []
+    for header in headers:
+        if header in frame.columns:
+            _codes, distinct = _unique(frame[header])
+            slashed = distinct[distinct.str.contains("/", regex=False)]
+            parts.append(slashed.str.extract(SLASH).dropna())
     both = pd.concat(parts) if parts else pd.DataFrame()
     if both.empty:
         return None
@@ -257,33 +269,49 @@ def _slash_order(frame: pd.DataFrame, headers: list[str]) -> str | None:
     return "mdy" if us else "dmy"
 
 
-def _dates(
-    values: pd.Series, header: str, order: str | None, errors: _Errors, *, required: bool
-) -> pd.Series:
-    text = values.str.strip()
-    blank = text == ""
+def _parse_dates(text: pd.Series, order: str | None) -> pd.Series:
     out = pd.to_datetime(text.where(text.str.match(ISO), None), format="%Y-%m-%d", errors="coerce")
-    slash = text.str.extract(SLASH)
-    has_slash = slash[0].notna().to_numpy()
+    has_slash = text.str.contains("/", regex=False).to_numpy()
     if has_slash.any() and order is not None:
+        slash = text.str.extract(SLASH)
         month, day = (slash[0], slash[1]) if order == "mdy" else (slash[1], slash[0])
         iso = slash[2] + "-" + month.str.zfill(2) + "-" + day.str.zfill(2)
         built = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
         out = out.where(~has_slash, built)
-    bad = out.isna() & ~blank
+    return out
+
+
+def _dates(
+    values: pd.Series, header: str, order: str | None, errors: _Errors, *, required: bool
+) -> pd.Series:
+    codes, text = _unique(values)
+    parsed = _parse_dates(text, order)
+    blank = (text == "").to_numpy()[codes]
+    bad = (parsed.isna().to_numpy() & ~(text == "").to_numpy())[codes]
     if bad.any():
         errors.add(values.index[bad], header, "not a date (write YYYY-MM-DD or M/D/YYYY)")
     if required and blank.any():
         errors.add(values.index[blank], header, "a date is required")
-    return out.astype("datetime64[s]")
+    return pd.Series(parsed.to_numpy()[codes], index=values.index).astype("datetime64[s]")
+
+
+def _parse_cents(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Cents of each distinct amount and whether it is one."""
+    parts = text.str.extract(MONEY)
+    ok = text.str.fullmatch(MONEY).fillna(False).astype(bool).to_numpy()
+    dollars = text.str.replace(r"[$,\-]", "", regex=True).str.split(".").str[0]
+    cents = parts[1].fillna("").str.ljust(2, "0")
+    whole = dollars.where(ok, "0").replace("", "0").astype("int64").to_numpy()
+    fraction = cents.where(ok & (cents != "").to_numpy(), "0").astype("int64").to_numpy()
+    sign = np.where(parts[0].fillna("").to_numpy() == "-", -1, 1)
+    return np.where(ok, (whole * 100 + fraction) * sign, 0), ok
 
 
 def _cents(values: pd.Series, header: str, errors: _Errors, *, required: bool) -> pd.Series:
-    text = values.str.strip()
-    blank = text == ""
-    parts = text.str.extract(MONEY)
-    ok = text.str.fullmatch(MONEY).fillna(False).astype(bool)
-    bad = ~ok & ~blank
+    codes, text = _unique(values)
+    cents, ok = _parse_cents(text)
+    empty = (text == "").to_numpy()
+    blank, bad = empty[codes], (~ok & ~empty)[codes]
     if bad.any():
         errors.add(
             values.index[bad],
@@ -293,25 +321,20 @@ def _cents(values: pd.Series, header: str, errors: _Errors, *, required: bool) -
         )
     if required and blank.any():
         errors.add(values.index[blank], header, "an amount is required")
-    dollars = text.str.replace(r"[$,\-]", "", regex=True).str.split(".").str[0]
-    cents = parts[1].fillna("").str.ljust(2, "0")
-    total = (dollars.where(ok, "0").replace("", "0").astype("int64") * 100) + cents.where(
-        ok & (cents != ""), "0"
-    ).astype("int64")
-    sign = np.where(parts[0].fillna("") == "-", -1, 1)
-    return (total * sign).where(ok, 0).astype("int64")
+    return pd.Series(cents[codes], index=values.index, dtype="int64")
 
 
 def _vocabulary(
     values: pd.Series, header: str, words: Mapping[str, str], errors: _Errors, *, what: str
 ) -> pd.Series:
-    keys = values.str.strip().str.casefold().str.replace(r"[\W_]+", "", regex=True)
+    codes, text = _unique(values)
+    keys = text.str.casefold().str.replace(r"[\W_]+", "", regex=True)
     mapped = keys.map(words)
-    bad = mapped.isna() & (keys != "")
+    bad = (mapped.isna() & (keys != "")).to_numpy()[codes]
     if bad.any():
         allowed = ", ".join(sorted(set(words.values())))
         errors.add(values.index[bad], header, f"not a known {what} (one of {allowed})")
-    return mapped.fillna("").astype("string")
+    return pd.Series(mapped.fillna("").to_numpy()[codes], index=values.index, dtype="string")
 
 
 @dataclass(frozen=True)
@@ -493,11 +516,13 @@ def _touches(
     if minutes is None:
         out["minutes"] = pd.array([pd.NA] * len(rows), dtype="Int64")
     else:
-        text = minutes[0].str.strip()
-        bad = ~text.str.fullmatch(WHOLE).fillna(False).astype(bool) & (text != "")
-        if bad.any():
-            errors.add(rows.index[bad], minutes[1], "not a whole number of minutes")
-        out["minutes"] = pd.to_numeric(text.where(~bad & (text != ""), None)).astype("Int64")
+        codes, text = _unique(minutes[0])
+        whole = text.str.fullmatch(WHOLE).fillna(False).astype(bool)
+        bad = (~whole & (text != "")).to_numpy()
+        if bad[codes].any():
+            errors.add(rows.index[bad[codes]], minutes[1], "not a whole number of minutes")
+        parsed = pd.to_numeric(text.where(whole, None)).astype("Int64").array
+        out["minutes"] = parsed.take(codes)
     return out.astype(TOUCH_COLUMNS)
 
 

@@ -177,7 +177,12 @@ def test_an_empty_log_has_no_rates() -> None:
 
 
 # --- Properties -------------------------------------------------------------------------------
-DAYS = st.dates(min_value=D(2026, 4, 1), max_value=D(2026, 5, 31))
+LAST = D(2026, 5, 31)
+DAYS = st.dates(min_value=D(2026, 4, 1), max_value=LAST)
+
+
+def on_or_after(day: dt.date) -> st.SearchStrategy[dt.date]:
+    return st.dates(min_value=day, max_value=LAST)
 ACTIONS = st.sampled_from(["review", "correct_resubmit", "appeal", "payer_call", "write_off"])
 
 
@@ -187,7 +192,7 @@ def logs(draw):
     denials, touches = [], []
     for i in range(n):
         received = draw(DAYS)
-        resolved = draw(st.one_of(st.none(), DAYS.filter(lambda d, r=received: d >= r)))
+        resolved = draw(st.one_of(st.none(), on_or_after(received)))
         amount = draw(st.integers(min_value=1, max_value=10**7))
         denials.append(
             (f"D{i}", f"C{i}", draw(st.sampled_from(["Aetna", "Cigna"])),
@@ -196,7 +201,7 @@ def logs(draw):
              "upheld" if resolved else "")
         )  # fmt: skip
         for _ in range(draw(st.integers(min_value=0, max_value=4))):
-            day = draw(DAYS.filter(lambda d, r=received: d >= r))
+            day = draw(on_or_after(received))
             touches.append((f"D{i}", day, draw(ACTIONS), draw(st.one_of(st.none(), st.just(7)))))
     return denials, touches
 
@@ -206,7 +211,7 @@ def logs(draw):
 def test_adding_a_touch_never_makes_a_first_touch_later(log, data) -> None:
     denials, touches = log
     denial = data.draw(st.sampled_from(denials))
-    extra = (denial[0], data.draw(DAYS.filter(lambda d: d >= denial[7])), "review", None)
+    extra = (denial[0], data.draw(on_or_after(denial[7])), "review", None)
     before = first_touch_days(frames(denials, touches), period="2026-05", holidays=HOLIDAYS)
     more = frames(denials, [*touches, extra])
     after = first_touch_days(more, period="2026-05", holidays=HOLIDAYS)
