@@ -183,6 +183,8 @@ DAYS = st.dates(min_value=D(2026, 4, 1), max_value=LAST)
 
 def on_or_after(day: dt.date) -> st.SearchStrategy[dt.date]:
     return st.dates(min_value=day, max_value=LAST)
+
+
 ACTIONS = st.sampled_from(["review", "correct_resubmit", "appeal", "payer_call", "write_off"])
 
 
