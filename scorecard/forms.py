@@ -60,8 +60,20 @@ class VendorForm(forms.Form):
         return data
 
 
+# Each pricing model's own field: the contract form shows the chosen model's only.
+PRICING_FIELDS = {
+    PricingModel.PERCENT_OF_COLLECTIONS.value: "percent_of_collections",
+    PricingModel.PER_CLAIM.value: "fee_per_claim",
+    PricingModel.FLAT_MONTHLY.value: "flat_monthly_fee",
+}
+
+
 class ContractForm(forms.Form):
-    """A contract version's dates and pricing (its SLA terms come from the default template)."""
+    """A contract version's dates and pricing (its SLA terms come from the default template).
+
+    Only the chosen pricing model's field counts: the others are cleared (sent, they are
+    ignored; an amendment that changes the model leaves no fee of the old model behind).
+    """
 
     start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -70,8 +82,12 @@ class ContractForm(forms.Form):
     percent_of_collections = forms.DecimalField(
         max_digits=6, decimal_places=3, required=False, label="Percent of collections (%)"
     )
-    fee_per_claim = forms.DecimalField(max_digits=10, decimal_places=2, required=False)
-    flat_monthly_fee = forms.DecimalField(max_digits=14, decimal_places=2, required=False)
+    fee_per_claim = forms.DecimalField(
+        max_digits=10, decimal_places=2, required=False, label="Fee per claim"
+    )
+    flat_monthly_fee = forms.DecimalField(
+        max_digits=14, decimal_places=2, required=False, label="Flat monthly fee"
+    )
     monthly_minimum = forms.DecimalField(max_digits=14, decimal_places=2, required=False)
     monthly_maximum = forms.DecimalField(max_digits=14, decimal_places=2, required=False)
     at_risk_percent = forms.DecimalField(
@@ -80,9 +96,38 @@ class ContractForm(forms.Form):
     report_due_business_day = forms.IntegerField(min_value=1, max_value=23, initial=10)
     cure_period_days = forms.IntegerField(min_value=0, initial=60, label="Cure period (days)")
 
+    def full_clean(self) -> None:
+        """Fields of the other pricing models are not read at all (a typo there is no error)."""
+        super().full_clean()
+        chosen = self.cleaned_data.get("pricing_model") if hasattr(self, "cleaned_data") else None
+        if chosen is None:
+            return
+        for model, name in PRICING_FIELDS.items():
+            if model != chosen:
+                self.cleaned_data[name] = None
+                self.errors.pop(name, None)
+
+    def pricing_groups(self) -> list[dict[str, Any]]:
+        """One group per pricing model, for the template: its field, and whether it is chosen."""
+        chosen = self["pricing_model"].value() or ""
+        labels = dict(PricingModel.choices)
+        return [
+            {"model": model, "label": labels[model], "field": self[name], "chosen": model == chosen}
+            for model, name in PRICING_FIELDS.items()
+        ]
+
+    def common_fields(self) -> list[Any]:
+        """The fields every pricing model has, in order (the pricing model's own come apart)."""
+        return [self[name] for name in self.fields if name not in PRICING_FIELDS.values()]
+
     def service_fields(self) -> dict[str, Any]:
-        """The cleaned data as ``contract_create`` keyword arguments (blank fields left out)."""
-        return {k: v for k, v in self.cleaned_data.items() if v is not None and v != ""}
+        """The cleaned data as ``contract_create`` keyword arguments: blank fields left out,
+        the other pricing models' fields given as None (cleared)."""
+        data = {k: v for k, v in self.cleaned_data.items() if v is not None and v != ""}
+        for model, name in PRICING_FIELDS.items():
+            if model != self.cleaned_data.get("pricing_model"):
+                data[name] = None
+        return data
 
 
 class AmendForm(ContractForm):
@@ -207,3 +252,99 @@ class UploadForm(forms.Form):
                 "vendor", "Choose the vendor this file is for, or tick Covers several vendors."
             )
         return data
+
+
+class SLATermsForm(forms.Form):
+    """A contract version's SLA terms on one page: each term's benchmark, warning, weight and
+    minimum volume, a box to remove it, and one KPI to add (the services validate and write)."""
+
+    VALUES = ("benchmark", "warning", "weight", "minimum_volume")
+
+    def __init__(self, *args: Any, terms: list[Any], addable: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.terms = terms
+        for term in terms:
+            self._value_fields(f"t{term.pk}", term.kpi.name, term)
+            self.fields[f"t{term.pk}-remove"] = forms.BooleanField(
+                required=False, label=f"Remove {term.kpi.name}"
+            )
+        self.fields["add-kpi"] = forms.ChoiceField(
+            required=False,
+            label="Add a KPI",
+            choices=[("", "No KPI to add"), *((k.code, k.name) for k in addable)],
+        )
+        self._value_fields("add", "the KPI added", None)
+
+    def _value_fields(self, prefix: str, name: str, term: Any) -> None:
+        def initial(field: str) -> Any:
+            return getattr(term, field) if term is not None else None
+
+        decimal: dict[str, Any] = {
+            "max_digits": 12,
+            "decimal_places": 4,
+            "required": term is not None,
+        }
+        self.fields[f"{prefix}-benchmark"] = forms.DecimalField(
+            **decimal, label=f"Benchmark of {name}", initial=initial("benchmark")
+        )
+        self.fields[f"{prefix}-warning"] = forms.DecimalField(
+            **decimal, label=f"Warning threshold of {name}", initial=initial("warning")
+        )
+        self.fields[f"{prefix}-weight"] = forms.DecimalField(
+            max_digits=8,
+            decimal_places=2,
+            required=term is not None,
+            label=f"Weight of {name}",
+            initial=initial("weight"),
+        )
+        self.fields[f"{prefix}-minimum_volume"] = forms.IntegerField(
+            min_value=0,
+            required=False,
+            label=f"Minimum volume of {name}",
+            initial=initial("minimum_volume") if term is not None else 30,
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("add-kpi"):
+            for field in ("benchmark", "warning", "weight"):
+                if data.get(f"add-{field}") is None and f"add-{field}" not in self.errors:
+                    self.add_error(f"add-{field}", f"The KPI added needs a {field}.")
+        return data
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The bound fields of each term, for the template."""
+        return [
+            {
+                "term": term,
+                "fields": [self[f"t{term.pk}-{v}"] for v in self.VALUES],
+                "remove": self[f"t{term.pk}-remove"],
+            }
+            for term in self.terms
+        ]
+
+    def add_fields(self) -> list[Any]:
+        """The fields of the KPI to add."""
+        return [self["add-kpi"], *(self[f"add-{v}"] for v in self.VALUES)]
+
+    def term_values(self, term: Any) -> dict[str, Any]:
+        """A term's values as posted (minimum volume left as it is when blank)."""
+        data = self.cleaned_data
+        values = {v: data[f"t{term.pk}-{v}"] for v in self.VALUES}
+        if values["minimum_volume"] is None:
+            values["minimum_volume"] = term.minimum_volume
+        return values
+
+    def removed(self, term: Any) -> bool:
+        """Whether the term's Remove box is ticked."""
+        return bool(self.cleaned_data.get(f"t{term.pk}-remove"))
+
+    def added(self) -> dict[str, Any] | None:
+        """The KPI to add and its values, or None."""
+        data = self.cleaned_data
+        if not data.get("add-kpi"):
+            return None
+        values = {v: data[f"add-{v}"] for v in self.VALUES}
+        if values["minimum_volume"] is None:
+            values["minimum_volume"] = 30
+        return {"kpi": data["add-kpi"], **values}

@@ -27,6 +27,7 @@ urlpatterns = [
     path("vendors/<int:pk>/contracts/new/", manage.contract_create, name="contract-create"),
     path("vendors/<int:pk>/aliases/", upload.aliases, name="aliases"),
     path("contracts/<int:pk>/amend/", manage.contract_amend, name="contract-amend"),
+    path("contracts/<int:pk>/terms/", manage.contract_terms, name="contract-terms"),
     path("compare/", compare.compare, name="compare"),
     path("upload/", upload.upload, name="upload"),
     path("upload/confirm/", upload.confirm, name="upload-confirm"),

@@ -207,7 +207,7 @@ def test_overlapping_contract_with_a_negative_fee_is_refused_with_the_services_m
     response = client.post(_url(Contract, "add"), data)
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
-    assert errors == {"percent_of_collections": ["percent_of_collections cannot be negative."]}
+    assert errors == {"percent_of_collections": ["The percent of collections cannot be negative."]}
     assert Contract.objects.filter(vendor=records["acme"]).count() == 1
     # the fee fixed, the overlap is refused, as the pages and the API refuse it
     data["percent_of_collections"] = "5"

@@ -821,6 +821,7 @@ PAGE_STATUS: dict[str, Callable[[World], tuple[str, dict[str, int]]]] = {
     ),
     "aliases": lambda w: (reverse("aliases", args=[w.acme.pk]), NOT_FOR_VENDOR),
     "contract-amend": lambda w: (reverse("contract-amend", args=[w.contract.pk]), NOT_FOR_VENDOR),
+    "contract-terms": lambda w: (reverse("contract-terms", args=[w.contract.pk]), NOT_FOR_VENDOR),
     "compare": lambda w: (reverse("compare"), _all(200, vendor=403)),
     "upload": lambda w: (reverse("upload"), _all(200, viewer=403)),
     "upload-confirm": lambda w: (reverse("upload-confirm"), _all(405)),

@@ -229,6 +229,7 @@ RECORD: dict[str, Callable[[Side], dict[str, Any] | None]] = {
     "vendor-detail": lambda s: {"pk": s.vendor.pk},
     "contract-detail": lambda s: {"pk": s.contract.pk},
     "contract-amend": lambda s: {"pk": s.contract.pk},
+    "contract-terms": lambda s: {"pk": s.contract.pk},
     "kpi-detail": lambda s: None if s.kpi is None else {"pk": s.kpi.pk},
     "report-detail": lambda s: {"pk": s.report.pk},
     "column-alias-detail": lambda s: {"pk": s.alias.pk},

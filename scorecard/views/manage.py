@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -18,9 +19,11 @@ from scorecard.forms import (
     ContractForm,
     InvitationForm,
     RoleForm,
+    SLATermsForm,
     UserForm,
     VendorForm,
 )
+from vendors import selectors as vendor_selectors
 from vendors import services
 from vendors.models import Contract, Membership, Vendor
 from vendors.services import invitations
@@ -45,6 +48,7 @@ def _service_form(
     done: Callable[[Any], tuple[str, Vendor | Any]],
     title: str,
     back: Any = None,
+    template: str = "scorecard/form_page.html",
 ) -> HttpResponse:
     """A form page whose valid POST calls one service: refusals go back on the form (400);
     success says ``done(result)``'s message and returns to the vendor it names."""
@@ -62,7 +66,7 @@ def _service_form(
         context["back"] = back
     return render_page(
         request,
-        "scorecard/form_page.html",
+        template,
         context,
         status=400 if request.method == "POST" else 200,
     )
@@ -211,6 +215,7 @@ def contract_create(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         title=f"New contract with {vendor.name}",
         back=vendor,
+        template="scorecard/contract_form.html",
     )
 
 
@@ -235,4 +240,63 @@ def contract_amend(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         title=f"Amend {contract}",
         back=contract.vendor,
+        template="scorecard/contract_form.html",
+    )
+
+
+def _terms_save(contract: Contract, terms: list[Any], form: SLATermsForm) -> str:
+    """Write the posted terms through the services the API and the admin use: a term removed or
+    added replaces the version's terms (``contract_update``); changed values alone change each
+    term in place (``sla_term_update``). Both record the trail and re-score the contract's
+    periods. What was done, in words."""
+    removed = [t for t in terms if form.removed(t)]
+    added = form.added()
+    if removed or added:
+        kept = [{"kpi": t.kpi.code, **form.term_values(t)} for t in terms if t not in removed]
+        if added is not None:
+            kept.append(added)
+        services.contract_update(contract=contract, sla_terms=kept)
+        parts = [f"removed {t.kpi.name}" for t in removed]
+        if added is not None:
+            parts.append(f"added {added['kpi']}")
+        return f"SLA terms of {contract}: " + ", ".join(parts) + "; its periods are re-scored."
+    changed = []
+    for term in terms:
+        values = form.term_values(term)
+        diff = {k: v for k, v in values.items() if v != getattr(term, k)}
+        if diff:
+            services.sla_term_update(term=term, **diff)
+            changed.append(term.kpi.name)
+    if not changed:
+        return f"SLA terms of {contract}: nothing changed."
+    return f"SLA terms of {contract} saved ({', '.join(changed)}); its periods are re-scored."
+
+
+@page(ADMIN)
+def contract_terms(request: HttpRequest, pk: int) -> HttpResponse:
+    """A contract version's SLA terms: change benchmark, warning, weight and minimum volume,
+    remove a KPI or add one, with the validation and history of the API and the admin."""
+    contract = get_scoped(request, Contract.objects.select_related("vendor"), pk=pk)
+    terms = list(contract.sla_terms.select_related("kpi"))
+    used = {t.kpi.code for t in terms}
+    catalog = vendor_selectors.kpi_by_code(organization=contract.organization_id)
+    addable = sorted(
+        (k for code, k in catalog.items() if code not in used),
+        key=lambda k: (k.display_order, k.code),
+    )
+    form = SLATermsForm(request.POST or None, terms=terms, addable=addable)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():  # every term written, or none
+                message = _terms_save(contract, terms, form)
+        except ValidationError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect("vendor-detail", pk=contract.vendor_id)
+    return render_page(
+        request,
+        "scorecard/contract_terms.html",
+        {"form": form, "contract": contract, "back": contract.vendor},
+        status=400 if request.method == "POST" else 200,
     )

@@ -417,6 +417,7 @@ PAGE_URLS: dict[str, PageURL] = {
     "contract-create": lambda o: reverse("contract-create", args=[o.contract.vendor_id]),
     "aliases": lambda o: reverse("aliases", args=[o.contract.vendor_id]),
     "contract-amend": lambda o: reverse("contract-amend", args=[o.contract.pk]),
+    "contract-terms": lambda o: reverse("contract-terms", args=[o.contract.pk]),
     "compare": lambda o: reverse("compare") + "?vendor=vendor-000&vendor=vendor-001",
     "upload": lambda o: reverse("upload"),
     "upload-confirm": lambda o: reverse("upload-confirm"),

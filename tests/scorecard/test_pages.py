@@ -472,7 +472,7 @@ def test_service_refusal_shows_on_the_form(world: World) -> None:
         },
     )
     assert response.status_code == 400
-    assert "The per_claim pricing model needs fee_per_claim." in response.content.decode()
+    assert "A per-claim contract needs a fee per claim." in response.content.decode()
 
 
 def test_admin_edits_a_vendor_and_sees_a_refusal_on_the_form(world: World) -> None:

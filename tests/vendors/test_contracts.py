@@ -155,7 +155,24 @@ def test_open_ended_version_blocks_any_later_start():
 def test_pricing_model_needs_its_parameter():
     with pytest.raises(ValidationError) as exc:
         ContractFactory(pricing_model="per_claim", percent_of_collections=None)
-    assert _refusal(exc) == {"fee_per_claim": ["The per_claim pricing model needs fee_per_claim."]}
+    assert _refusal(exc) == {"fee_per_claim": ["A per-claim contract needs a fee per claim."]}
+
+
+@pytest.mark.parametrize(
+    ("model", "field", "message"),
+    [
+        (
+            "percent_of_collections",
+            "percent_of_collections",
+            "A percent-of-collections contract needs a percent of collections.",
+        ),
+        ("flat_monthly", "flat_monthly_fee", "A flat monthly contract needs a flat monthly fee."),
+    ],
+)
+def test_each_pricing_model_says_what_it_needs_in_words(model, field, message):
+    with pytest.raises(ValidationError) as exc:
+        ContractFactory(pricing_model=model, percent_of_collections=None)
+    assert _refusal(exc) == {field: [message]}
 
 
 def test_minimum_above_maximum_refused():

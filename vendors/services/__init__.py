@@ -54,6 +54,12 @@ PRICING_PARAMETER = {
     PricingModel.PER_CLAIM: "fee_per_claim",
     PricingModel.FLAT_MONTHLY: "flat_monthly_fee",
 }
+# How people say each pricing model's contract and its parameter (refusals in the user's words).
+PRICING_WORDS = {
+    PricingModel.PERCENT_OF_COLLECTIONS: ("percent-of-collections", "percent of collections"),
+    PricingModel.PER_CLAIM: ("per-claim", "fee per claim"),
+    PricingModel.FLAT_MONTHLY: ("flat monthly", "flat monthly fee"),
+}
 # Contract fields a caller may set, in the order the API shows them.
 CONTRACT_FIELDS = (
     "start_date",
@@ -519,11 +525,12 @@ def _validate_contract(data: Mapping[str, Any]) -> None:
         errors["pricing_model"] = f"Pricing model must be one of {PricingModel.values}."
     else:
         param = PRICING_PARAMETER[PricingModel(model)]
+        contract_words, param_words = PRICING_WORDS[PricingModel(model)]
         value = data.get(param)
         if value is None:
-            errors[param] = f"The {model} pricing model needs {param}."
+            errors[param] = f"A {contract_words} contract needs a {param_words}."
         elif Decimal(value) < 0:
-            errors[param] = f"{param} cannot be negative."
+            errors[param] = f"The {param_words} cannot be negative."
     low, high = data.get("monthly_minimum"), data.get("monthly_maximum")
     if low is not None and high is not None and Decimal(low) > Decimal(high):
         errors["monthly_maximum"] = "The monthly maximum is below the monthly minimum."
