@@ -270,6 +270,9 @@ RECORD: dict[str, Callable[[Side], dict[str, Any] | None]] = {
     "carc-category-detail": lambda s: None if s.kpi is None else {"pk": _carc(s).pk},
     "vendor-denials": lambda s: {"pk": s.vendor.pk, "period": "2026-01"},
     "vendor-denials-png": lambda s: {"pk": s.vendor.pk, "period": "2026-01"},
+    "denial-work": lambda s: {"pk": s.vendor.pk, "period": "2026-01"},
+    "denial-work-sla-png": lambda s: {"pk": s.vendor.pk, "period": "2026-01"},
+    "denial-work-ageing-png": lambda s: {"pk": s.vendor.pk, "period": "2026-01"},
     # in-app notifications: the side's administrator's own
     "notification-read": lambda s: {"pk": _note(s).pk},
     "notification-page-read": lambda s: {"pk": _note(s).pk},
