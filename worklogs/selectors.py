@@ -75,7 +75,7 @@ UNITS = {
 DECIMAL_FIELDS = frozenset(k for k, unit in UNITS.items() if unit not in ("count", "cents"))
 
 
-def rate_text(value: Decimal | str | None) -> str:
+def rate_text(value: Decimal | int | str | None) -> str:
     """A percent with one decimal, rounded half up (``92.5 %``); a dash for none."""
     if value is None or value == "":
         return DASH
