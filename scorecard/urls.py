@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/v1/", include("remittances.api.urls")),
     path("api/v1/", include("remittances.api.carcs")),
     path("api/v1/", include("disputes.api.urls")),
+    path("api/v1/", include("worklogs.measures_api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "api/docs/",
@@ -34,6 +35,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("", include("remittances.page_urls")),
+    path("", include("worklogs.denial_work_urls")),
     path("", include("scorecard.page_urls")),
     path("", include("disputes.urls")),
 ]

@@ -271,10 +271,52 @@ RECORD: dict[str, Callable[[Side], dict[str, Any] | None]] = {
     "carc-category-detail": lambda s: None if s.kpi is None else {"pk": _carc(s).pk},
     "vendor-denials": lambda s: {"pk": s.vendor.pk, "period": "2026-01"},
     "vendor-denials-png": lambda s: {"pk": s.vendor.pk, "period": "2026-01"},
+    "denial-work-measures-detail": lambda s: {"pk": _measures(s).pk},
+    "denial-work": lambda s: {"pk": s.vendor.pk, "period": "2026-01"},
+    "denial-work-sla-png": lambda s: {"pk": s.vendor.pk, "period": "2026-01"},
+    "denial-work-ageing-png": lambda s: {"pk": s.vendor.pk, "period": "2026-01"},
     # in-app notifications: the side's administrator's own
     "notification-read": lambda s: {"pk": _note(s).pk},
     "notification-page-read": lambda s: {"pk": _note(s).pk},
 }
+
+
+def _measures(s: Side) -> Any:
+    """The side's denial-work measures of 2026-01 (one log, made once)."""
+    from django.utils import timezone
+
+    from worklogs.models import DenialLog, DenialWorkMeasures
+
+    found = DenialWorkMeasures.objects.filter(vendor=s.vendor).first()
+    if found is not None:
+        return found
+    log = DenialLog.objects.create(
+        organization=s.vendor.organization,
+        vendor=s.vendor,
+        period="2026-01",
+        version=1,
+        file="denial-logs/x.csv",
+        file_name="x.csv",
+        sha256="0" * 64,
+        size_bytes=1,
+        source="csv",
+        layout="per_denial",
+        denial_count=1,
+        touch_count=1,
+        received_at=timezone.now(),
+    )
+    return DenialWorkMeasures.objects.create(
+        log=log,
+        organization=s.vendor.organization,
+        vendor=s.vendor,
+        period="2026-01",
+        computed_at=timezone.now(),
+        denials_received=1,
+        denials_open_at_end=0,
+        denials_resolved=1,
+    )
+
+
 # Routes whose URL carries an argument that names no record of an organization.
 NOT_RECORDS = {
     "compliance-export",  # table and format

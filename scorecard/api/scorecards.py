@@ -23,6 +23,7 @@ from vendors import policy
 from vendors import selectors as vendor_selectors
 from vendors.api import params as api_params
 from vendors.models import PricingModel
+from worklogs.selectors import denial_work_payload
 
 MONEY_NOTE = "Money: present only for roles that may see money (administrators and finance)."
 
@@ -124,6 +125,12 @@ class ScorecardSerializer(serializers.Serializer):
         help_text="Re-scoring... : an input changed and the vendor's scorecards are being "
         "re-issued; a newer revision may follow."
     )
+    denial_work = serializers.DictField(
+        allow_null=True,
+        required=False,
+        help_text="The detail only: the vendor-month's denial-work measures (as denial-work/ "
+        "gives them, with their units), or null when no denial work log covers the month.",
+    )
 
     def to_representation(self, instance: Scorecard) -> dict[str, Any]:
         pending = self.context.get("rescoring_vendor_ids")
@@ -133,7 +140,10 @@ class ScorecardSerializer(serializers.Serializer):
         request = self.context.get("request")
         org_id = instance.organization_id
         role = None if request is None else policy.role_for_request(request, org_id)
-        return policy.scorecard_for_role(payload, role)
+        out = policy.scorecard_for_role(payload, role)
+        if self.context.get("with_denial_work"):
+            out["denial_work"] = denial_work_payload(instance.vendor_id, instance.period)
+        return out
 
 
 PRICING_PARAMS = [
@@ -209,6 +219,8 @@ class ScorecardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if self.action in ("list", "retrieve"):
             # One query a request, whatever the page holds.
             context["rescoring_vendor_ids"] = vendor_selectors.rescoring_vendor_ids()
+        if self.action == "retrieve":
+            context["with_denial_work"] = True  # one query, the detail only
         return context
 
     def get_queryset(self) -> QuerySet[Scorecard]:

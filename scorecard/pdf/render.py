@@ -14,6 +14,7 @@ from django.utils import timezone
 from scorecard import charts
 from scorecard.models import RemediationItem, RemediationKind, Scorecard
 from scorecard.pdf import document
+from scorecard.pdf.denial_work import denial_work_context
 from scorecard.selectors import kpi_history, scorecard_for_pdf
 
 # WeasyPrint logs every layout step at INFO; a worker rendering hundreds of PDFs needs none of it.
@@ -116,6 +117,7 @@ def scorecard_html(
         page_size=settings.SCORECARD_PDF_PAGE_SIZE,
         with_money=with_money,
     )
+    context |= denial_work_context(scorecard.vendor_id, scorecard.period)
     return render_to_string(settings.SCORECARD_PDF_TEMPLATE, context)
 
 

@@ -442,6 +442,13 @@ PAGE_URLS: dict[str, PageURL] = {
     "vendor-denials-png": lambda o: reverse(
         "vendor-denials-png", args=[o.contract.vendor_id, o.card.period]
     ),
+    "denial-work": lambda o: reverse("denial-work", args=[o.contract.vendor_id, o.card.period]),
+    "denial-work-sla-png": lambda o: reverse(
+        "denial-work-sla-png", args=[o.contract.vendor_id, o.card.period]
+    ),
+    "denial-work-ageing-png": lambda o: reverse(
+        "denial-work-ageing-png", args=[o.contract.vendor_id, o.card.period]
+    ),
     "vendor-invite": lambda o: reverse("vendor-invite"),
     "invitation-accept": lambda o: reverse("invitation-accept", args=["not-a-token"]),
     "dispute-list": lambda o: reverse("dispute-list"),
@@ -483,6 +490,7 @@ API_LISTS = [
     "carc-category-list",
     "dispute-list",
     "notification-list",
+    "denial-work-measures-list",
 ]
 
 
