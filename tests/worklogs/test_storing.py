@@ -93,3 +93,23 @@ def test_a_refused_file_stores_nothing(contract: Any) -> None:
     ]
     assert (DenialLog.objects.count(), DenialWorkMeasures.objects.count()) == (0, 0)
     assert not PendingRescore.objects.filter(reason="denial work log received").exists()
+
+
+def test_a_stored_log_reads_on_its_page_and_in_the_pdf(contract: Any, client: Any) -> None:
+    from scorecard.pdf.render import scorecard_html
+    from tests.factories import make_scorecard, member
+
+    log_store(vendor=contract.vendor, period="2026-05", content=PER_TOUCH, file_name="may.csv")
+    client.force_login(member(contract.organization))
+    page = client.get(f"/vendors/{contract.vendor_id}/denial-work/2026-05/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    # the overdue list by value: B ($1,200.00, first touch 18 days late) before C ($800.00)
+    assert text.index("$1,200.00") < text.index("$800.00")
+    assert "50.0 %" in text  # first touch within SLA
+    for chart in ("sla", "ageing"):
+        png = client.get(f"/vendors/{contract.vendor_id}/denial-work/2026-05/{chart}.png")
+        assert (png.status_code, png.content[:4]) == (200, b"\x89PNG")
+    card = make_scorecard(contract, "2026-05", {})
+    html = scorecard_html(card.pk)
+    assert "Denial work" in html and "$1,200.00" in html and "50.0 %" in html
