@@ -107,12 +107,23 @@ def _evidence_of(snap: dict[str, Any], code: str) -> dict[str, Any]:
     return {"evidence_value": row.get("evidence"), "evaluated_from": row.get("evaluated", "report")}
 
 
-def scorecard_payload(card: Scorecard, *, rescoring: bool = False) -> dict[str, Any]:
+_LOOK_UP = object()
+
+
+def scorecard_payload(
+    card: Scorecard, *, rescoring: bool = False, denial_work: Any = _LOOK_UP
+) -> dict[str, Any]:
     """A scorecard as issued, JSON-ready: the same fields in the API, the CLI and the PDF.
 
-    Built from the scorecard's own rows and frozen snapshot only, plus ``rescoring``: True while
-    an input change is still being re-scored for its vendor (a newer revision may follow).
+    Built from the scorecard's own rows and frozen snapshot, plus ``rescoring``: True while an
+    input change is still being re-scored for its vendor (a newer revision may follow), and
+    ``denial_work``: the vendor-month's current denial-work measures (looked up, one query,
+    unless the caller read a page of them at once), or None.
     """
+    if denial_work is _LOOK_UP:
+        from worklogs.selectors import denial_work_payload
+
+        denial_work = denial_work_payload(card.vendor_id, card.period)
     snap = card.snapshot or {}
     vendor = snap.get("vendor") or {}
     contract = snap.get("contract") or {}
@@ -147,6 +158,7 @@ def scorecard_payload(card: Scorecard, *, rescoring: bool = False) -> dict[str, 
         "remediations": snap.get("remediations", []),
         "termination_rights": snap.get("termination_rights", []),
         "rescoring": rescoring,
+        "denial_work": denial_work,
     }
 
 

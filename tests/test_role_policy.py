@@ -239,6 +239,21 @@ def _move(w: World, role: str) -> dict[str, Any]:
 
 
 # --- Remittances (X12 835): reading READ, uploading UPLOAD, mapping payees MANAGE -------------
+def _denial_work(w: World) -> Any:
+    """Acme's May 2026 denial work log's measures (tests/worklogs/files/per_touch.csv)."""
+    from pathlib import Path
+
+    from worklogs.models import DenialWorkMeasures
+    from worklogs.services.logs import log_store
+
+    found = DenialWorkMeasures.objects.filter(vendor=w.acme).first()
+    if found is not None:
+        return found
+    content = (Path(__file__).parent / "worklogs" / "files" / "per_touch.csv").read_bytes()
+    log_store(vendor=w.acme, period="2026-05", content=content, file_name="log.csv")
+    return DenialWorkMeasures.objects.get(vendor=w.acme)
+
+
 def _remittance(w: World) -> Any:
     """Organization A's paid.835, its payee mapped to Acme (made once per test)."""
     from remittances.models import RemittanceFile
@@ -293,6 +308,10 @@ REMITTANCE_API: dict[tuple[str, str], Call] = {
         _all(200, stranger=404, vendor=404),
     ),
     ("claim-payment-list", "get"): Call(lambda w: "/api/v1/claim-payments/", READ_LIST),
+    ("denial-work-measures-list", "get"): Call(lambda w: "/api/v1/denial-work/", READ_LIST),
+    ("denial-work-measures-detail", "get"): Call(
+        lambda w: f"/api/v1/denial-work/{_denial_work(w).pk}/", READ_ONE
+    ),
     ("claim-payment-detail", "get"): Call(
         lambda w: f"/api/v1/claim-payments/{_remittance(w).claims.first().pk}/", READ_ONE
     ),
@@ -813,6 +832,15 @@ PAGE_STATUS: dict[str, Callable[[World], tuple[str, dict[str, int]]]] = {
     "vendor-denials": lambda w: (reverse("vendor-denials", args=[w.acme.pk, "2026-01"]), READ_ONE),
     "vendor-denials-png": lambda w: (
         reverse("vendor-denials-png", args=[w.acme.pk, "2026-01"]),
+        READ_ONE,
+    ),
+    "denial-work": lambda w: (reverse("denial-work", args=[w.acme.pk, "2026-05"]), READ_ONE),
+    "denial-work-sla-png": lambda w: (
+        reverse("denial-work-sla-png", args=[w.acme.pk, "2026-05"]),
+        READ_ONE,
+    ),
+    "denial-work-ageing-png": lambda w: (
+        reverse("denial-work-ageing-png", args=[w.acme.pk, "2026-05"]),
         READ_ONE,
     ),
     "contract-create": lambda w: (

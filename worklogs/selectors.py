@@ -13,7 +13,7 @@ dash, never zero.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -293,6 +293,25 @@ def measures_payload(measures: DenialWorkMeasures) -> dict[str, Any]:
         "overdue": measures.overdue,
         "claim_match": measures.claim_match,
         "units": UNITS,
+    }
+
+
+def denial_work_payloads(
+    pairs: Iterable[tuple[int, str]],
+) -> dict[tuple[int, str], dict[str, Any]]:
+    """The measures of these vendor-months as the API gives them (one query for a page)."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    rows = DenialWorkMeasures.objects.filter(
+        vendor_id__in={v for v, _ in wanted},
+        period__in={p for _, p in wanted},
+        log__is_current=True,
+    ).select_related("log", "vendor")
+    return {
+        (m.vendor_id, m.period): measures_payload(m)
+        for m in rows
+        if (m.vendor_id, m.period) in wanted
     }
 
 

@@ -23,7 +23,7 @@ from vendors import policy
 from vendors import selectors as vendor_selectors
 from vendors.api import params as api_params
 from vendors.models import PricingModel
-from worklogs.selectors import denial_work_payload
+from worklogs.selectors import denial_work_payloads
 
 MONEY_NOTE = "Money: present only for roles that may see money (administrators and finance)."
 
@@ -128,21 +128,28 @@ class ScorecardSerializer(serializers.Serializer):
     denial_work = serializers.DictField(
         allow_null=True,
         required=False,
-        help_text="The detail only: the vendor-month's denial-work measures (as denial-work/ "
-        "gives them, with their units), or null when no denial work log covers the month.",
+        help_text="The vendor-month's denial-work measures (as denial-work/ gives them, with "
+        "their units), or null when no denial work log covers the month.",
     )
 
     def to_representation(self, instance: Scorecard) -> dict[str, Any]:
         pending = self.context.get("rescoring_vendor_ids")
         if pending is None:
             pending = vendor_selectors.rescoring_vendor_ids()
-        payload = selectors.scorecard_payload(instance, rescoring=instance.vendor_id in pending)
+        batch = self.context.get("denial_work_of")
+        payload = selectors.scorecard_payload(
+            instance,
+            rescoring=instance.vendor_id in pending,
+            **(
+                {}
+                if batch is None
+                else {"denial_work": batch.get((instance.vendor_id, instance.period))}
+            ),
+        )
         request = self.context.get("request")
         org_id = instance.organization_id
         role = None if request is None else policy.role_for_request(request, org_id)
         out = policy.scorecard_for_role(payload, role)
-        if self.context.get("with_denial_work"):
-            out["denial_work"] = denial_work_payload(instance.vendor_id, instance.period)
         return out
 
 
@@ -212,15 +219,20 @@ class ScorecardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Current scorecards, newest period first."""
-        return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        cards = list(page if page is not None else queryset)
+        context = self.get_serializer_context()
+        # the page's denial-work measures in one query, as the detail gives them
+        context["denial_work_of"] = denial_work_payloads((c.vendor_id, c.period) for c in cards)
+        data = self.get_serializer_class()(cards, many=True, context=context).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = dict(super().get_serializer_context())
         if self.action in ("list", "retrieve"):
             # One query a request, whatever the page holds.
             context["rescoring_vendor_ids"] = vendor_selectors.rescoring_vendor_ids()
-        if self.action == "retrieve":
-            context["with_denial_work"] = True  # one query, the detail only
         return context
 
     def get_queryset(self) -> QuerySet[Scorecard]:
