@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 
 from vendors.ingest.errors import FileError, FileRefused
@@ -102,6 +104,7 @@ ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SLASH = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 MONEY = re.compile(r"^(-?)\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?$")
 WHOLE = re.compile(r"^\d+$")
+MAX_MINUTE_DIGITS = 9  # more is no touch's minutes (and would not fit a number)
 
 
 @dataclass(frozen=True)
@@ -236,19 +239,69 @@ def _layout(found: Mapping[str, str]) -> str:
     return LogLayout.PER_DENIAL if numbered else LogLayout.PER_TOUCH
 
 
-def _unique(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """The codes of each cell and the distinct cells, stripped: a column of a million dates
-    holds a few hundred distinct values, parsed once each."""
-    codes, uniques = pd.factorize(values)
-    return codes, pd.Series(uniques, dtype="string").str.strip()
+@dataclass(frozen=True)
+class _Coded:
+    """A column as the code of each row into its distinct values, stripped (a column of a
+    million dates holds a few hundred distinct values, parsed once each; ids and names are
+    compared and copied as integer codes, never rebuilt as strings per row)."""
+
+    codes: np.ndarray
+    distinct: pd.Series
+
+    @classmethod
+    def of(cls, values: pd.Series) -> _Coded:
+        if values.hasnans:
+            values = values.fillna("")
+        codes, uniques = pd.factorize(values)
+        stripped = pd.Series(uniques, dtype="string").str.strip()
+        again, distinct = pd.factorize(stripped)
+        return cls(codes=again[codes], distinct=pd.Series(distinct, dtype="string"))
+
+    @classmethod
+    def blank(cls, size: int) -> _Coded:
+        return cls(codes=np.zeros(size, dtype="intp"), distinct=pd.Series([""], dtype="string"))
+
+    def take(self, positions: np.ndarray) -> _Coded:
+        return _Coded(codes=self.codes[positions], distinct=self.distinct)
+
+    def is_blank(self) -> np.ndarray:
+        return (self.distinct == "").to_numpy()[self.codes]
+
+    def values(self) -> pd.api.extensions.ExtensionArray:
+        """The stripped text of each row (a string array)."""
+        return self.distinct.array.take(self.codes)
 
 
-def _slash_order(frame: pd.DataFrame, headers: list[str]) -> str | None:
+class _Table:
+    """The file's columns as :class:`_Coded`, each coded once, and its row numbers."""
+
+    def __init__(self, frame: pd.DataFrame, found: Mapping[str, str]) -> None:
+        self.frame = frame
+        self.found = found
+        self.rows = frame.index.to_numpy()
+        self._coded: dict[str, _Coded] = {}
+
+    def header(self, name: str) -> str:
+        return self.found[name]
+
+    def column(self, header: str) -> _Coded:
+        if header not in self._coded:
+            self._coded[header] = _Coded.of(self.frame[header])
+        return self._coded[header]
+
+    def field(self, name: str) -> _Coded:
+        """A canonical field's column; blank cells when the file has none."""
+        if name in self.found:
+            return self.column(self.found[name])
+        return _Coded.blank(len(self.rows))
+
+
+def _slash_order(table: _Table, headers: list[str]) -> str | None:
     """ "mdy" or "dmy" as the file's slash dates settle it; None when it has none."""
     parts = []
     for header in headers:
-        if header in frame.columns:
-            _codes, distinct = _unique(frame[header])
+        if header in table.frame.columns:
+            distinct = table.column(header).distinct
             slashed = distinct[distinct.str.contains("/", regex=False)]
             parts.append(slashed.str.extract(SLASH).dropna())
     both = pd.concat(parts) if parts else pd.DataFrame()
@@ -281,60 +334,76 @@ def _parse_dates(text: pd.Series, order: str | None) -> pd.Series:
     return out
 
 
-def _dates(
-    values: pd.Series, header: str, order: str | None, errors: _Errors, *, required: bool
-) -> pd.Series:
-    codes, text = _unique(values)
+@dataclass(frozen=True)
+class _Cells:
+    """Some rows of one column: their codes, their row numbers and the column's header."""
+
+    coded: _Coded
+    rows: np.ndarray
+    header: str
+
+
+def _dates(cells: _Cells, order: str | None, errors: _Errors, *, required: bool) -> np.ndarray:
+    text, codes = cells.coded.distinct, cells.coded.codes
     parsed = _parse_dates(text, order)
-    blank = (text == "").to_numpy()[codes]
-    bad = (parsed.isna().to_numpy() & ~(text == "").to_numpy())[codes]
+    empty = (text == "").to_numpy()
+    bad = (parsed.isna().to_numpy() & ~empty)[codes]
     if bad.any():
-        errors.add(values.index[bad], header, "not a date (write YYYY-MM-DD or M/D/YYYY)")
-    if required and blank.any():
-        errors.add(values.index[blank], header, "a date is required")
-    return pd.Series(parsed.to_numpy()[codes], index=values.index).astype("datetime64[s]")
+        errors.add(cells.rows[bad], cells.header, "not a date (write YYYY-MM-DD or M/D/YYYY)")
+    if required and (blank := empty[codes]).any():
+        errors.add(cells.rows[blank], cells.header, "a date is required")
+    return parsed.to_numpy().astype("datetime64[s]")[codes]
+
+
+MONEY_PARTS = re.compile(
+    r"^(?P<sign>-?)\$?(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d{1,2}))?$"
+)
+MAX_DOLLAR_DIGITS = 15  # int64 cents hold 17; more is no amount a denial log gives
 
 
 def _parse_cents(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Cents of each distinct amount and whether it is one."""
-    parts = text.str.extract(MONEY)
-    ok = text.str.fullmatch(MONEY).fillna(False).astype(bool).to_numpy()
-    dollars = text.str.replace(r"[$,\-]", "", regex=True).str.split(".").str[0]
-    cents = parts[1].fillna("").str.ljust(2, "0")
-    whole = dollars.where(ok, "0").replace("", "0").astype("int64").to_numpy()
-    fraction = cents.where(ok & (cents != "").to_numpy(), "0").astype("int64").to_numpy()
-    sign = np.where(parts[0].fillna("").to_numpy() == "-", -1, 1)
-    return np.where(ok, (whole * 100 + fraction) * sign, 0), ok
+    """Cents of each distinct amount and whether it is one (Arrow's regex, no Python loop)."""
+    parts = pc.extract_regex(pa.array(text.array), MONEY_PARTS.pattern)
+    whole = pc.replace_substring(parts.field("whole"), ",", "")
+    ok = parts.is_valid().to_numpy(zero_copy_only=False) & (
+        pc.utf8_length(whole).to_numpy(zero_copy_only=False) <= MAX_DOLLAR_DIGITS
+    )
+    keep = pa.array(ok)
+    dollars = pc.if_else(keep, whole, "0").cast(pa.int64()).to_numpy()
+    fraction = pc.if_else(keep, pc.utf8_rpad(parts.field("fraction"), 2, "0"), "00")
+    cents = fraction.cast(pa.int64()).to_numpy()
+    sign = np.where(pc.equal(parts.field("sign"), "-").to_numpy(zero_copy_only=False), -1, 1)
+    return np.where(ok, (dollars * 100 + cents) * sign, 0), ok
 
 
-def _cents(values: pd.Series, header: str, errors: _Errors, *, required: bool) -> pd.Series:
-    codes, text = _unique(values)
+def _cents(cells: _Cells, errors: _Errors, *, required: bool) -> np.ndarray:
+    text, codes = cells.coded.distinct, cells.coded.codes
     cents, ok = _parse_cents(text)
     empty = (text == "").to_numpy()
     blank, bad = empty[codes], (~ok & ~empty)[codes]
     if bad.any():
         errors.add(
-            values.index[bad],
-            header,
+            cells.rows[bad],
+            cells.header,
             "not an amount in dollars and cents (e.g. 1,234.50; no decimal comma, at most "
             "two decimals)",
         )
     if required and blank.any():
-        errors.add(values.index[blank], header, "an amount is required")
-    return pd.Series(cents[codes], index=values.index, dtype="int64")
+        errors.add(cells.rows[blank], cells.header, "an amount is required")
+    return cents.astype("int64")[codes]
 
 
 def _vocabulary(
-    values: pd.Series, header: str, words: Mapping[str, str], errors: _Errors, *, what: str
-) -> pd.Series:
-    codes, text = _unique(values)
+    cells: _Cells, words: Mapping[str, str], errors: _Errors, *, what: str
+) -> pd.api.extensions.ExtensionArray:
+    text, codes = cells.coded.distinct, cells.coded.codes
     keys = text.str.casefold().str.replace(r"[\W_]+", "", regex=True)
     mapped = keys.map(words)
     bad = (mapped.isna() & (keys != "")).to_numpy()[codes]
     if bad.any():
         allowed = ", ".join(sorted(set(words.values())))
-        errors.add(values.index[bad], header, f"not a known {what} (one of {allowed})")
-    return pd.Series(mapped.fillna("").to_numpy()[codes], index=values.index, dtype="string")
+        errors.add(cells.rows[bad], cells.header, f"not a known {what} (one of {allowed})")
+    return pd.array(mapped.fillna("").to_numpy(dtype=object), dtype="string").take(codes)
 
 
 @dataclass(frozen=True)
@@ -343,6 +412,14 @@ class ReadLog:
 
     layout: str
     frames: LogFrames
+
+
+@dataclass(frozen=True)
+class _Touches:
+    """The touches read, and the code of each one's denial id (in the id column's codes)."""
+
+    frame: pd.DataFrame
+    id_codes: np.ndarray
 
 
 def read_log(
@@ -359,138 +436,163 @@ def read_log(
         raise refuse("The file has a header row but no denials.")
     found = _columns(frame, aliases or {})
     layout = _layout(found)
+    table = _Table(frame, found)
+    del frame
     date_headers = [h for f, h in found.items() if f.endswith(("_on", "touch_date", "date"))]
-    order = _slash_order(frame, date_headers)
+    order = _slash_order(table, date_headers)
     errors = _Errors()
     if layout == LogLayout.PER_TOUCH:
-        denial_rows, touches = _per_touch(frame, found, order, errors)
+        denial_rows, touches = _per_touch(table, order, errors)
     else:
-        denial_rows, touches = _per_denial(frame, found, order, errors)
-    denials = _denials(denial_rows, found, order, errors)
-    _check(denials, touches, found, period, errors)
+        denial_rows, touches = _per_denial(table, order, errors)
+    denials = _denials(table, denial_rows, order, errors)
+    _check(denials, touches, table, period, errors)
+    _touched_before_received(denials, denial_rows, touches, table, errors)
     errors.raise_any()
-    return ReadLog(layout=layout, frames=LogFrames(denials=denials, touches=touches))
+    return ReadLog(layout=layout, frames=LogFrames(denials=denials, touches=touches.frame))
 
 
-def _text(frame: pd.DataFrame, found: Mapping[str, str], name: str) -> pd.Series:
-    if name in found:
-        return frame[found[name]].str.strip()
-    return pd.Series("", index=frame.index, dtype="string")
+def _cells(table: _Table, name: str, positions: np.ndarray, default: str) -> _Cells:
+    return _Cells(
+        coded=table.field(name).take(positions),
+        rows=table.rows[positions],
+        header=table.found.get(name, default),
+    )
 
 
 def _denials(
-    rows: pd.DataFrame, found: Mapping[str, str], order: str | None, errors: _Errors
+    table: _Table, positions: np.ndarray, order: str | None, errors: _Errors
 ) -> pd.DataFrame:
-    """One row per denial (index: its first row in the file)."""
-    out = pd.DataFrame(index=rows.index)
+    """One row per denial (index: its first row in the file), from the rows at positions."""
+    rows = table.rows[positions]
+    out: dict[str, Any] = {}
     for name in ("denial_id", "claim_id", "payer", "carc", "rarc"):
-        out[name] = _text(rows, found, name)
-        if name in REQUIRED and (blank := out[name] == "").any():
-            errors.add(rows.index[blank], found[name], "a value is required")
+        coded = table.field(name).take(positions)
+        out[name] = coded.values()
+        if name in REQUIRED and (blank := coded.is_blank()).any():
+            errors.add(rows[blank], table.header(name), "a value is required")
     out["amount_denied_cents"] = _cents(
-        rows[found["amount_denied"]], found["amount_denied"], errors, required=True
+        _cells(table, "amount_denied", positions, ""), errors, required=True
     )
-    recovered = _text(rows, found, "amount_recovered")
     out["recovered_cents"] = _cents(
-        recovered, found.get("amount_recovered", "amount recovered"), errors, required=False
+        _cells(table, "amount_recovered", positions, "amount recovered"), errors, required=False
     )
     out["received_on"] = _dates(
-        rows[found["received_on"]], found["received_on"], order, errors, required=True
+        _cells(table, "received_on", positions, ""), order, errors, required=True
     )
     out["resolved_on"] = _dates(
-        _text(rows, found, "resolved_on"),
-        found.get("resolved_on", "resolution date"),
-        order,
-        errors,
-        required=False,
+        _cells(table, "resolved_on", positions, "resolution date"), order, errors, required=False
     )
     out["outcome"] = _vocabulary(
-        _text(rows, found, "outcome"),
-        found.get("outcome", "outcome"),
-        OUTCOMES,
-        errors,
-        what="outcome",
+        _cells(table, "outcome", positions, "outcome"), OUTCOMES, errors, what="outcome"
     )
-    return out.astype(DENIAL_COLUMNS)
+    return pd.DataFrame(out, index=pd.Index(rows, dtype="int64")).astype(DENIAL_COLUMNS)
 
 
-def _per_touch(
-    frame: pd.DataFrame, found: Mapping[str, str], order: str | None, errors: _Errors
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    ids = frame[found["denial_id"]].str.strip()
+def _first_positions(codes: np.ndarray) -> np.ndarray:
+    """The position of each code's first row."""
+    return np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
+
+
+def _disagreeing(ids: _Coded, values: _Coded) -> np.ndarray:
+    """Whether each row's denial (id given) has more than one distinct value in the column."""
+    pairs = pd.unique(ids.codes.astype("int64") * len(values.distinct) + values.codes)
+    per_id = np.bincount(pairs // len(values.distinct), minlength=len(ids.distinct))
+    clash = (per_id > 1) & (ids.distinct != "").to_numpy()
+    return clash[ids.codes]
+
+
+def _agreement(table: _Table, ids: _Coded, errors: _Errors) -> None:
+    """A denial's fields must agree on each of its rows (the first two values named)."""
     for name in DENIAL_FIELDS:
-        if name not in found:
+        if name not in table.found:
             continue
-        pairs = pd.DataFrame({"id": ids, "value": frame[found[name]].str.strip()})
+        values = table.field(name)
+        suspect = _disagreeing(ids, values)
+        if not suspect.any():
+            continue
+        pairs = pd.DataFrame(
+            {"id": ids.values()[suspect], "value": values.values()[suspect]},
+            index=table.rows[suspect],
+        )
         distinct = pairs.drop_duplicates()
-        clash = distinct["id"].duplicated(keep=False) & (distinct["id"] != "")
-        if clash.any():
-            for denial, group in distinct[clash].groupby("id", sort=False):
-                rows = list(group.index[:2])
-                errors.add(
-                    [rows[1]],
-                    found[name],
-                    f"denial {denial} says {group['value'].iloc[1]!r} here and "
-                    f"{group['value'].iloc[0]!r} on row {rows[0]}; a denial's fields must agree",
-                )
-                if len(errors.items) >= MAX_ERRORS:
-                    break
-    first = frame[~ids.duplicated()]
-    touch_rows = frame[frame[found["touch_date"]].str.strip() != ""]
+        clash = distinct["id"].duplicated(keep=False)
+        for denial, group in distinct[clash].groupby("id", sort=False):
+            rows = list(group.index[:2])
+            errors.add(
+                [rows[1]],
+                table.header(name),
+                f"denial {denial} says {group['value'].iloc[1]!r} here and "
+                f"{group['value'].iloc[0]!r} on row {rows[0]}; a denial's fields must agree",
+            )
+            if len(errors.items) >= MAX_ERRORS:
+                break
+
+
+def _per_touch(table: _Table, order: str | None, errors: _Errors) -> tuple[np.ndarray, _Touches]:
+    ids = table.field("denial_id")
+    _agreement(table, ids, errors)
+    first = _first_positions(ids.codes)
+    dated = ~table.field("touch_date").is_blank()
+    at = np.flatnonzero(dated)
     touches = _touches(
-        touch_rows,
-        ids=touch_rows[found["denial_id"]].str.strip(),
-        date=(touch_rows[found["touch_date"]], found["touch_date"]),
-        action=(touch_rows[found["action"]], found["action"]),
-        minutes=(touch_rows[found["minutes"]], found["minutes"]) if "minutes" in found else None,
+        table,
+        ids=ids.take(at),
+        date=_cells(table, "touch_date", at, ""),
+        action=_cells(table, "action", at, ""),
+        minutes=_cells(table, "minutes", at, "") if "minutes" in table.found else None,
         order=order,
         errors=errors,
     )
-    action_without_date = (frame[found["touch_date"]].str.strip() == "") & (
-        frame[found["action"]].str.strip() != ""
-    )
+    action_without_date = ~dated & ~table.field("action").is_blank()
     if action_without_date.any():
-        errors.add(frame.index[action_without_date], found["touch_date"], "an action needs a date")
-    return first, touches
+        errors.add(
+            table.rows[action_without_date], table.header("touch_date"), "an action needs a date"
+        )
+    return first, _Touches(frame=touches, id_codes=ids.codes[at])
 
 
-def _per_denial(
-    frame: pd.DataFrame, found: Mapping[str, str], order: str | None, errors: _Errors
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    ids = frame[found["denial_id"]].str.strip()
-    repeated = ids.duplicated(keep="first") & (ids != "")
+def _per_denial(table: _Table, order: str | None, errors: _Errors) -> tuple[np.ndarray, _Touches]:
+    ids = table.field("denial_id")
+    repeated = pd.Series(ids.codes).duplicated(keep="first").to_numpy() & ~ids.is_blank()
     if repeated.any():
         errors.add(
-            frame.index[repeated],
-            found["denial_id"],
+            table.rows[repeated],
+            table.header("denial_id"),
             "this denial id is on an earlier row too (one row per denial: each id once; or "
             "use a 'touch date' column for one row per touch)",
         )
+    found = table.found
     numbers = sorted({int(NUMBERED.match(k)[1]) for k in found if NUMBERED.match(k)})  # type: ignore[index]
-    parts = []
+    parts, codes = [], []
     for n in numbers:
         date_h, action_h = found.get(f"touch{n}date"), found.get(f"touch{n}action")
         minutes_h = found.get(f"touch{n}minutes")
         if date_h is None or action_h is None:
             raise refuse(f"Touch {n} needs both a date and an action column.")
-        given = frame[date_h].str.strip() != ""
-        if ((frame[action_h].str.strip() != "") & ~given).any():
-            errors.add(frame.index[(frame[action_h].str.strip() != "") & ~given], date_h,
-                       "an action needs a date")  # fmt: skip
-        rows = frame[given]
+        given = ~table.column(date_h).is_blank()
+        if (undated := ~table.column(action_h).is_blank() & ~given).any():
+            errors.add(table.rows[undated], date_h, "an action needs a date")
+        at = np.flatnonzero(given)
         parts.append(
             _touches(
-                rows,
-                ids=ids[given],
-                date=(rows[date_h], date_h),
-                action=(rows[action_h], action_h),
-                minutes=(rows[minutes_h], minutes_h) if minutes_h else None,
+                table,
+                ids=ids.take(at),
+                date=_Cells(table.column(date_h).take(at), table.rows[at], date_h),
+                action=_Cells(table.column(action_h).take(at), table.rows[at], action_h),
+                minutes=(
+                    _Cells(table.column(minutes_h).take(at), table.rows[at], minutes_h)
+                    if minutes_h
+                    else None
+                ),
                 order=order,
                 errors=errors,
             )
         )
+        codes.append(ids.codes[at])
     touches = pd.concat(parts) if parts else _empty_touches()
-    return frame, touches
+    id_codes = np.concatenate(codes) if codes else np.zeros(0, dtype="intp")
+    return np.arange(len(table.rows)), _Touches(frame=touches, id_codes=id_codes)
 
 
 def _empty_touches() -> pd.DataFrame:
@@ -498,42 +600,44 @@ def _empty_touches() -> pd.DataFrame:
 
 
 def _touches(
-    rows: pd.DataFrame,
+    table: _Table,
     *,
-    ids: pd.Series,
-    date: tuple[pd.Series, str],
-    action: tuple[pd.Series, str],
-    minutes: tuple[pd.Series, str] | None,
+    ids: _Coded,
+    date: _Cells,
+    action: _Cells,
+    minutes: _Cells | None,
     order: str | None,
     errors: _Errors,
 ) -> pd.DataFrame:
-    out = pd.DataFrame(index=rows.index)
-    out["denial_id"] = ids
-    out["touched_on"] = _dates(date[0], date[1], order, errors, required=True)
-    out["action"] = _vocabulary(action[0], action[1], ACTIONS, errors, what="action")
-    if (blank := action[0].str.strip() == "").any():
-        errors.add(rows.index[blank], action[1], "a touch needs an action")
+    out: dict[str, Any] = {"denial_id": ids.values()}
+    out["touched_on"] = _dates(date, order, errors, required=True)
+    out["action"] = _vocabulary(action, ACTIONS, errors, what="action")
+    if (blank := action.coded.is_blank()).any():
+        errors.add(action.rows[blank], action.header, "a touch needs an action")
     if minutes is None:
-        out["minutes"] = pd.array([pd.NA] * len(rows), dtype="Int64")
+        out["minutes"] = pd.array([pd.NA] * len(date.rows), dtype="Int64")
     else:
-        codes, text = _unique(minutes[0])
-        whole = text.str.fullmatch(WHOLE).fillna(False).astype(bool)
+        text, codes = minutes.coded.distinct, minutes.coded.codes
+        whole = text.str.fullmatch(WHOLE).fillna(False).astype(bool) & (
+            text.str.len() <= MAX_MINUTE_DIGITS
+        )
         bad = (~whole & (text != "")).to_numpy()
         if bad[codes].any():
-            errors.add(rows.index[bad[codes]], minutes[1], "not a whole number of minutes")
+            errors.add(minutes.rows[bad[codes]], minutes.header, "not a whole number of minutes")
         parsed = pd.to_numeric(text.where(whole, None)).astype("Int64").array
         out["minutes"] = parsed.take(codes)
-    return out.astype(TOUCH_COLUMNS)
+    return pd.DataFrame(out, index=pd.Index(date.rows, dtype="int64")).astype(TOUCH_COLUMNS)
 
 
 def _check(
     denials: pd.DataFrame,
-    touches: pd.DataFrame,
-    found: Mapping[str, str],
+    touches: _Touches,
+    table: _Table,
     period: str,
     errors: _Errors,
 ) -> None:
     """Rules across fields: the log's month, touches after receipt, outcomes with dates."""
+    found = table.found
     end = pd.Timestamp(period + "-01") + pd.offsets.MonthEnd(0)
     late = denials["received_on"] > end
     if late.any():
@@ -560,12 +664,26 @@ def _check(
             found.get("resolved_on", "resolution date"),
             "an outcome needs its resolution date",
         )
-    received = denials.set_axis(denials["denial_id"].to_numpy())["received_on"]
-    received = received[~received.index.duplicated()]
-    before = touches["touched_on"] < touches["denial_id"].map(received).to_numpy()
+
+
+def _touched_before_received(
+    denials: pd.DataFrame,
+    positions: np.ndarray,
+    touches: _Touches,
+    table: _Table,
+    errors: _Errors,
+) -> None:
+    """A touch before its denial (the first row of its id) was received."""
+    ids = table.field("denial_id")
+    denial_codes = ids.codes[positions]
+    first = _first_positions(denial_codes)
+    received = np.full(len(ids.distinct), np.datetime64("NaT", "s"))
+    received[denial_codes[first]] = denials["received_on"].to_numpy()[first]
+    touched = touches.frame["touched_on"].to_numpy()
+    before = touched < received[touches.id_codes]
     if before.any():
         errors.add(
-            touches.index[before],
-            found.get("touch_date") or "touch date",
+            touches.frame.index[before],
+            table.found.get("touch_date") or "touch date",
             "a touch before the denial was received",
         )
