@@ -329,17 +329,15 @@ def _queue(
     amounts = d["amount_denied_cents"].to_numpy()
     m.overdue_count = int(overdue.sum())
     m.overdue_value_cents = int(amounts[overdue].sum())
-    m.overdue_top_decile_share = _top_decile_share(d, overdue, m.overdue_value_cents)
     milestone = np.where(no_touch, "first_touch", np.where(stale, "follow_up", "resolution"))
     days_over = np.where(
         no_touch,
         waited - milestones.first_touch,
         np.where(stale, since_last - milestones.follow_up, waited - milestones.resolution),
     )
-    listed = d.assign(milestone=milestone, days_overdue=days_over)[overdue]
-    listed = listed.sort_values(
-        ["amount_denied_cents", "denial_id"], ascending=[False, True], kind="stable"
-    ).head(OVERDUE_LIST_LIMIT)
+    ranked = _by_amount(d.assign(milestone=milestone, days_overdue=days_over, _overdue=overdue))
+    m.overdue_top_decile_share = _top_decile_share(ranked, m.overdue_value_cents)
+    listed = ranked[ranked["_overdue"].to_numpy()].head(OVERDUE_LIST_LIMIT)
     m.overdue = [
         {
             "denial_id": str(row.denial_id),
@@ -358,14 +356,19 @@ def _queue(
     m.backlog_by_payer = _backlog(d[open_at_end])
 
 
-def _top_decile_share(d: pd.DataFrame, overdue: np.ndarray, overdue_value: int) -> Decimal | None:
-    if overdue_value == 0:
-        return None
-    size = math.ceil(len(d) / 10)
-    ranked = d.assign(_overdue=overdue).sort_values(
+def _by_amount(d: pd.DataFrame) -> pd.DataFrame:
+    """The denials by amount denied, largest first, ties by denial id (the overdue list's order
+    and the top decile's)."""
+    return d.sort_values(
         ["amount_denied_cents", "denial_id"], ascending=[False, True], kind="stable"
     )
-    top = ranked.head(size)
+
+
+def _top_decile_share(ranked: pd.DataFrame, overdue_value: int) -> Decimal | None:
+    """The share of the overdue value in the top decile of ``ranked`` (:func:`_by_amount`)."""
+    if overdue_value == 0:
+        return None
+    top = ranked.head(math.ceil(len(ranked) / 10))
     in_top = int(top.loc[top["_overdue"], "amount_denied_cents"].sum())
     return _rate(in_top, overdue_value)
 
