@@ -47,7 +47,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -172,28 +172,50 @@ def _month(period: str, holidays: Iterable[dt.date]) -> _Month:
 
 def _per_denial(frames: LogFrames, month: _Month) -> pd.DataFrame:
     """The denials with their touch figures: first and last touch, touches, minutes, first
-    appeal and the largest follow-up gap (touches sorted by day, so file order never matters)."""
-    denials = frames.denials.set_axis(pd.Index(frames.denials["denial_id"].to_numpy()), axis=0)
-    touches = frames.touches.sort_values(["denial_id", "touched_on"], kind="stable")
-    touches = touches.assign(day=_days(touches["touched_on"].to_numpy()))
-    grouped = touches.groupby("denial_id", sort=False)
+    appeal and the largest follow-up gap (touches sorted by denial and day, so file order never
+    matters; denials as integer codes, no string sort or grouping)."""
+    ids = frames.denials["denial_id"]
+    denials = frames.denials.set_axis(pd.Index(ids.to_numpy()), axis=0)
+    n = len(ids)
+    codes, _ = pd.factorize(pd.concat([ids, frames.touches["denial_id"]], ignore_index=True))
+    touch_codes = codes[n:]
+    known = touch_codes < n  # (a touch of a denial the log does not list counts for none)
+    days = _days(frames.touches["touched_on"].to_numpy())[known]
+    touch_codes = touch_codes[known]
+    order = np.lexsort((days, touch_codes))
+    code, day = touch_codes[order], days[order]
+    minutes = frames.touches["minutes"].array[known].take(order)
+    appeal = (frames.touches["action"].to_numpy()[known] == TouchAction.APPEAL.value)[order]
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if code.size else code
+    owners = code[starts]
     out = pd.DataFrame(index=denials.index)
-    out["first_touch"] = grouped["day"].min()
-    out["last_touch"] = grouped["day"].max()
-    out["touches"] = grouped.size()
-    out["touches"] = out["touches"].fillna(0).astype("int64")
-    out["minutes"] = grouped["minutes"].sum(min_count=1)
-    appeals = touches[touches["action"] == TouchAction.APPEAL.value]
-    out["first_appeal"] = appeals.groupby("denial_id", sort=False)["day"].min()
-    previous = touches.groupby("denial_id", sort=False)["day"].shift(1)
-    has_previous = previous.notna().to_numpy()
-    gaps = np.zeros(len(touches), dtype="int64")
-    gaps[has_previous] = _elapsed(
-        previous.to_numpy()[has_previous], touches["day"].to_numpy()[has_previous], month.holidays
-    )
-    out["max_gap"] = pd.Series(gaps, index=touches["denial_id"].to_numpy()).groupby(level=0).max()
-    out["max_gap"] = out["max_gap"].fillna(0).astype("int64")
+    out["first_touch"] = _at(owners, day[starts], n)
+    ends = np.r_[starts[1:], code.size] - 1 if code.size else starts
+    out["last_touch"] = _at(owners, day[ends], n)
+    out["touches"] = np.bincount(code, minlength=n).astype("int64")
+    given = ~minutes.isna()
+    has_minutes = np.bincount(code[given], minlength=n) > 0
+    totals = np.zeros(n, dtype="int64")
+    np.add.at(totals, code[given], minutes[given].to_numpy(dtype="int64"))
+    out["minutes"] = pd.arrays.IntegerArray(totals, ~has_minutes)  # NA: no minutes given
+    first_appeal = np.flatnonzero(appeal)
+    first_appeal = first_appeal[~pd.Series(code[first_appeal]).duplicated().to_numpy()]
+    out["first_appeal"] = _at(code[first_appeal], day[first_appeal], n)
+    gaps = np.zeros(code.size, dtype="int64")
+    follows = np.r_[False, code[1:] == code[:-1]] if code.size else np.zeros(0, dtype=bool)
+    previous = np.flatnonzero(follows) - 1
+    gaps[follows] = _elapsed(day[previous], day[follows], month.holidays)
+    worst = np.zeros(n, dtype="int64")
+    np.maximum.at(worst, code, gaps)
+    out["max_gap"] = worst
     return pd.concat([denials, out], axis=1)
+
+
+def _at(owners: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Days by denial position (NaT where a denial has none)."""
+    out = np.full(size, np.datetime64("NaT", "D"))
+    out[owners] = values
+    return out
 
 
 def compute(
@@ -349,7 +371,7 @@ def _queue(
             "milestone": str(row.milestone),
             "days_overdue": int(row.days_overdue),
         }
-        for row in listed.itertuples(index=False)
+        for row in cast(Iterable[Any], listed.itertuples(index=False))
     ]
     ages = (np.datetime64(month.end, "D") - received).astype("int64")
     m.ageing = _ageing(d[open_at_end], ages[open_at_end])
