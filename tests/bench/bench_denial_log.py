@@ -59,8 +59,10 @@ def test_denial_log_benchmark(tmp_path: Path, settings: Any) -> None:
     contract = ContractFactory(start_date=dt.date(2026, 1, 1))
     gc.collect()
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # the bare read: the same file, every column, as text (the reading we need); only its row
+    # count is kept, so the frame does not weigh on the store's peak below
     read_s, read_mb, _ = measured(
-        lambda: pd.read_csv(io.BytesIO(content), dtype="string", keep_default_na=False)
+        lambda: len(pd.read_csv(io.BytesIO(content), dtype="string", keep_default_na=False))
     )
 
     def store() -> Any:
