@@ -203,3 +203,16 @@ def test_an_xlsx_log_with_date_cells_reads_as_the_csv_does() -> None:
         _sorted(xlsx.frames.touches, ["denial_id", "touched_on"]),
         _sorted(csv.frames.touches, ["denial_id", "touched_on"]),
     )
+
+
+def test_numbers_too_long_for_a_number_are_refused_by_row_and_column() -> None:
+    content = (
+        "denial id,claim id,payer,carc,amount denied,date received,touch date,action,minutes\n"
+        "X,C1,Aetna,16,1234567890123456,2026-05-04,2026-05-06,review,5\n"
+        "Y,C2,Aetna,16,10.00,2026-05-04,2026-05-06,review,1234567890\n"
+    )
+    assert refusal(content) == [
+        "Row 2, column amount denied: not an amount in dollars and cents (e.g. 1,234.50; no "
+        "decimal comma, at most two decimals)",
+        "Row 3, column minutes: not a whole number of minutes",
+    ]
