@@ -41,8 +41,12 @@ def pytest_configure(config: pytest.Config) -> None:
     url = per_worker_broker_url(
         django_settings.CELERY_BROKER_URL, os.environ.get("PYTEST_XDIST_WORKER", "")
     )
-    django_settings.CELERY_BROKER_URL = url
-    app.conf.broker_url = url
+    if url != django_settings.CELERY_BROKER_URL:
+        # Celery reads the environment variable before its setting: both, and the workers the
+        # tests start inherit it.
+        os.environ["CELERY_BROKER_URL"] = url
+        django_settings.CELERY_BROKER_URL = url
+        app.conf.broker_url = url
 
 
 @pytest.fixture(autouse=True)
