@@ -6,6 +6,7 @@ import importlib
 import os
 import shutil
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings as django_settings
@@ -13,6 +14,39 @@ from rest_framework.test import APIClient
 
 from tests.factories import OrganizationFactory, member
 from vendors.models import Organization, Role
+
+# --- Parallel workers (pytest-xdist) ------------------------------------------------------------
+# bin/test and .ci/run run the suite on two workers (gw0, gw1). Each has its own test database
+# (pytest-django suffixes its name), its own MEDIA_ROOT and STATIC_ROOT (temporary folders), its
+# own live server port (an ephemeral one) and, here, its own Redis database: the tests with real
+# Celery workers empty their broker database, which must not be the other worker's.
+
+
+def per_worker_broker_url(url: str, worker: str) -> str:
+    """``url`` for xdist worker ``worker`` ("gw1"): a Redis URL's database number plus the
+    worker's index (redis://h:6379/10 -> /11 on gw1); any other URL, or no worker, unchanged."""
+    parts = urlsplit(url)
+    if not worker.startswith("gw") or parts.scheme not in {"redis", "rediss"}:
+        return url
+    number = int(parts.path.strip("/") or 0) + int(worker.removeprefix("gw"))
+    if number > 15:
+        raise pytest.UsageError(f"{url} on worker {worker} needs Redis database {number} (> 15)")
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give this xdist worker its own Redis database, before any task is sent."""
+    from scorecard.celery import app
+
+    url = per_worker_broker_url(
+        django_settings.CELERY_BROKER_URL, os.environ.get("PYTEST_XDIST_WORKER", "")
+    )
+    if url != django_settings.CELERY_BROKER_URL:
+        # Celery reads the environment variable before its setting: both, and the workers the
+        # tests start inherit it.
+        os.environ["CELERY_BROKER_URL"] = url
+        django_settings.CELERY_BROKER_URL = url
+        app.conf.broker_url = url
 
 
 @pytest.fixture(autouse=True)
@@ -153,8 +187,35 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=[i for group in dropped.values() for i in group])
         items[:] = kept
-        reporter = config.pluginmanager.get_plugin("terminalreporter")
-        for why, group in dropped.items():
-            line = f"deselected {len(group)} tests that need {why}; .ci/run runs them"
-            if reporter is not None:
-                reporter.write_line(line, yellow=True)
+    lines = [
+        f"deselected {len(group)} tests that need {why}; .ci/run runs them"
+        for why, group in dropped.items()
+    ]
+    if hasattr(config, "workeroutput"):  # an xdist worker: its controller reports them
+        config.workeroutput["deselected_for"] = lines
+    else:
+        _report_deselected(config, lines)
+
+
+def _report_deselected(config: pytest.Config, lines: list[str]) -> None:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    for line in lines:
+        if reporter is not None:
+            reporter.write_line(line, yellow=True)
+
+
+_WORKER_DESELECTED = pytest.StashKey[list[str]]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist's controller: keep the deselection report of the first worker that finished (every
+    worker collects the same tests)."""
+    lines = getattr(node, "workeroutput", {}).get("deselected_for")
+    if lines is not None:
+        node.config.stash.setdefault(_WORKER_DESELECTED, lines)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Under xdist, say what the workers deselected, at the end of the run."""
+    _report_deselected(config, config.stash.get(_WORKER_DESELECTED, []))

@@ -232,11 +232,26 @@ def _call(url: str, token: str, payload: dict) -> tuple[int, dict[str, str], str
         return error.code, dict(error.headers), error.read().decode()
 
 
+def _migrated_sqlite_file(path: Path, run: dict) -> None:
+    """A migrated SQLite database at ``path``: a copy of this run's own (migrated, with the KPI
+    catalog) test database when that is SQLite, which saves a ~25 s ``migrate``; else migrate."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM INTO %s", [str(path)])
+        return
+    migrated = subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], **run)
+    assert migrated.returncode == 0, migrated.stderr
+
+
+# transaction=True: VACUUM cannot run inside the test's transaction; serialized_rollback keeps
+# the KPI catalog for the tests that follow.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_lock_held_past_the_busy_timeout_is_a_503_with_nothing_stored(tmp_path):
     env = _env(tmp_path)
     run = {"cwd": ROOT, "env": env, "capture_output": True, "text": True, "timeout": 300}
-    migrated = subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], **run)
-    assert migrated.returncode == 0, migrated.stderr
+    _migrated_sqlite_file(tmp_path / "db.sqlite3", run)
     made = subprocess.run([sys.executable, "manage.py", "shell", "-c", SETUP], **run)
     assert made.returncode == 0, made.stderr
     token = made.stdout.strip().splitlines()[-1]
