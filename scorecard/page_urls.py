@@ -12,6 +12,7 @@ from .views import (
     notifications,
     remediation,
     reports_pages,
+    scorecard_page,
     upload,
     vendors,
 )
@@ -41,6 +42,11 @@ urlpatterns = [
     ),
     path("finance/", reports_pages.finance, name="finance"),
     path("finance/export.<slug:fmt>", reports_pages.finance_export, name="finance-export"),
+    path(
+        "vendors/<int:pk>/scorecards/<str:period>/",
+        scorecard_page.scorecard_page,
+        name="scorecard-page",
+    ),
     path("scorecards/<int:pk>/pdf/", jobs.pdf_request, name="scorecard-pdf"),
     path("jobs/<int:pk>/", jobs.job_status, name="job-status"),
     path("jobs/<int:pk>/download/", jobs.job_download, name="job-download"),

@@ -835,6 +835,7 @@ PAGE_STATUS: dict[str, Callable[[World], tuple[str, dict[str, int]]]] = {
         READ_ONE,
     ),
     "denial-work": lambda w: (reverse("denial-work", args=[w.acme.pk, "2026-05"]), READ_ONE),
+    "scorecard-page": lambda w: (reverse("scorecard-page", args=[w.acme.pk, "2026-01"]), READ_ONE),
     "denial-work-sla-png": lambda w: (
         reverse("denial-work-sla-png", args=[w.acme.pk, "2026-05"]),
         READ_ONE,

@@ -273,6 +273,7 @@ RECORD: dict[str, Callable[[Side], dict[str, Any] | None]] = {
     "vendor-denials-png": lambda s: {"pk": s.vendor.pk, "period": "2026-01"},
     "denial-work-measures-detail": lambda s: {"pk": _measures(s).pk},
     "denial-work": lambda s: {"pk": s.vendor.pk, "period": "2026-01"},
+    "scorecard-page": lambda s: {"pk": s.vendor.pk, "period": s.card.period},
     "denial-work-sla-png": lambda s: {"pk": s.vendor.pk, "period": "2026-01"},
     "denial-work-ageing-png": lambda s: {"pk": s.vendor.pk, "period": "2026-01"},
     # in-app notifications: the side's administrator's own

@@ -106,19 +106,35 @@ def scorecard_html(
     """The scorecard revision as a standalone HTML document (styles inline, charts embedded);
     without ``with_money``, no fee, credit, rate or price appears in it."""
     scorecard = scorecard_for_pdf(scorecard_id)
+    context = scorecard_context(
+        scorecard, generated_at=generated_at, with_money=with_money, with_charts=True
+    )
+    return render_to_string(settings.SCORECARD_PDF_TEMPLATE, context)
+
+
+def scorecard_context(
+    scorecard: Scorecard,
+    *,
+    generated_at: dt.datetime | None = None,
+    with_money: bool = True,
+    with_charts: bool = True,
+) -> dict[str, Any]:
+    """What the PDF shows of a scorecard (``scorecard_for_pdf``), the web page's source too:
+    the document's strings and its Denial work section; without ``with_charts`` no chart is
+    drawn (the page shows the trend chart views instead)."""
     kpis = list(scorecard.kpis.all())
     context = document.document_context(
         scorecard=scorecard,
         kpis=kpis,
         contract=_contract_terms(scorecard),
         remediations=_remediations(scorecard, kpis),
-        charts=_charts(scorecard, kpis),
+        charts=_charts(scorecard, kpis) if with_charts else {},
         generated_at=generated_at or timezone.now(),
         page_size=settings.SCORECARD_PDF_PAGE_SIZE,
         with_money=with_money,
     )
     context |= denial_work_context(scorecard.vendor_id, scorecard.period)
-    return render_to_string(settings.SCORECARD_PDF_TEMPLATE, context)
+    return context
 
 
 def html_to_pdf(html: str) -> bytes:
