@@ -142,6 +142,34 @@ def overdue_disputes(
     ]
 
 
+def _last_overdue_opening(today: dt.date, holidays: frozenset[dt.date]) -> dt.date:
+    """The newest opening day whose answer was due before ``today`` (the due date grows with the
+    opening day, so every dispute opened on or before it is overdue while open)."""
+    day = today
+    while rules.answer_due_date(day, settings.DISPUTE_ANSWER_BUSINESS_DAYS, holidays) >= today:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def overdue_disputes_bounded(
+    *, user: AnyUser, organization_id: int, limit: int, today: dt.date | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """The oldest ``limit`` of ``overdue_disputes`` and how many there are (the dashboard's
+    bounded list): only those rows are read."""
+    today = today or timezone.localdate()
+    holidays = vendor_selectors.holidays_of(organization_id=organization_id)
+    last = _last_overdue_opening(today, holidays)
+    before = timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time()))
+    open_ = scope_for_user(_disputes(), user).filter(
+        organization_id=organization_id, status=rules.OPEN, opened_at__lt=before
+    )
+    shown = [
+        dispute_payload(d, holidays=holidays, today=today)
+        for d in open_.order_by("opened_at", "id")[:limit]
+    ]
+    return shown, open_.count()
+
+
 def acknowledgement_of(*, scorecard_id: int) -> Acknowledgement | None:
     """A scorecard revision's acknowledgement, if any."""
     return Acknowledgement.objects.filter(scorecard_id=scorecard_id).first()

@@ -19,7 +19,8 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import RowNumber
 
-from scorecard import pricing, selectors
+from scorecard import dashboard_glance as glance
+from scorecard import expiries, pricing, selectors
 from scorecard.models import (
     Job,
     RemediationItem,
@@ -242,6 +243,11 @@ class Dashboard:
     rescoring: list[Vendor] = field(default_factory=list)
     remediations_total: int = 0
     termination_rights_total: int = 0
+    # issue 17: each KPI's trend, BAA/assessment expiries, cure deadlines passed
+    trends: dict[int, dict[str, glance.Trend]] = field(default_factory=dict)
+    expiries: list[expiries.Expiry] = field(default_factory=list)
+    overdue_cures: list[RemediationItem] = field(default_factory=list)
+    overdue_cures_total: int = 0
 
 
 def open_remediations(organization: Organization) -> QuerySet[RemediationItem]:
@@ -273,12 +279,20 @@ def _standings(
     return standings, kpi_columns
 
 
+def _days_overdue(items: list[RemediationItem], today: dt.date) -> list[RemediationItem]:
+    """The items, each with ``days_overdue``: calendar days since its cure deadline."""
+    for item in items:
+        item.days_overdue = (today - item.cure_deadline).days  # type: ignore[attr-defined,operator]
+    return items
+
+
 def dashboard(organization: Organization, today: dt.date, scope: Scope = everything) -> Dashboard:
     """Every vendor's newest standing, the vendor x KPI grid and what needs attention, of the
     vendors ``scope`` shows (a vendor user: its own vendor only)."""
     limit = list_limit()
     vendors = _vendors_with_newest(organization, scope)
-    standings, kpi_columns = _standings(vendors, _newest_cards(vendors))
+    newest = _newest_cards(vendors)
+    standings, kpi_columns = _standings(vendors, newest)
     # Received late: the newest revision has a report, received after its due day (a month
     # with no report at all is missing, listed apart).
     late = list(
@@ -295,6 +309,7 @@ def dashboard(organization: Organization, today: dt.date, scope: Scope = everyth
         acknowledged_at__isnull=True
     )
     remediations = scope(open_remediations(organization))
+    overdue_cures = remediations.filter(cure_deadline__lt=today)
     pending = vendor_selectors.rescoring_vendor_ids(organization_id=organization.pk)
     return Dashboard(
         standings=standings,
@@ -306,6 +321,17 @@ def dashboard(organization: Organization, today: dt.date, scope: Scope = everyth
         late=late,
         missing=missing_reports(organization, today, vendors=vendors, scope=scope),
         rescoring=[v for v in vendors if v.pk in pending],
+        trends=glance.trends(newest),
+        expiries=expiries.soonest_first(
+            [
+                e
+                for v in vendors
+                for e in expiries.vendor_expiries(v, today)
+                if e.state in ("expired", "soon")
+            ]
+        )[:limit],
+        overdue_cures=_days_overdue(list(overdue_cures[:limit]), today),
+        overdue_cures_total=overdue_cures.count(),
     )
 
 

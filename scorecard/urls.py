@@ -10,10 +10,13 @@ from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from scorecard.api.root import APIRoot
 from scorecard.views import account
 
 # A busy database or a full disk raised outside a view still gets its 503 or 507.
 handler500 = "scorecard.middleware.server_error"
+# A refused page keeps the member's navigation.
+handler403 = "scorecard.views.base.permission_denied"
 
 DOCS_CSP: dict[str, Any] = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]}
 
@@ -21,6 +24,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", account.LogoutView.as_view(), name="logout"),
+    path("api/v1/", APIRoot.as_view(), name="api-root"),
     path("api/v1/", include("vendors.api.urls")),
     path("api/v1/", include("scorecard.api.urls")),
     path("api/v1/", include("remittances.api.urls")),

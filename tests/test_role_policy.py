@@ -344,6 +344,7 @@ REMITTANCE_API: dict[tuple[str, str], Call] = {
 
 
 API: dict[tuple[str, str], Call] = {
+    ("api-root", "get"): Call(lambda w: "/api/v1/", READ_LIST),
     ("vendor-list", "get"): Call(lambda w: "/api/v1/vendors/", READ_LIST),
     ("vendor-list", "post"): Call(
         lambda w: "/api/v1/vendors/",

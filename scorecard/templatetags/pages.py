@@ -46,7 +46,10 @@ def kpi_value(value: Any, unit: str = "") -> str:
         return DASH
     number = _quantize(Decimal(value), 2).normalize()
     text = f"{number:f}"
-    return f"{text}{UNIT_SUFFIX.get(unit, '')}"
+    suffix = UNIT_SUFFIX.get(unit, "")
+    if number == 1 and suffix.endswith("days"):  # "1 business day", "1 day"
+        suffix = suffix[:-1]
+    return f"{text}{suffix}"
 
 
 @register.filter

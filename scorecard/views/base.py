@@ -170,3 +170,12 @@ def asked_period(request: HttpRequest, name: str) -> str | None:
     except ValidationError as exc:
         raise BadRequest(f"{name} must be a period written YYYY-MM, like 2026-01.") from exc
     return raw
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 403 page (``handler403``) with the member's navigation: the seat is found again when
+    the refusal came before the page had it (a role the page does not allow)."""
+    if getattr(request, "seat", None) is None and request.user.is_authenticated:
+        request.seat = seat_for(request)  # type: ignore[attr-defined]
+    message = str(exception) if exception is not None and str(exception) else ""
+    return render_page(request, "403.html", {"exception": message}, status=403)

@@ -21,15 +21,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """Every vendor's standing and score, the vendor x KPI grid, and what needs attention."""
     org = request.seat.organization  # type: ignore[attr-defined]
     scope = functools.partial(scoped, request)
+    disputes, disputes_total = dispute_selectors.overdue_disputes_bounded(
+        user=request.user, organization_id=org.pk, limit=reads.list_limit()
+    )
     return render_page(
         request,
         "scorecard/dashboard.html",
         {
             "board": reads.dashboard(org, timezone.localdate(), scope),
             "period": reads.latest_period(org, scope),
-            "unanswered_disputes": dispute_selectors.overdue_disputes(
-                user=request.user, organization_id=org.pk
-            ),
+            "unanswered_disputes": disputes,
+            "unanswered_disputes_total": disputes_total,
         },
     )
 

@@ -8,16 +8,13 @@ from collections.abc import Sequence
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
-from scorecard import exports
+from scorecard import expiries, exports
 from scorecard import page_selectors as reads
 from vendors import periods as bd
 from vendors import policy
 from vendors.models import Vendor
 
 from .base import COMPLIANCE, FINANCE, asked_period, page, render_page
-
-SECURITY_ASSESSMENT_VALID_DAYS = 365  # a security risk assessment is redone yearly
-EXPIRY_WARNING_DAYS = 90
 
 
 def _end_period(request: HttpRequest, organization) -> str:  # type: ignore[no-untyped-def]
@@ -35,38 +32,10 @@ def _newest_first(periods: list[str]) -> list[str]:
     return list(reversed(periods))
 
 
-def _expiries(organization, today: dt.date) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+def _expiries(organization, today: dt.date) -> list[expiries.Expiry]:  # type: ignore[no-untyped-def]
     """BAA and security-assessment expiries of every vendor, soonest first."""
-    out: list[dict[str, object]] = []
-    for vendor in Vendor.objects.filter(organization=organization).order_by("name"):
-        assessed = vendor.last_security_risk_assessment_on
-        for what, due in (
-            ("Business associate agreement", vendor.baa_expires_on),
-            (
-                "Security risk assessment",
-                assessed + dt.timedelta(days=SECURITY_ASSESSMENT_VALID_DAYS) if assessed else None,
-            ),
-        ):
-            if due is None:
-                state, days = "missing", None
-            else:
-                days = (due - today).days
-                state = (
-                    "expired" if days < 0 else "soon" if days <= EXPIRY_WARNING_DAYS else "valid"
-                )
-            out.append(
-                {
-                    "vendor": vendor,
-                    "what": what,
-                    "due": due,
-                    "days": days,
-                    "days_ago": -days if days is not None and days < 0 else None,
-                    "state": state,
-                }
-            )
-    order = {"expired": 0, "missing": 1, "soon": 2, "valid": 3}
-    out.sort(key=lambda e: (order[str(e["state"])], e["due"] or dt.date.max))
-    return out
+    vendors = Vendor.objects.filter(organization=organization).order_by("name")
+    return expiries.soonest_first([e for v in vendors for e in expiries.vendor_expiries(v, today)])
 
 
 def _export(
@@ -142,7 +111,7 @@ def compliance_export(request: HttpRequest, table: str, fmt: str) -> HttpRespons
     elif table == "expiries":
         header = ["vendor", "item", "due", "days_left", "state"]
         rows = [
-            [e["vendor"].name, e["what"], e["due"], e["days"], e["state"]]  # type: ignore[attr-defined,list-item]
+            [e.vendor.name, e.what, e.due, e.days, e.state]  # type: ignore[list-item]
             for e in _expiries(org, timezone.localdate())
         ]
     else:
