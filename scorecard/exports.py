@@ -10,13 +10,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 
 from openpyxl import Workbook
+from openpyxl.styles import Font
 
 DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
 Cell = str | int | float | Decimal | dt.date | None
+
+# Number formats of the XLSX exports, by kind of column (percent columns hold 6 for 6 %).
+MONEY_FORMAT = "#,##0.00"
+PERCENT_FORMAT = '0.00" %"'
+COUNT_FORMAT = "#,##0"
 
 
 def safe_text(value: str) -> str:
@@ -55,23 +61,46 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
     return b"".join(iter_csv(header, rows))
 
 
-def to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> bytes:
-    """An XLSX workbook with one sheet of guarded cells; text cells are stored as text."""
+def _xlsx_values(row: Sequence[Cell]) -> list[Cell]:
+    # openpyxl stores Decimal as a number; keep it exact to the cent.
+    return [float(c) if isinstance(c, Decimal) else c for c in map(safe_cell, row)]
+
+
+def to_xlsx(
+    title: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Cell]],
+    *,
+    formats: Mapping[str, str] | None = None,
+    footer: Iterable[Sequence[Cell]] = (),
+) -> bytes:
+    """An XLSX workbook with one sheet of guarded cells; text cells are stored as text.
+
+    The header row is frozen (it stays on screen while scrolling); ``formats`` gives a column's
+    number format by its header name; ``footer`` rows (totals) follow the rows in bold.
+    """
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
     sheet.append([safe_text(h) for h in header])
     for row in rows:
-        values = []
-        for value in row:
-            cell = safe_cell(value)
-            # openpyxl stores Decimal as a number; keep it exact to the cent.
-            values.append(float(cell) if isinstance(cell, Decimal) else cell)
-        sheet.append(values)
-    for cells in sheet.iter_rows(min_row=2):
-        for cell in cells:
+        sheet.append(_xlsx_values(row))
+    first_footer = sheet.max_row + 1
+    for row in footer:
+        sheet.append(_xlsx_values(row))
+    sheet.freeze_panes = "A2"
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    wanted = formats or {}
+    for index, name in enumerate(header, start=1):
+        for cells in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+            cell = cells[0]
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # never a formula, whatever the text
+            elif name in wanted:
+                cell.number_format = wanted[name]
+            if cell.row >= first_footer:
+                cell.font = Font(bold=True)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import RowNumber
 
@@ -335,53 +335,7 @@ def dashboard(organization: Organization, today: dt.date, scope: Scope = everyth
     )
 
 
-@dataclass
-class AdherenceRow:
-    """One vendor's SLA adherence per period: KPIs meeting their benchmark / KPIs evaluated."""
-
-    vendor: Vendor
-    cells: list[tuple[str, int, int, Decimal | None]]  # period, meeting, evaluated, percent
-    breaches: int
-
-
 EVALUATED = [Status.MEETS, Status.WATCH, Status.BREACH]
-
-
-def adherence(organization: Organization, periods: list[str]) -> list[AdherenceRow]:
-    """SLA adherence by vendor over the periods (percent of evaluated KPIs that meet), counted
-    in the database: one row per vendor and period."""
-    counts = {
-        (row["scorecard__vendor_id"], row["scorecard__period"]): row
-        for row in ScorecardKPI.objects.filter(
-            scorecard__organization=organization,
-            scorecard__is_current=True,
-            scorecard__period__in=periods,
-        )
-        .values("scorecard__vendor_id", "scorecard__period")
-        .annotate(
-            meeting=Count("id", filter=Q(status=Status.MEETS)),
-            evaluated=Count("id", filter=Q(status__in=EVALUATED)),
-            breached=Count("id", filter=Q(status=Status.BREACH)),
-        )
-        .order_by()
-    }
-    empty = {"meeting": 0, "evaluated": 0, "breached": 0}
-    out = []
-    for vendor in Vendor.objects.filter(organization=organization).order_by("name"):
-        cells = []
-        breaches = 0
-        for period in periods:
-            got = counts.get((vendor.pk, period), empty)
-            meeting, evaluated = got["meeting"], got["evaluated"]
-            breaches += got["breached"]
-            percent = (
-                (Decimal(meeting) * 100 / Decimal(evaluated)).quantize(Decimal("0.1"))
-                if evaluated
-                else None
-            )
-            cells.append((period, meeting, evaluated, percent))
-        out.append(AdherenceRow(vendor=vendor, cells=cells, breaches=breaches))
-    return out
 
 
 BREACH_COLUMNS = ("kpi_code", "kpi_name", "unit", "status", "value", "benchmark", "warning")
@@ -404,6 +358,7 @@ def breach_history(organization: Organization, periods: list[str]) -> QuerySet[S
 
 
 FEE_COLUMNS = (
+    "id",
     "vendor_id",
     "vendor__name",
     "period",

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
 from scorecard import expiries, exports
 from scorecard import page_selectors as reads
+from scorecard import selectors_money as money
 from vendors import periods as bd
 from vendors import policy
 from vendors.models import Vendor
@@ -27,9 +29,32 @@ def _end_period(request: HttpRequest, organization) -> str:  # type: ignore[no-u
     )
 
 
-def _newest_first(periods: list[str]) -> list[str]:
-    """The months as the pages show them: newest first."""
-    return list(reversed(periods))
+# The XLSX exports' number formats by column (the CSV carries the plain figures).
+XLSX_FORMATS = {
+    "fee": exports.MONEY_FORMAT,
+    "credit": exports.MONEY_FORMAT,
+    "net": exports.MONEY_FORMAT,
+    "cost_per_claim": exports.MONEY_FORMAT,
+    "effective_rate_percent": exports.PERCENT_FORMAT,
+    "adherence_percent": exports.PERCENT_FORMAT,
+    "kpis_meeting": exports.COUNT_FORMAT,
+    "kpis_evaluated": exports.COUNT_FORMAT,
+}
+RANGE_MONTHS = 12  # the months shown when no start is asked
+MAX_RANGE_MONTHS = 36  # the longest range a person may ask for
+
+
+def _asked_range(request: HttpRequest, organization) -> tuple[str, str, list[str]]:  # type: ignore[no-untyped-def]
+    """``?start=`` and ``?end=`` (YYYY-MM; start defaults to twelve months ending with end) and
+    the months between, newest first; a malformed, reversed or too long range is a 400 naming
+    the field."""
+    end = _end_period(request, organization)
+    start = asked_period(request, "start") or bd.shift_period(end, 1 - RANGE_MONTHS)
+    if start > end:
+        raise BadRequest("start must not be after end.")
+    if bd.months_apart(start, end) >= MAX_RANGE_MONTHS:
+        raise BadRequest(f"start to end may span at most {MAX_RANGE_MONTHS} months.")
+    return start, end, list(reversed(bd.periods_between(start, end)))
 
 
 def _expiries(organization, today: dt.date) -> list[expiries.Expiry]:  # type: ignore[no-untyped-def]
@@ -44,13 +69,20 @@ def _export(
     fmt: str,
     header: Sequence[str],
     rows: list[list],  # type: ignore[type-arg]
+    footer: Sequence[Sequence[exports.Cell]] = (),
 ) -> HttpResponse:
     # Money columns only for roles that see money, whichever export carries them.
     keep = policy.export_columns(header, request.seat.role)  # type: ignore[attr-defined]
     header = [header[i] for i in keep]
     rows = [[row[i] for i in keep] for row in rows]
     if fmt == "xlsx":
-        body = exports.to_xlsx(name, header, rows)
+        body = exports.to_xlsx(
+            name,
+            header,
+            rows,
+            formats=XLSX_FORMATS,
+            footer=[[row[i] for i in keep] for row in footer],
+        )
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     elif fmt == "csv":
         body = exports.to_csv(header, rows)
@@ -64,19 +96,21 @@ def _export(
 
 @page(COMPLIANCE)
 def compliance(request: HttpRequest) -> HttpResponse:
-    """SLA adherence by vendor over twelve months, breach history, BAA and assessment expiries."""
+    """SLA adherence by vendor (newest month first, coloured by the month's worst status),
+    breach history, BAA and assessment expiries."""
     org = request.seat.organization  # type: ignore[attr-defined]
-    end = _end_period(request, org)
-    periods = _newest_first(bd.periods_ending(end))
+    start, end, periods = _asked_range(request, org)
     return render_page(
         request,
         "scorecard/compliance.html",
         {
+            "start": start,
             "end": end,
             "periods": periods,
-            "adherence": reads.adherence(org, periods),
+            "adherence": money.heat_map(org, periods),
             "breaches": list(reads.breach_history(org, periods)[:200]),
             "expiries": _expiries(org, timezone.localdate()),
+            "legend": money.WORST_FIRST,
         },
     )
 
@@ -85,14 +119,21 @@ def compliance(request: HttpRequest) -> HttpResponse:
 def compliance_export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     """One compliance table as CSV or XLSX (text cells guarded against formula injection)."""
     org = request.seat.organization  # type: ignore[attr-defined]
-    end = _end_period(request, org)
-    periods = bd.periods_ending(end)
+    _, end, periods = _asked_range(request, org)
+    periods = list(reversed(periods))
     if table == "adherence":
-        header = ["vendor", "period", "kpis_meeting", "kpis_evaluated", "adherence_percent"]
+        header = [
+            "vendor",
+            "period",
+            "kpis_meeting",
+            "kpis_evaluated",
+            "adherence_percent",
+            "worst_status",
+        ]
         rows = [
-            [row.vendor.name, period, meeting, evaluated, percent]
-            for row in reads.adherence(org, periods)
-            for period, meeting, evaluated, percent in row.cells
+            [row.vendor.name, c.period, c.meeting, c.evaluated, c.percent, c.worst or ""]
+            for row in money.heat_map(org, periods)
+            for c in row.cells
         ]
     elif table == "breaches":
         header = ["vendor", "period", "kpi", "value", "benchmark", "warning", "unit"]
@@ -121,13 +162,23 @@ def compliance_export(request: HttpRequest, table: str, fmt: str) -> HttpRespons
 
 @page(FINANCE)
 def finance(request: HttpRequest) -> HttpResponse:
-    """Fees and service credits by vendor and month."""
+    """Fees and service credits by vendor and month (newest first), this month's cards, the
+    totals and the fees-and-credits chart."""
     org = request.seat.organization  # type: ignore[attr-defined]
-    end = _end_period(request, org)
-    periods = _newest_first(bd.periods_ending(end))
+    start, end, periods = _asked_range(request, org)
     rows = reads.finance_table(org, periods)
+    totals = money.currency_totals(rows, periods)
     return render_page(
-        request, "scorecard/finance.html", {"end": end, "periods": periods, "rows": rows}
+        request,
+        "scorecard/finance.html",
+        {
+            "start": start,
+            "end": end,
+            "periods": periods,
+            "rows": rows,
+            "totals": totals,
+            "charts": [money.fees_chart(t) for t in totals],
+        },
     )
 
 
@@ -135,8 +186,9 @@ def finance(request: HttpRequest) -> HttpResponse:
 def finance_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """Fees and credits as CSV or XLSX, one row per vendor and month."""
     org = request.seat.organization  # type: ignore[attr-defined]
-    end = _end_period(request, org)
-    cards = reads.fees_by_month(org, bd.periods_ending(end))
+    _, end, periods = _asked_range(request, org)
+    table = reads.finance_table(org, periods)
+    cards = [cell for row in table for cell in row.cells.values()]  # by vendor, oldest first
     header = [
         "vendor",
         "period",
@@ -160,4 +212,14 @@ def finance_export(request: HttpRequest, fmt: str) -> HttpResponse:
         ]
         for c in cards
     ]
-    return _export(request, f"finance-{end}", fmt, header, rows)
+    span = f"{periods[-1]} to {periods[0]}"
+    # XLSX only: one totals row per currency (the CSV stays one row per vendor and month).
+    footer = (
+        [
+            ["Total", span, t.currency, t.fee, t.credit, t.net, None, None]
+            for t in money.currency_totals(table, periods)
+        ]
+        if fmt == "xlsx"
+        else []
+    )
+    return _export(request, f"finance-{end}", fmt, header, rows, footer)

@@ -425,8 +425,8 @@ def test_compliance_exports(world: World) -> None:
         )
     ).active
     rows = [[c.value for c in r] for r in book.iter_rows(min_row=2)]
-    assert ['\'=HYPERLINK("http://x")', "2026-09", 6, 6, 100] in rows
-    assert ["Northwind Billing", "2026-09", 3, 5, 60] in rows
+    assert ['\'=HYPERLINK("http://x")', "2026-09", 6, 6, 100, "meets"] in rows
+    assert ["Northwind Billing", "2026-09", 3, 5, 60, "breach"] in rows
     assert client.get(reverse("compliance-export", args=["nope", "csv"])).status_code == 404
     assert client.get(reverse("compliance-export", args=["breaches", "pdf"])).status_code == 404
 
