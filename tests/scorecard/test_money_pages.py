@@ -200,7 +200,7 @@ def test_compliance_heat_map_is_coloured_by_the_worst_status(money: dict[str, An
         name: re.findall(r'<td class="num heat-(\w+)" data-label="(\d{4}-\d{2})">', row)
         for name, row in re.findall(
             r'<th scope="row"><a [^>]*>([^<]+)</a></th>(.*?)</tr>', table, re.S
-        )  # noqa: E501
+        )
     }
     assert rows == {
         # 5 of 6 meet with one breach (83.3 %) is a breach month, not a "mostly met" one.
