@@ -16,6 +16,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 
 from scorecard.models import InAppNotification
+from vendors import periods as bd
 from vendors import policy
 from vendors.models import PERIOD_VALIDATOR, Membership, Organization, Role
 from vendors.policy import Capability
@@ -170,6 +171,20 @@ def asked_period(request: HttpRequest, name: str) -> str | None:
     except ValidationError as exc:
         raise BadRequest(f"{name} must be a period written YYYY-MM, like 2026-01.") from exc
     return raw
+
+
+def asked_range(
+    request: HttpRequest, default_end: Callable[[], str], months: int, most: int
+) -> tuple[str, str]:
+    """``?start=`` and ``?end=`` (by default ``default_end()`` and the ``months`` ending with it);
+    a malformed, reversed or longer than ``most`` months range is a 400 naming the field."""
+    end = asked_period(request, "end") or default_end()
+    start = asked_period(request, "start") or bd.shift_period(end, 1 - months)
+    if start > end:
+        raise BadRequest("start must not be after end.")
+    if bd.months_apart(start, end) >= most:
+        raise BadRequest(f"start to end may span at most {most} months.")
+    return start, end
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

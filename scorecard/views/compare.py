@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -11,9 +10,10 @@ from vendors import periods as bd
 from vendors.models import Vendor
 from vendors.policy import Capability
 
-from .base import PRACTICE, asked_period, page, render_page, scoped
+from .base import PRACTICE, asked_range, page, render_page, scoped
 
 COMPARE_MAX_MONTHS = 240
+COMPARE_DEFAULT_MONTHS = 6  # the months compared when no start is asked
 
 
 @page(PRACTICE)
@@ -23,13 +23,12 @@ def compare(request: HttpRequest) -> HttpResponse:
     all_vendors = list(scoped(request, Vendor.objects.all()).order_by("name"))
     chosen_ids = {int(v) for v in request.GET.getlist("vendor") if v.isdigit()}
     chosen = [v for v in all_vendors if v.pk in chosen_ids]
-    last = reads.latest_period(org) or bd.period_of(timezone.localdate())
-    end = asked_period(request, "end") or last
-    start = asked_period(request, "start") or bd.shift_period(end, -5)
-    if start > end:
-        raise BadRequest("start must not be after end.")
-    if len(bd.periods_between(start, end, limit=COMPARE_MAX_MONTHS + 1)) > COMPARE_MAX_MONTHS:
-        raise BadRequest(f"start to end may span at most {COMPARE_MAX_MONTHS} months.")
+    start, end = asked_range(
+        request,
+        lambda: reads.latest_period(org) or bd.period_of(timezone.localdate()),
+        COMPARE_DEFAULT_MONTHS,
+        COMPARE_MAX_MONTHS,
+    )
     periods = bd.periods_between(start, end, limit=COMPARE_MAX_MONTHS)
     rows, kpi_columns, options = reads.compare_vendors(chosen, periods) if chosen else ([], [], [])
     return render_page(

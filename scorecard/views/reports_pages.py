@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -16,17 +15,13 @@ from vendors import periods as bd
 from vendors import policy
 from vendors.models import Vendor
 
-from .base import COMPLIANCE, FINANCE, asked_period, page, render_page
+from .base import COMPLIANCE, FINANCE, asked_range, page, render_page
 
 
-def _end_period(request: HttpRequest, organization) -> str:  # type: ignore[no-untyped-def]
-    """The last period shown: ``?end=YYYY-MM`` (else a 400 naming it), else the newest
-    scorecard's, else this month."""
-    return (
-        asked_period(request, "end")
-        or reads.latest_period(organization)
-        or bd.period_of(timezone.localdate())
-    )
+def _last_period(organization) -> str:  # type: ignore[no-untyped-def]
+    """The last period shown when no ``?end=`` is asked: the newest scorecard's, else this
+    month."""
+    return reads.latest_period(organization) or bd.period_of(timezone.localdate())
 
 
 # The XLSX exports' number formats by column (the CSV carries the plain figures).
@@ -48,12 +43,9 @@ def _asked_range(request: HttpRequest, organization) -> tuple[str, str, list[str
     """``?start=`` and ``?end=`` (YYYY-MM; start defaults to twelve months ending with end) and
     the months between, newest first; a malformed, reversed or too long range is a 400 naming
     the field."""
-    end = _end_period(request, organization)
-    start = asked_period(request, "start") or bd.shift_period(end, 1 - RANGE_MONTHS)
-    if start > end:
-        raise BadRequest("start must not be after end.")
-    if bd.months_apart(start, end) >= MAX_RANGE_MONTHS:
-        raise BadRequest(f"start to end may span at most {MAX_RANGE_MONTHS} months.")
+    start, end = asked_range(
+        request, lambda: _last_period(organization), RANGE_MONTHS, MAX_RANGE_MONTHS
+    )
     return start, end, list(reversed(bd.periods_between(start, end)))
 
 
